@@ -3,3 +3,4 @@
 //! A request flows `web` → `domain` → `store`; see `docs/ARCHITECTURE.md`.
 
 pub mod domain;
+pub mod store;

@@ -1,0 +1,225 @@
+//! Persistence behind one [`Store`] trait.
+//!
+//! The web layer asks for forum things (a thread page, a new post) and gets
+//! plain types back; it never sees SQL. The SQLite implementation lives in
+//! [`sqlite`]; a PostgreSQL one will sit beside it with its own migrations,
+//! sharing these types and the behaviour tests.
+//!
+//! Writes return what they wrote, so callers can emit events after commit.
+
+pub mod sqlite;
+
+use crate::domain::{Role, markdown::Rendered};
+use async_trait::async_trait;
+use serde::Serialize;
+use std::collections::HashMap;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule was broken; names the field the user should change.
+    #[error("{0} is already taken")]
+    Conflict(&'static str),
+    #[error("database error: {0}")]
+    Database(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    #[serde(skip)]
+    pub email: Option<String>,
+    pub role: Role,
+    pub created_at: i64,
+    pub post_count: i64,
+    pub thanks_received: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    Cookie,
+    Api,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Category {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub position: i64,
+    pub thread_count: i64,
+    pub post_count: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct CategoryInput {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+}
+
+/// A thread as a row in a list.
+#[derive(Debug, Clone, Serialize)]
+pub struct ThreadSummary {
+    pub id: i64,
+    pub title: String,
+    pub slug: String,
+    pub category_slug: String,
+    pub category_name: String,
+    pub author: String,
+    pub created_at: i64,
+    pub last_post_at: i64,
+    pub last_poster: String,
+    pub replies: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Thread {
+    pub id: i64,
+    pub title: String,
+    pub slug: String,
+    pub category_slug: String,
+    pub category_name: String,
+    pub user_id: i64,
+    pub created_at: i64,
+    /// Highest post number handed out; pages are ranges of numbers.
+    pub post_count: i64,
+    pub reply_count: i64,
+}
+
+/// The post a reply answers, enough to show "in reply to #3 by ann: …".
+#[derive(Debug, Clone)]
+pub struct ReplyContext {
+    pub post_id: i64,
+    pub number: i64,
+    pub author: String,
+    pub excerpt: String,
+    pub deleted: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Post {
+    pub id: i64,
+    pub thread_id: i64,
+    pub number: i64,
+    pub user_id: i64,
+    pub author: String,
+    pub body: String,
+    pub html: String,
+    pub excerpt: String,
+    pub reply_to: Option<ReplyContext>,
+    pub mentions: Vec<String>,
+    pub thanks: i64,
+    /// Whether the member reading has thanked it (false for guests).
+    pub thanked: bool,
+    pub created_at: i64,
+    pub edited_at: Option<i64>,
+    pub deleted: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Revision {
+    pub body: String,
+    pub html: String,
+    pub created_at: i64,
+    pub replaced_at: i64,
+}
+
+/// A member's post as listed on their profile.
+#[derive(Debug, Clone)]
+pub struct PostSummary {
+    pub post_id: i64,
+    pub thread_id: i64,
+    pub thread_title: String,
+    pub thread_slug: String,
+    pub number: i64,
+    pub excerpt: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewPost {
+    pub author_id: i64,
+    pub reply_to: Option<i64>,
+    pub body: String,
+    pub rendered: Rendered,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewThread {
+    pub category_id: i64,
+    pub title: String,
+    pub slug: String,
+    pub first_post: NewPost,
+}
+
+/// One page of a list, with what's needed to link to the others.
+#[derive(Debug, Clone)]
+pub struct Listing<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Succeeds when the database answers; behind `/readyz`.
+    async fn ping(&self) -> Result<()>;
+    /// SQL statements run so far, for `/metrics` and the query-count tests.
+    fn queries_executed(&self) -> u64;
+    async fn is_empty(&self) -> Result<bool>;
+
+    async fn create_user(&self, username: &str, email: Option<&str>, password_hash: &str, role: Role) -> Result<User>;
+    /// The member and their password hash, matched without regard to case.
+    async fn user_credentials(&self, username: &str) -> Result<Option<(User, String)>>;
+    async fn user_by_name(&self, username: &str) -> Result<Option<User>>;
+    /// Maps lower-cased names to canonical usernames, for those that exist.
+    async fn resolve_usernames(&self, lowercase_names: Vec<String>) -> Result<HashMap<String, String>>;
+    async fn recent_posts_by(&self, user_id: i64, limit: i64) -> Result<Vec<PostSummary>>;
+
+    async fn create_session(&self, token_hash: &str, user_id: i64, kind: SessionKind, expires_at: i64) -> Result<()>;
+    async fn session_user(&self, token_hash: &str, now: i64) -> Result<Option<User>>;
+    async fn delete_session(&self, token_hash: &str) -> Result<()>;
+
+    async fn categories(&self) -> Result<Vec<Category>>;
+    async fn category(&self, slug: &str) -> Result<Option<Category>>;
+    async fn create_category(&self, input: CategoryInput) -> Result<Category>;
+    async fn update_category(&self, slug: &str, input: CategoryInput) -> Result<Category>;
+
+    /// Threads by last activity, newest first; all categories when `category_id` is None.
+    async fn threads(&self, category_id: Option<i64>, page: i64, per_page: i64) -> Result<Listing<ThreadSummary>>;
+    async fn create_thread(&self, thread: NewThread) -> Result<(Thread, Post)>;
+    async fn thread(&self, id: i64) -> Result<Option<Thread>>;
+    /// Posts numbered `first..=last`, in order, as `viewer` sees them.
+    async fn thread_posts(&self, thread_id: i64, first: i64, last: i64, viewer: Option<i64>) -> Result<Vec<Post>>;
+
+    async fn post(&self, id: i64, viewer: Option<i64>) -> Result<Option<Post>>;
+    async fn create_post(&self, thread_id: i64, post: NewPost) -> Result<Post>;
+    /// Replaces the body and keeps the previous version as a revision.
+    async fn edit_post(&self, post_id: i64, editor_id: i64, body: String, rendered: Rendered) -> Result<Post>;
+    async fn delete_post(&self, post_id: i64) -> Result<()>;
+    async fn revisions(&self, post_id: i64) -> Result<Vec<Revision>>;
+    /// Adds or removes `user_id`'s thanks (idempotent) and returns the new count.
+    async fn set_thanks(&self, post_id: i64, user_id: i64, thanked: bool) -> Result<i64>;
+}
+
+pub fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Opens the store a `--db` URL names, creating and migrating it as needed.
+pub async fn open(url: &str) -> Result<std::sync::Arc<dyn Store>> {
+    if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        return Ok(std::sync::Arc::new(sqlite::SqliteStore::open(path).await?));
+    }
+    Err(StoreError::Database(format!(
+        "unsupported database URL {url:?}: use sqlite://PATH"
+    )))
+}
