@@ -1,1 +1,128 @@
-fn main() {}
+//! The `jogette` command: serve the forum, and administer it.
+
+use clap::{Parser, Subcommand};
+use jogette::config::{Config, RateLimits};
+use jogette::domain::{Role, validate};
+use std::io::Read;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "jogette", version, about = "A gentle community forum for new runners")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the forum over HTTP.
+    Serve {
+        /// Database URL; SQLite files are created and migrated on start.
+        #[arg(long, env = "JOGETTE_DB", default_value = "sqlite://jogette.db")]
+        db: String,
+        /// Address to listen on.
+        #[arg(long, env = "JOGETTE_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Fill an empty database with a demo community.
+        #[arg(long)]
+        demo: bool,
+        /// Rate limits: "off", or overrides like "login=10/60s,post=20/1m".
+        #[arg(long, env = "JOGETTE_RATE_LIMITS", default_value = "")]
+        rate_limits: String,
+        /// Mark cookies Secure (set when serving over HTTPS).
+        #[arg(long, env = "JOGETTE_SECURE_COOKIES")]
+        secure_cookies: bool,
+    },
+    /// Administrative tasks.
+    Admin {
+        #[command(subcommand)]
+        task: AdminTask,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminTask {
+    /// Create a member, reading their password from standard input.
+    CreateUser {
+        name: String,
+        #[arg(long, default_value = "member", value_parser = ["member", "moderator", "admin"])]
+        role: String,
+        /// Read the password from standard input (required, so it never appears in shell history).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        #[arg(long, env = "JOGETTE_DB", default_value = "sqlite://jogette.db")]
+        db: String,
+    },
+}
+
+fn init_logging() {
+    let json = std::env::var("JOGETTE_LOG_FORMAT").is_ok_and(|f| f == "json");
+    let level = std::env::var("JOGETTE_LOG")
+        .ok()
+        .and_then(|l| l.parse::<tracing::Level>().ok())
+        .unwrap_or(tracing::Level::INFO);
+    let builder = tracing_subscriber::fmt().with_max_level(level).with_writer(std::io::stderr);
+    if json { builder.json().init() } else { builder.init() }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    init_logging();
+    let result = match Cli::parse().command {
+        Command::Serve { db, listen, demo, rate_limits, secure_cookies } => serve(db, listen, demo, &rate_limits, secure_cookies).await,
+        Command::Admin { task: AdminTask::CreateUser { name, role, password_stdin: _, db } } => {
+            create_user(&db, &name, &role).await
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("jogette: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(db: String, listen: String, demo: bool, rate_limits: &str, secure_cookies: bool) -> Result<(), String> {
+    let rate_limits = if rate_limits.is_empty() { RateLimits::default() } else { RateLimits::parse(rate_limits)? };
+    let listener = tokio::net::TcpListener::bind(&listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!(%address, db, "Jogette is listening on http://{address}/");
+    let config = Config { db, listen, demo, rate_limits, secure_cookies };
+    jogette::run(config, listener, shutdown_signal()).await?;
+    tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+/// Resolves on SIGTERM or Ctrl-C; in-flight requests then finish before exit.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+async fn create_user(db: &str, name: &str, role: &str) -> Result<(), String> {
+    let role = Role::parse(role).ok_or("role must be member, moderator or admin")?;
+    let mut password = String::new();
+    std::io::stdin().read_to_string(&mut password).map_err(|e| format!("cannot read the password: {e}"))?;
+    let password = password.trim_end_matches(['\r', '\n']).to_owned();
+    validate::username(name).map_err(|e| e.message)?;
+    validate::password(&password).map_err(|e| e.message)?;
+    let store = jogette::store::open(db).await.map_err(|e| e.to_string())?;
+    let hash = tokio::task::spawn_blocking(move || jogette::domain::password::hash(&password))
+        .await
+        .map_err(|e| e.to_string())?;
+    let user = store.create_user(name, None, &hash, role).await.map_err(|e| e.to_string())?;
+    println!("created {} ({}) with id {}", user.username, role.as_str(), user.id);
+    Ok(())
+}

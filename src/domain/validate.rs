@@ -137,6 +137,6 @@ mod tests {
     #[test]
     fn collect_keeps_every_error() {
         let errors = collect([username("x"), password("short")]).unwrap_err();
-        assert_eq!(errors.iter().map(|e| e.field).collect::<Vec<_>>(), ["username", "password"]);
+        assert_eq!(errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), ["username", "password"]);
     }
 }

@@ -37,6 +37,9 @@ type Job = Box<dyn FnOnce(Option<&Db>) -> (bool, Deliver) + Send>;
 type Deliver = Box<dyn FnOnce(Option<&StoreError>) + Send>;
 
 /// A connection that counts the statements it runs. All SQL goes through it.
+///
+/// Parameters are written `?N`: SQLite numbers `$N` by order of appearance,
+/// not by N, so `$1` late in a statement would silently bind the wrong value.
 pub struct Db<'c> {
     conn: &'c Connection,
     queries: &'c AtomicU64,
@@ -280,12 +283,12 @@ const THREAD_SELECT: &str = "SELECT t.id, t.title, t.slug, c.slug, c.name, t.use
      FROM threads t JOIN categories c ON c.id = t.category_id";
 
 /// Every post read shares this shape: the post, its author, the post it
-/// answers with that post's author, and whether the viewer ($1) thanked it,
+/// answers with that post's author, and whether the viewer (?1) thanked it,
 /// all in one statement so a page of posts is one query.
 const POST_SELECT: &str = "SELECT p.id, p.thread_id, p.number, p.user_id, u.username, p.body, p.html, p.excerpt, \
        p.mentions, p.thanks_count, p.created_at, p.edited_at, p.deleted_at IS NOT NULL, \
        r.id, r.number, ru.username, r.excerpt, r.deleted_at IS NOT NULL, \
-       EXISTS (SELECT 1 FROM thanks k WHERE k.post_id = p.id AND k.user_id = $1) \
+       EXISTS (SELECT 1 FROM thanks k WHERE k.post_id = p.id AND k.user_id = ?1) \
      FROM posts p JOIN users u ON u.id = p.user_id \
      LEFT JOIN posts r ON r.id = p.reply_to LEFT JOIN users ru ON ru.id = r.user_id";
 
@@ -321,50 +324,50 @@ fn post_from_row(r: &Row) -> rusqlite::Result<Post> {
 }
 
 fn post_by_id(db: &Db, id: i64, viewer: Option<i64>) -> Result<Option<Post>> {
-    db.one(&format!("{POST_SELECT} WHERE p.id = $2"), params![viewer, id], post_from_row)
+    db.one(&format!("{POST_SELECT} WHERE p.id = ?2"), params![viewer, id], post_from_row)
 }
 
 fn thread_by_id(db: &Db, id: i64) -> Result<Option<Thread>> {
-    db.one(&format!("{THREAD_SELECT} WHERE t.id = $1"), [id], thread_from_row)
+    db.one(&format!("{THREAD_SELECT} WHERE t.id = ?1"), [id], thread_from_row)
 }
 
 /// Inserts a post into `thread_id` and keeps every counter in step.
 fn insert_post(db: &Db, thread_id: i64, post: &NewPost, now: i64) -> Result<i64> {
     let (category_id, number): (i64, i64) = db
-        .one("SELECT category_id, post_count + 1 FROM threads WHERE id = $1", [thread_id], |r| {
+        .one("SELECT category_id, post_count + 1 FROM threads WHERE id = ?1", [thread_id], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })?
         .ok_or(StoreError::NotFound)?;
     if let Some(reply_to) = post.reply_to {
         // A reply may only answer a post in the same thread.
-        db.one("SELECT 1 FROM posts WHERE id = $1 AND thread_id = $2", [reply_to, thread_id], |_| Ok(()))?
+        db.one("SELECT 1 FROM posts WHERE id = ?1 AND thread_id = ?2", [reply_to, thread_id], |_| Ok(()))?
             .ok_or(StoreError::NotFound)?;
     }
     let mentions = serde_json::to_string(&post.rendered.mentions).unwrap_or_else(|_| "[]".into());
     let id: i64 = db
         .one(
             "INSERT INTO posts (thread_id, number, user_id, reply_to, body, html, excerpt, mentions, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
             params![thread_id, number, post.author_id, post.reply_to, post.body, post.rendered.html, post.rendered.excerpt, mentions, now],
             |r| r.get(0),
         )?
         .ok_or(StoreError::NotFound)?;
     let is_reply = i64::from(number > 1);
     db.exec(
-        "UPDATE threads SET post_count = post_count + 1, reply_count = reply_count + $2, last_post_at = $3, last_post_user_id = $4 WHERE id = $1",
+        "UPDATE threads SET post_count = post_count + 1, reply_count = reply_count + ?2, last_post_at = ?3, last_post_user_id = ?4 WHERE id = ?1",
         params![thread_id, is_reply, now, post.author_id],
     )?;
-    db.exec("UPDATE categories SET post_count = post_count + 1 WHERE id = $1", [category_id])?;
-    db.exec("UPDATE users SET post_count = post_count + 1 WHERE id = $1", [post.author_id])?;
+    db.exec("UPDATE categories SET post_count = post_count + 1 WHERE id = ?1", [category_id])?;
+    db.exec("UPDATE users SET post_count = post_count + 1 WHERE id = ?1", [post.author_id])?;
     record_mentions(db, id, &post.rendered.mentions)?;
     Ok(id)
 }
 
 fn record_mentions(db: &Db, post_id: i64, usernames: &[String]) -> Result<()> {
-    db.exec("DELETE FROM post_mentions WHERE post_id = $1", [post_id])?;
+    db.exec("DELETE FROM post_mentions WHERE post_id = ?1", [post_id])?;
     for name in usernames {
         db.exec(
-            "INSERT OR IGNORE INTO post_mentions (post_id, user_id) SELECT $1, id FROM users WHERE username_lower = $2",
+            "INSERT OR IGNORE INTO post_mentions (post_id, user_id) SELECT ?1, id FROM users WHERE username_lower = ?2",
             params![post_id, name.to_ascii_lowercase()],
         )?;
     }
@@ -392,7 +395,7 @@ impl Store for SqliteStore {
             let id: i64 = db
                 .one(
                     "INSERT INTO users (username, username_lower, email, password_hash, role, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
                     params![username, username.to_ascii_lowercase(), email, hash, role.as_str(), now],
                     |r| r.get(0),
                 )?
@@ -406,7 +409,7 @@ impl Store for SqliteStore {
         let lower = username.to_ascii_lowercase();
         self.read(move |db| {
             db.one(
-                &format!("SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.username_lower = $1"),
+                &format!("SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.username_lower = ?1"),
                 [lower],
                 |r| Ok((user_from_row(r)?, r.get(7)?)),
             )
@@ -417,7 +420,7 @@ impl Store for SqliteStore {
     async fn user_by_name(&self, username: &str) -> Result<Option<User>> {
         let lower = username.to_ascii_lowercase();
         self.read(move |db| {
-            db.one(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.username_lower = $1"), [lower], user_from_row)
+            db.one(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.username_lower = ?1"), [lower], user_from_row)
         })
         .await
     }
@@ -429,7 +432,7 @@ impl Store for SqliteStore {
         self.read(move |db| {
             let json = serde_json::to_string(&lowercase_names).unwrap_or_else(|_| "[]".into());
             let pairs = db.all(
-                "SELECT username_lower, username FROM users WHERE username_lower IN (SELECT value FROM json_each($1))",
+                "SELECT username_lower, username FROM users WHERE username_lower IN (SELECT value FROM json_each(?1))",
                 [json],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?;
@@ -443,7 +446,7 @@ impl Store for SqliteStore {
             db.all(
                 "SELECT p.id, p.thread_id, t.title, t.slug, p.number, p.excerpt, p.created_at \
                  FROM posts p JOIN threads t ON t.id = p.thread_id \
-                 WHERE p.user_id = $1 AND p.deleted_at IS NULL ORDER BY p.created_at DESC LIMIT $2",
+                 WHERE p.user_id = ?1 AND p.deleted_at IS NULL ORDER BY p.created_at DESC LIMIT ?2",
                 params![user_id, limit],
                 |r| {
                     Ok(PostSummary {
@@ -469,7 +472,7 @@ impl Store for SqliteStore {
         };
         self.write(move |db| {
             db.exec(
-                "INSERT INTO sessions (token_hash, user_id, kind, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+                "INSERT INTO sessions (token_hash, user_id, kind, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![token_hash, user_id, kind, now_millis(), expires_at],
             )?;
             Ok(())
@@ -483,7 +486,7 @@ impl Store for SqliteStore {
             db.one(
                 &format!(
                     "SELECT {USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id \
-                     WHERE s.token_hash = $1 AND s.expires_at > $2"
+                     WHERE s.token_hash = ?1 AND s.expires_at > ?2"
                 ),
                 params![token_hash, now],
                 user_from_row,
@@ -494,7 +497,7 @@ impl Store for SqliteStore {
 
     async fn delete_session(&self, token_hash: &str) -> Result<()> {
         let token_hash = token_hash.to_owned();
-        self.write(move |db| db.exec("DELETE FROM sessions WHERE token_hash = $1", [token_hash]).map(|_| ()))
+        self.write(move |db| db.exec("DELETE FROM sessions WHERE token_hash = ?1", [token_hash]).map(|_| ()))
             .await
     }
 
@@ -508,7 +511,7 @@ impl Store for SqliteStore {
     async fn category(&self, slug: &str) -> Result<Option<Category>> {
         let slug = slug.to_owned();
         self.read(move |db| {
-            db.one(&format!("SELECT {CATEGORY_COLUMNS} FROM categories WHERE slug = $1"), [slug], category_from_row)
+            db.one(&format!("SELECT {CATEGORY_COLUMNS} FROM categories WHERE slug = ?1"), [slug], category_from_row)
         })
         .await
     }
@@ -518,7 +521,7 @@ impl Store for SqliteStore {
             db.one(
                 &format!(
                     "INSERT INTO categories (slug, name, description, position, created_at) \
-                     VALUES ($1, $2, $3, (SELECT COALESCE(MAX(position), 0) + 1 FROM categories), $4) \
+                     VALUES (?1, ?2, ?3, (SELECT COALESCE(MAX(position), 0) + 1 FROM categories), ?4) \
                      RETURNING {CATEGORY_COLUMNS}"
                 ),
                 params![input.slug, input.name, input.description, now_millis()],
@@ -534,7 +537,7 @@ impl Store for SqliteStore {
         self.write(move |db| {
             db.one(
                 &format!(
-                    "UPDATE categories SET slug = $2, name = $3, description = $4 WHERE slug = $1 \
+                    "UPDATE categories SET slug = ?2, name = ?3, description = ?4 WHERE slug = ?1 \
                      RETURNING {CATEGORY_COLUMNS}"
                 ),
                 params![slug, input.slug, input.name, input.description],
@@ -548,13 +551,13 @@ impl Store for SqliteStore {
     async fn threads(&self, category_id: Option<i64>, page: i64, per_page: i64) -> Result<Listing<ThreadSummary>> {
         self.read(move |db| {
             let offset = (page.max(1) - 1) * per_page;
-            let filter = if category_id.is_some() { "WHERE t.category_id = $1" } else { "WHERE $1 IS NULL" };
+            let filter = if category_id.is_some() { "WHERE t.category_id = ?1" } else { "WHERE ?1 IS NULL" };
             let items = db.all(
                 &format!(
                     "SELECT t.id, t.title, t.slug, c.slug, c.name, a.username, t.created_at, t.last_post_at, l.username, t.reply_count \
                      FROM threads t JOIN categories c ON c.id = t.category_id \
                      JOIN users a ON a.id = t.user_id JOIN users l ON l.id = t.last_post_user_id \
-                     {filter} ORDER BY t.last_post_at DESC, t.id DESC LIMIT $2 OFFSET $3"
+                     {filter} ORDER BY t.last_post_at DESC, t.id DESC LIMIT ?2 OFFSET ?3"
                 ),
                 params![category_id, per_page, offset],
                 |r| {
@@ -574,7 +577,7 @@ impl Store for SqliteStore {
             )?;
             let total = db
                 .one(
-                    "SELECT COALESCE(SUM(thread_count), 0) FROM categories WHERE $1 IS NULL OR id = $1",
+                    "SELECT COALESCE(SUM(thread_count), 0) FROM categories WHERE ?1 IS NULL OR id = ?1",
                     [category_id],
                     |r| r.get(0),
                 )?
@@ -591,12 +594,12 @@ impl Store for SqliteStore {
             let id: i64 = db
                 .one(
                     "INSERT INTO threads (category_id, user_id, title, slug, created_at, last_post_at, last_post_user_id) \
-                     VALUES ($1, $2, $3, $4, $5, $5, $2) RETURNING id",
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?2) RETURNING id",
                     params![thread.category_id, author, thread.title, thread.slug, now],
                     |r| r.get(0),
                 )?
                 .ok_or(StoreError::NotFound)?;
-            db.exec("UPDATE categories SET thread_count = thread_count + 1 WHERE id = $1", [thread.category_id])?;
+            db.exec("UPDATE categories SET thread_count = thread_count + 1 WHERE id = ?1", [thread.category_id])?;
             let post_id = insert_post(db, id, &thread.first_post, now)?;
             let saved = thread_by_id(db, id)?.ok_or(StoreError::NotFound)?;
             let post = post_by_id(db, post_id, Some(author))?.ok_or(StoreError::NotFound)?;
@@ -612,7 +615,7 @@ impl Store for SqliteStore {
     async fn thread_posts(&self, thread_id: i64, first: i64, last: i64, viewer: Option<i64>) -> Result<Vec<Post>> {
         self.read(move |db| {
             db.all(
-                &format!("{POST_SELECT} WHERE p.thread_id = $2 AND p.number BETWEEN $3 AND $4 ORDER BY p.number"),
+                &format!("{POST_SELECT} WHERE p.thread_id = ?2 AND p.number BETWEEN ?3 AND ?4 ORDER BY p.number"),
                 params![viewer, thread_id, first, last],
                 post_from_row,
             )
@@ -637,7 +640,7 @@ impl Store for SqliteStore {
             let now = now_millis();
             let kept = db.exec(
                 "INSERT INTO post_revisions (post_id, body, html, created_at, replaced_at, replaced_by) \
-                 SELECT id, body, html, COALESCE(edited_at, created_at), $2, $3 FROM posts WHERE id = $1 AND deleted_at IS NULL",
+                 SELECT id, body, html, COALESCE(edited_at, created_at), ?2, ?3 FROM posts WHERE id = ?1 AND deleted_at IS NULL",
                 params![post_id, now, editor_id],
             )?;
             if kept == 0 {
@@ -645,7 +648,7 @@ impl Store for SqliteStore {
             }
             let mentions = serde_json::to_string(&rendered.mentions).unwrap_or_else(|_| "[]".into());
             db.exec(
-                "UPDATE posts SET body = $2, html = $3, excerpt = $4, mentions = $5, edited_at = $6 WHERE id = $1",
+                "UPDATE posts SET body = ?2, html = ?3, excerpt = ?4, mentions = ?5, edited_at = ?6 WHERE id = ?1",
                 params![post_id, body, rendered.html, rendered.excerpt, mentions, now],
             )?;
             record_mentions(db, post_id, &rendered.mentions)?;
@@ -658,15 +661,15 @@ impl Store for SqliteStore {
         self.write(move |db| {
             let (thread_id, user_id, number): (i64, i64, i64) = db
                 .one(
-                    "UPDATE posts SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL RETURNING thread_id, user_id, number",
+                    "UPDATE posts SET deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL RETURNING thread_id, user_id, number",
                     params![post_id, now_millis()],
                     |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
                 )?
                 .ok_or(StoreError::NotFound)?;
             if number > 1 {
-                db.exec("UPDATE threads SET reply_count = reply_count - 1 WHERE id = $1", [thread_id])?;
+                db.exec("UPDATE threads SET reply_count = reply_count - 1 WHERE id = ?1", [thread_id])?;
             }
-            db.exec("UPDATE users SET post_count = post_count - 1 WHERE id = $1", [user_id])?;
+            db.exec("UPDATE users SET post_count = post_count - 1 WHERE id = ?1", [user_id])?;
             Ok(())
         })
         .await
@@ -675,7 +678,7 @@ impl Store for SqliteStore {
     async fn revisions(&self, post_id: i64) -> Result<Vec<Revision>> {
         self.read(move |db| {
             db.all(
-                "SELECT body, html, created_at, replaced_at FROM post_revisions WHERE post_id = $1 ORDER BY id",
+                "SELECT body, html, created_at, replaced_at FROM post_revisions WHERE post_id = ?1 ORDER BY id",
                 [post_id],
                 |r| Ok(Revision { body: r.get(0)?, html: r.get(1)?, created_at: r.get(2)?, replaced_at: r.get(3)? }),
             )
@@ -686,22 +689,22 @@ impl Store for SqliteStore {
     async fn set_thanks(&self, post_id: i64, user_id: i64, thanked: bool) -> Result<i64> {
         self.write(move |db| {
             let author: i64 = db
-                .one("SELECT user_id FROM posts WHERE id = $1", [post_id], |r| r.get(0))?
+                .one("SELECT user_id FROM posts WHERE id = ?1", [post_id], |r| r.get(0))?
                 .ok_or(StoreError::NotFound)?;
             let changed = if thanked {
                 db.exec(
-                    "INSERT OR IGNORE INTO thanks (post_id, user_id, created_at) VALUES ($1, $2, $3)",
+                    "INSERT OR IGNORE INTO thanks (post_id, user_id, created_at) VALUES (?1, ?2, ?3)",
                     params![post_id, user_id, now_millis()],
                 )?
             } else {
-                db.exec("DELETE FROM thanks WHERE post_id = $1 AND user_id = $2", params![post_id, user_id])?
+                db.exec("DELETE FROM thanks WHERE post_id = ?1 AND user_id = ?2", params![post_id, user_id])?
             } as i64;
             let delta = if thanked { changed } else { -changed };
             if delta != 0 {
-                db.exec("UPDATE posts SET thanks_count = thanks_count + $2 WHERE id = $1", params![post_id, delta])?;
-                db.exec("UPDATE users SET thanks_received = thanks_received + $2 WHERE id = $1", params![author, delta])?;
+                db.exec("UPDATE posts SET thanks_count = thanks_count + ?2 WHERE id = ?1", params![post_id, delta])?;
+                db.exec("UPDATE users SET thanks_received = thanks_received + ?2 WHERE id = ?1", params![author, delta])?;
             }
-            Ok(db.one("SELECT thanks_count FROM posts WHERE id = $1", [post_id], |r| r.get(0))?.unwrap_or(0))
+            Ok(db.one("SELECT thanks_count FROM posts WHERE id = ?1", [post_id], |r| r.get(0))?.unwrap_or(0))
         })
         .await
     }

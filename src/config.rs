@@ -1,0 +1,111 @@
+//! One typed configuration, filled from flags and their environment twins.
+
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub db: String,
+    pub listen: String,
+    pub demo: bool,
+    pub rate_limits: RateLimits,
+    /// Mark cookies `Secure`; on whenever Jogette is served over HTTPS.
+    pub secure_cookies: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            db: "sqlite://jogette.db".into(),
+            listen: "127.0.0.1:8080".into(),
+            demo: false,
+            rate_limits: RateLimits::default(),
+            secure_cookies: false,
+        }
+    }
+}
+
+/// A burst of `burst` actions, refilled evenly over `per`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    pub burst: u32,
+    pub per: Duration,
+}
+
+/// Limits per client address (login, registration) or per member (posting).
+/// `None` turns a limit off.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimits {
+    pub login: Option<Rule>,
+    pub register: Option<Rule>,
+    pub post: Option<Rule>,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        RateLimits {
+            login: Some(Rule { burst: 10, per: Duration::from_secs(60) }),
+            register: Some(Rule { burst: 5, per: Duration::from_secs(3600) }),
+            post: Some(Rule { burst: 20, per: Duration::from_secs(60) }),
+        }
+    }
+}
+
+impl RateLimits {
+    pub fn off() -> Self {
+        RateLimits { login: None, register: None, post: None }
+    }
+
+    /// Parses `off`, or overrides such as `login=10/60s,register=5/1h,post=off`;
+    /// limits not named keep their defaults.
+    pub fn parse(spec: &str) -> Result<Self, String> {
+        let spec = spec.trim();
+        if spec.eq_ignore_ascii_case("off") {
+            return Ok(Self::off());
+        }
+        let mut limits = Self::default();
+        for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (name, value) = part.split_once('=').ok_or_else(|| format!("expected NAME=N/PERIOD in {part:?}"))?;
+            let rule = if value == "off" { None } else { Some(parse_rule(value)?) };
+            match name {
+                "login" => limits.login = rule,
+                "register" => limits.register = rule,
+                "post" => limits.post = rule,
+                other => return Err(format!("unknown rate limit {other:?}: use login, register or post")),
+            }
+        }
+        Ok(limits)
+    }
+}
+
+fn parse_rule(value: &str) -> Result<Rule, String> {
+    let (burst, period) = value.split_once('/').ok_or_else(|| format!("expected N/PERIOD, got {value:?}"))?;
+    let burst: u32 = burst.parse().map_err(|_| format!("{burst:?} is not a count"))?;
+    let (digits, unit) = period.split_at(period.find(|c: char| !c.is_ascii_digit()).unwrap_or(period.len()));
+    let n: u64 = digits.parse().map_err(|_| format!("{period:?} is not a period such as 60s or 1h"))?;
+    let seconds = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return Err(format!("unknown unit in {period:?}: use s, m or h")),
+    };
+    if burst == 0 || seconds == 0 {
+        return Err(format!("{value:?} would block everything; use off instead"));
+    }
+    Ok(Rule { burst, per: Duration::from_secs(seconds) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_limits_parse_off_and_overrides() {
+        assert_eq!(RateLimits::parse("off").unwrap(), RateLimits::off());
+        let l = RateLimits::parse("login=3/1m, post=off").unwrap();
+        assert_eq!(l.login, Some(Rule { burst: 3, per: Duration::from_secs(60) }));
+        assert_eq!(l.post, None);
+        assert_eq!(l.register, RateLimits::default().register);
+        assert!(RateLimits::parse("login=0/1s").is_err());
+        assert!(RateLimits::parse("search=1/1s").is_err());
+    }
+}

@@ -1,0 +1,154 @@
+//! Demo content: a small, believable beginner-runners' community, read from
+//! `demo/community.txt` (a format meant to be easy to review and extend).
+//!
+//! Every demo member's password is [`DEMO_PASSWORD`], so people trying Jogette
+//! can log in as anyone. Never use `--demo` on a real community.
+
+use crate::domain::{Role, markdown, quote, slugify};
+use crate::store::{CategoryInput, NewPost, NewThread, Store, StoreError};
+use std::collections::HashMap;
+
+pub const DEMO_PASSWORD: &str = "jogette-demo";
+const COMMUNITY: &str = include_str!("demo/community.txt");
+const STAFF: &[(&str, Role)] = &[("site_admin", Role::Admin), ("coach_claire", Role::Moderator)];
+
+#[derive(Debug)]
+enum Line<'a> {
+    Category { slug: &'a str, name: &'a str, description: &'a str },
+    Thread { category: &'a str, author: &'a str, title: &'a str },
+    Post { reply_to: Option<usize>, author: &'a str, quote: Option<&'a str>, body: String },
+    Thanks { number: usize, members: Vec<&'a str> },
+}
+
+fn parse(text: &str) -> Result<Vec<Line<'_>>, String> {
+    let mut lines = Vec::new();
+    for (index, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let bad = || format!("demo/community.txt line {}: cannot read {line:?}", index + 1);
+        let (tag, rest) = line.split_once(' ').ok_or_else(bad)?;
+        let fields: Vec<&str> = rest.split(" | ").map(str::trim).collect();
+        fn numbered<'l>(s: &'l str, bad: &dyn Fn() -> String) -> Result<(usize, &'l str), String> {
+            let (n, who) = s.split_once(' ').ok_or_else(bad)?;
+            Ok((n.parse().map_err(|_| bad())?, who))
+        }
+        let body = |s: &str| s.replace("\\n", "\n");
+        lines.push(match (tag, fields.as_slice()) {
+            ("C", [slug, name, description]) => Line::Category { slug, name, description },
+            ("T", [category, author, title]) => Line::Thread { category, author, title },
+            ("P", [author, text]) => Line::Post { reply_to: None, author, quote: None, body: body(text) },
+            ("R", [head, text]) => {
+                let (n, author) = numbered(head, &bad)?;
+                Line::Post { reply_to: Some(n), author, quote: None, body: body(text) }
+            }
+            ("Q", [head, quoted, text]) => {
+                let (n, author) = numbered(head, &bad)?;
+                Line::Post { reply_to: Some(n), author, quote: Some(quoted), body: body(text) }
+            }
+            ("K", [number, members]) => Line::Thanks {
+                number: number.parse().map_err(|_| bad())?,
+                members: members.split_whitespace().collect(),
+            },
+            _ => return Err(bad()),
+        });
+    }
+    Ok(lines)
+}
+
+/// Fills an empty store with the demo community. Returns the number of threads made.
+pub async fn load(store: &dyn Store) -> Result<usize, String> {
+    let lines = parse(COMMUNITY)?;
+    let err = |e: StoreError| e.to_string();
+
+    let hash = crate::domain::password::hash(DEMO_PASSWORD);
+    let mut members: HashMap<String, i64> = HashMap::new();
+    let authors = lines.iter().filter_map(|l| match l {
+        Line::Thread { author, .. } | Line::Post { author, .. } => Some(*author),
+        _ => None,
+    });
+    for name in STAFF.iter().map(|(n, _)| *n).chain(authors) {
+        if !members.contains_key(name) {
+            let role = STAFF.iter().find(|(n, _)| *n == name).map_or(Role::Member, |(_, r)| *r);
+            let user = store.create_user(name, None, &hash, role).await.map_err(err)?;
+            members.insert(name.to_owned(), user.id);
+        }
+    }
+    let directory: HashMap<String, String> = members.keys().map(|n| (n.to_ascii_lowercase(), n.clone())).collect();
+    let member = |name: &str| members.get(name).copied().ok_or_else(|| format!("unknown demo member {name}"));
+
+    let mut categories: HashMap<&str, i64> = HashMap::new();
+    let mut pending_thread: Option<(i64, &str, i64)> = None; // category, title, author
+    let mut thread: Option<(i64, String)> = None;
+    // Post ids and authors by number in the current thread.
+    let mut posts: Vec<(i64, String)> = Vec::new();
+    let mut threads = 0;
+    for line in &lines {
+        match line {
+            Line::Category { slug, name, description } => {
+                let input = CategoryInput { slug: slug.to_string(), name: name.to_string(), description: description.to_string() };
+                categories.insert(slug, store.create_category(input).await.map_err(err)?.id);
+            }
+            Line::Thread { category, author, title } => {
+                let category = *categories.get(category).ok_or_else(|| format!("unknown category {category}"))?;
+                pending_thread = Some((category, title, member(author)?));
+            }
+            Line::Post { reply_to, author, quote: quoted, body } => {
+                let author_id = member(author)?;
+                let parent = reply_to.map(|n| posts.get(n - 1).cloned().ok_or(format!("no post #{n} to reply to")));
+                let parent = parent.transpose()?;
+                let body = match (quoted, &parent, &thread) {
+                    (Some(words), Some((_, parent_author)), Some((id, slug))) => {
+                        let number = reply_to.unwrap_or(1);
+                        let url = crate::web::actions::post_url(*id, slug, number as i64);
+                        format!("{}{body}", quote::compose(parent_author, &url, words, None))
+                    }
+                    _ => body.clone(),
+                };
+                let rendered = markdown::render(&body, &directory);
+                let post = NewPost { author_id, reply_to: parent.map(|(id, _)| id), body, rendered };
+                if let Some((category_id, title, _)) = pending_thread.take() {
+                    let new = NewThread { category_id, title: title.to_owned(), slug: slugify(title), first_post: post };
+                    let (saved, first) = store.create_thread(new).await.map_err(err)?;
+                    thread = Some((saved.id, saved.slug));
+                    posts = vec![(first.id, author.to_string())];
+                    threads += 1;
+                } else {
+                    let (thread_id, _) = thread.as_ref().ok_or("a reply before any thread")?;
+                    let saved = store.create_post(*thread_id, post).await.map_err(err)?;
+                    posts.push((saved.id, author.to_string()));
+                }
+            }
+            Line::Thanks { number, members: thankers } => {
+                let (post_id, _) = posts.get(number - 1).ok_or(format!("no post #{number} to thank"))?;
+                for name in thankers {
+                    store.set_thanks(*post_id, member(name)?, true).await.map_err(err)?;
+                }
+            }
+        }
+    }
+    Ok(threads)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_community_is_big_enough_and_uses_every_feature() {
+        let lines = parse(COMMUNITY).expect("community.txt parses");
+        let threads = lines.iter().filter(|l| matches!(l, Line::Thread { .. })).count();
+        let mut authors: Vec<&str> = lines
+            .iter()
+            .filter_map(|l| if let Line::Post { author, .. } = l { Some(*author) } else { None })
+            .collect();
+        authors.sort();
+        authors.dedup();
+        assert!(threads >= 40, "{threads} threads");
+        assert!(authors.len() + 1 >= 20, "{} members", authors.len());
+        assert!(lines.iter().any(|l| matches!(l, Line::Post { quote: Some(_), .. })));
+        assert!(lines.iter().any(|l| matches!(l, Line::Post { body, .. } if body.contains('@'))));
+        assert!(lines.iter().any(|l| matches!(l, Line::Thanks { .. })));
+    }
+}

@@ -1,0 +1,233 @@
+//! What members do, as one function per action, shared by the HTML pages and
+//! the JSON API so both enforce the same rules in the same order: rate limit,
+//! authorise, validate, cook the Markdown, store.
+
+use super::{AppState, error::Error};
+use crate::domain::markdown::{self, Rendered};
+use crate::domain::{Role, permission, slugify, validate};
+use crate::store::{Category, CategoryInput, NewPost, NewThread, Post, SessionKind, Thread, User};
+use crate::web::auth;
+
+pub const POSTS_PER_PAGE: i64 = 20;
+pub const THREADS_PER_PAGE: i64 = 25;
+
+pub struct Registration {
+    pub username: String,
+    pub password: String,
+    pub email: Option<String>,
+}
+
+pub async fn register(state: &AppState, client: &str, input: Registration) -> Result<User, Error> {
+    state.limiter.check("register", state.config.rate_limits.register, client)?;
+    let email = input.email.as_deref().map(str::trim).filter(|e| !e.is_empty());
+    validate::collect([
+        validate::username(&input.username),
+        validate::password(&input.password),
+        email.map_or(Ok(()), validate::email),
+    ])
+    .map_err(Error::Invalid)?;
+    if state.store.user_by_name(&input.username).await?.is_some() {
+        return Err(Error::field("username", "That username is already taken."));
+    }
+    let hash = hash_password(input.password).await?;
+    Ok(state.store.create_user(&input.username, email, &hash, Role::Member).await?)
+}
+
+pub async fn hash_password(password: String) -> Result<String, Error> {
+    tokio::task::spawn_blocking(move || crate::domain::password::hash(&password))
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))
+}
+
+/// Checks the password and opens a session; returns the member and the raw token.
+pub async fn log_in(
+    state: &AppState,
+    client: &str,
+    username: &str,
+    password: &str,
+    kind: SessionKind,
+) -> Result<(User, String), Error> {
+    state.limiter.check("login", state.config.rate_limits.login, client)?;
+    let found = state.store.user_credentials(username.trim()).await?;
+    let password = password.to_owned();
+    let (user, ok) = tokio::task::spawn_blocking(move || match found {
+        Some((user, hash)) => {
+            let ok = crate::domain::password::verify(&password, &hash);
+            (Some(user), ok)
+        }
+        None => {
+            crate::domain::password::verify(&password, crate::domain::password::decoy_hash());
+            (None, false)
+        }
+    })
+    .await
+    .map_err(|e| Error::Internal(e.to_string()))?;
+    let Some(user) = user.filter(|_| ok) else {
+        return Err(Error::Invalid(vec![crate::domain::FieldError::new(
+            "password",
+            "That username and password don't match.",
+        )]));
+    };
+    let token = auth::new_token();
+    let expires = crate::store::now_millis() + auth::SESSION_SECONDS * 1000;
+    state.store.create_session(&auth::token_hash(&token), user.id, kind, expires).await?;
+    Ok((user, token))
+}
+
+pub async fn log_out(state: &AppState, token: Option<&str>) -> Result<(), Error> {
+    if let Some(token) = token {
+        state.store.delete_session(&auth::token_hash(token)).await?;
+    }
+    Ok(())
+}
+
+pub fn category_input(slug: &str, name: &str, description: &str) -> Result<CategoryInput, Error> {
+    validate::collect([validate::category_slug(slug.trim()), validate::category_name(name)]).map_err(Error::Invalid)?;
+    Ok(CategoryInput { slug: slug.trim().into(), name: name.trim().into(), description: description.trim().into() })
+}
+
+pub async fn create_category(state: &AppState, actor: permission::Actor, input: CategoryInput) -> Result<Category, Error> {
+    if !permission::can_manage_categories(actor) {
+        return Err(Error::Forbidden("Only admins can manage categories.".into()));
+    }
+    Ok(state.store.create_category(input).await?)
+}
+
+pub async fn update_category(
+    state: &AppState,
+    actor: permission::Actor,
+    slug: &str,
+    input: CategoryInput,
+) -> Result<Category, Error> {
+    if !permission::can_manage_categories(actor) {
+        return Err(Error::Forbidden("Only admins can manage categories.".into()));
+    }
+    Ok(state.store.update_category(slug, input).await?)
+}
+
+/// Markdown to safe HTML, with mentions resolved against the member list.
+pub async fn cook(state: &AppState, body: &str) -> Result<Rendered, Error> {
+    let members = state.store.resolve_usernames(markdown::mention_candidates(body)).await?;
+    Ok(markdown::render(body, &members))
+}
+
+pub async fn start_thread(
+    state: &AppState,
+    author: &User,
+    category_slug: &str,
+    title: &str,
+    body: &str,
+) -> Result<(Thread, Post), Error> {
+    state.limiter.check("post", state.config.rate_limits.post, &author.id.to_string())?;
+    let category = state.store.category(category_slug).await?;
+    let category_error = category.is_none().then(|| Err(crate::domain::FieldError::new("category", "Choose a category.")));
+    validate::collect([validate::title(title), validate::body(body), category_error.unwrap_or(Ok(()))])
+        .map_err(Error::Invalid)?;
+    let category = category.expect("checked above");
+    let title = title.trim();
+    let thread = NewThread {
+        category_id: category.id,
+        title: title.to_owned(),
+        slug: slugify(title),
+        first_post: NewPost { author_id: author.id, reply_to: None, body: body.to_owned(), rendered: cook(state, body).await? },
+    };
+    Ok(state.store.create_thread(thread).await?)
+}
+
+pub async fn reply(
+    state: &AppState,
+    author: &User,
+    thread_id: i64,
+    body: &str,
+    reply_to: Option<i64>,
+) -> Result<Post, Error> {
+    state.limiter.check("post", state.config.rate_limits.post, &author.id.to_string())?;
+    validate::body(body).map_err(|e| Error::Invalid(vec![e]))?;
+    if state.store.thread(thread_id).await?.is_none() {
+        return Err(Error::NotFound);
+    }
+    if let Some(id) = reply_to {
+        let parent = state.store.post(id, None).await?;
+        if !parent.is_some_and(|p| p.thread_id == thread_id) {
+            return Err(Error::field("reply_to", "That post is not in this thread."));
+        }
+    }
+    let post = NewPost { author_id: author.id, reply_to, body: body.to_owned(), rendered: cook(state, body).await? };
+    Ok(state.store.create_post(thread_id, post).await?)
+}
+
+/// The post, if `actor` may change it.
+async fn post_for_change(state: &AppState, actor: permission::Actor, post_id: i64) -> Result<Post, Error> {
+    let post = state.store.post(post_id, Some(actor.user_id)).await?.ok_or(Error::NotFound)?;
+    if post.deleted {
+        return Err(Error::NotFound);
+    }
+    if !permission::can_edit_post(actor, post.user_id, post.deleted) {
+        return Err(Error::Forbidden("Only the author can change this post.".into()));
+    }
+    Ok(post)
+}
+
+pub async fn edit(state: &AppState, actor: permission::Actor, post_id: i64, body: &str) -> Result<Post, Error> {
+    validate::body(body).map_err(|e| Error::Invalid(vec![e]))?;
+    let post = post_for_change(state, actor, post_id).await?;
+    if post.body == body {
+        return Ok(post);
+    }
+    let rendered = cook(state, body).await?;
+    Ok(state.store.edit_post(post_id, actor.user_id, body.to_owned(), rendered).await?)
+}
+
+pub async fn delete(state: &AppState, actor: permission::Actor, post_id: i64) -> Result<Post, Error> {
+    let post = post_for_change(state, actor, post_id).await?;
+    state.store.delete_post(post_id).await?;
+    Ok(post)
+}
+
+pub async fn thank(state: &AppState, actor: permission::Actor, post_id: i64, thanked: bool) -> Result<(Post, i64), Error> {
+    let post = state.store.post(post_id, Some(actor.user_id)).await?.ok_or(Error::NotFound)?;
+    if post.deleted {
+        return Err(Error::NotFound);
+    }
+    if !permission::can_thank(actor, post.user_id, post.deleted) {
+        return Err(Error::Forbidden("You can't thank your own post.".into()));
+    }
+    let count = state.store.set_thanks(post_id, actor.user_id, thanked).await?;
+    Ok((post, count))
+}
+
+/// One page of a thread: the thread, its posts numbered into that page, and the page count.
+pub async fn thread_page(
+    state: &AppState,
+    thread_id: i64,
+    page: i64,
+    viewer: Option<i64>,
+) -> Result<(Thread, Vec<Post>, i64), Error> {
+    let thread = state.store.thread(thread_id).await?.ok_or(Error::NotFound)?;
+    let pages = pages(thread.post_count, POSTS_PER_PAGE);
+    if page < 1 || page > pages {
+        return Err(Error::NotFound);
+    }
+    let first = (page - 1) * POSTS_PER_PAGE + 1;
+    let posts = state.store.thread_posts(thread_id, first, first + POSTS_PER_PAGE - 1, viewer).await?;
+    Ok((thread, posts, pages))
+}
+
+pub fn pages(items: i64, per_page: i64) -> i64 {
+    ((items + per_page - 1) / per_page).max(1)
+}
+
+/// The page of its thread a post numbered `number` is on.
+pub fn page_of(number: i64) -> i64 {
+    (number - 1) / POSTS_PER_PAGE + 1
+}
+
+/// The HTML address of a post: its thread page and anchor.
+pub fn post_url(thread_id: i64, thread_slug: &str, number: i64) -> String {
+    let page = page_of(number);
+    if page == 1 {
+        format!("/t/{thread_id}/{thread_slug}#p{number}")
+    } else {
+        format!("/t/{thread_id}/{thread_slug}?page={page}#p{number}")
+    }
+}

@@ -1,0 +1,206 @@
+//! Who is asking, and whether a form really came from our own page.
+//!
+//! A session is a random token held by the client, as an HttpOnly SameSite=Lax
+//! cookie or an `Authorization: Bearer` header; the database keeps only its
+//! hash. Forms carry a CSRF token that must match a cookie of the same value
+//! (double submit), and every unsafe request from another site is refused by
+//! its `Sec-Fetch-Site`/`Origin` headers before any handler runs. Both checks
+//! are stateless, so they work across several app nodes.
+
+use super::{AppState, error::Error};
+use crate::domain::permission::Actor;
+use crate::store::User;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::{HeaderMap, HeaderValue, Method, header, request::Parts};
+use axum::middleware::Next;
+use axum::response::Response;
+use blake2::{Blake2s256, Digest};
+use serde::de::DeserializeOwned;
+
+pub const SESSION_COOKIE: &str = "jogette_session";
+pub const CSRF_COOKIE: &str = "jogette_csrf";
+pub const SESSION_SECONDS: i64 = 30 * 24 * 3600;
+
+/// 256 random bits, hex-encoded.
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the OS random source is available");
+    hex(&bytes)
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex(&Blake2s256::digest(token.as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+pub fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"))
+        .expect("token characters are valid in a header")
+}
+
+/// The CSRF token for this request, set by [`csrf_cookie`].
+#[derive(Clone)]
+pub struct CsrfToken(pub String);
+
+/// The person making the request: a member, or a guest.
+pub struct Viewer {
+    pub user: Option<User>,
+    /// The raw session token, when there is a session (for logging out).
+    pub token: Option<String>,
+    pub csrf: String,
+}
+
+impl Viewer {
+    pub fn require(&self) -> Result<&User, Error> {
+        self.user.as_ref().ok_or(Error::Unauthorized)
+    }
+
+    pub fn actor(&self) -> Result<Actor, Error> {
+        self.require().map(|u| Actor { user_id: u.id, role: u.role })
+    }
+
+    pub fn user_id(&self) -> Option<i64> {
+        self.user.as_ref().map(|u| u.id)
+    }
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        let csrf = parts.extensions.get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| t.trim().to_owned());
+        let token = match bearer {
+            Some(token) if !token.is_empty() => Some(token),
+            Some(_) => return Err(Error::Unauthorized),
+            None => cookie(&parts.headers, SESSION_COOKIE),
+        };
+        let Some(token) = token else { return Ok(Viewer { user: None, token: None, csrf }) };
+        let user = state.store.session_user(&token_hash(&token), crate::store::now_millis()).await?;
+        // A bearer token that doesn't match is an error; a stale cookie just means "guest".
+        if user.is_none() && parts.headers.contains_key(header::AUTHORIZATION) {
+            return Err(Error::Unauthorized);
+        }
+        Ok(Viewer { token: user.as_ref().map(|_| token), user, csrf })
+    }
+}
+
+/// Refuses cross-site unsafe requests, and makes sure every visitor has a CSRF cookie.
+pub async fn csrf_cookie(mut request: Request, next: Next, secure: bool) -> Response {
+    if !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) && is_cross_site(request.headers()) {
+        return axum::response::IntoResponse::into_response(Error::Forbidden(
+            "This request came from another site, so it was refused.".into(),
+        ));
+    }
+    let existing = cookie(request.headers(), CSRF_COOKIE);
+    let token = existing.clone().unwrap_or_else(new_token);
+    request.extensions_mut().insert(CsrfToken(token.clone()));
+    let mut response = next.run(request).await;
+    if existing.is_none() {
+        response.headers_mut().append(header::SET_COOKIE, set_cookie(CSRF_COOKIE, &token, 365 * 24 * 3600, secure));
+    }
+    response
+}
+
+fn is_cross_site(headers: &HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return site == "cross-site";
+    }
+    let (Some(origin), Some(host)) = (headers.get(header::ORIGIN), headers.get(header::HOST)) else {
+        return false;
+    };
+    let origin = origin.to_str().unwrap_or("");
+    let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or(origin);
+    origin_host != host.to_str().unwrap_or("")
+}
+
+/// An HTML form whose `csrf` field matched the visitor's CSRF cookie.
+pub struct CsrfForm<T>(pub T);
+
+#[derive(serde::Deserialize)]
+struct CsrfField {
+    #[serde(default)]
+    csrf: String,
+}
+
+impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
+    type Rejection = Error;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Error> {
+        let expected = request.extensions().get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
+        let bytes = axum::body::Bytes::from_request(request, state)
+            .await
+            .map_err(|e| Error::BadRequest(e.body_text()))?;
+        let sent: CsrfField = serde_urlencoded::from_bytes(&bytes).map_err(|e| Error::BadRequest(e.to_string()))?;
+        if expected.is_empty() || !constant_time_eq(sent.csrf.as_bytes(), expected.as_bytes()) {
+            return Err(Error::Forbidden(
+                "This form has expired. Go back, reload the page and try again.".into(),
+            ));
+        }
+        let form = serde_urlencoded::from_bytes(&bytes).map_err(|e| Error::BadRequest(e.to_string()))?;
+        Ok(CsrfForm(form))
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_long_random_and_hashed_differently() {
+        let (a, b) = (new_token(), new_token());
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, b);
+        assert_ne!(token_hash(&a), a);
+        assert_eq!(token_hash(&a), token_hash(&a));
+    }
+
+    #[test]
+    fn cross_site_requests_are_recognised() {
+        let mut h = HeaderMap::new();
+        assert!(!is_cross_site(&h), "non-browser clients send neither header");
+        h.insert(header::HOST, HeaderValue::from_static("forum.example"));
+        h.insert(header::ORIGIN, HeaderValue::from_static("https://evil.example"));
+        assert!(is_cross_site(&h));
+        h.insert(header::ORIGIN, HeaderValue::from_static("https://forum.example"));
+        assert!(!is_cross_site(&h));
+        h.insert("sec-fetch-site", HeaderValue::from_static("cross-site"));
+        assert!(is_cross_site(&h));
+    }
+
+    #[test]
+    fn cookies_with_odd_characters_are_ignored() {
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, HeaderValue::from_static("a=1; jogette_session=abc123; x=\"y\""));
+        assert_eq!(cookie(&h, SESSION_COOKIE).as_deref(), Some("abc123"));
+        h.insert(header::COOKIE, HeaderValue::from_static("jogette_session=a;b"));
+        assert_eq!(cookie(&h, SESSION_COOKIE).as_deref(), Some("a"));
+        h.insert(header::COOKIE, HeaderValue::from_static("jogette_session=<x>"));
+        assert_eq!(cookie(&h, SESSION_COOKIE), None);
+    }
+}

@@ -1,0 +1,65 @@
+//! Dates for people and for machines, without a date library: Jogette stores
+//! UTC milliseconds and only ever needs the proleptic Gregorian calendar.
+
+/// (year, month 1-12, day 1-31) from days since 1970-01-01 (Howard Hinnant's civil_from_days).
+fn civil(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+struct Parts {
+    year: i64,
+    month: u32,
+    day: u32,
+    hour: i64,
+    minute: i64,
+    second: i64,
+}
+
+fn parts(millis: i64) -> Parts {
+    let secs = millis.div_euclid(1000);
+    let (year, month, day) = civil(secs.div_euclid(86_400));
+    let in_day = secs.rem_euclid(86_400);
+    Parts { year, month, day, hour: in_day / 3600, minute: in_day % 3600 / 60, second: in_day % 60 }
+}
+
+/// `2026-11-28T04:06:07Z`
+pub fn rfc3339(millis: i64) -> String {
+    let p = parts(millis);
+    format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", p.year, p.month, p.day, p.hour, p.minute, p.second)
+}
+
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/// `28 Nov 2026, 04:06` (UTC)
+pub fn human(millis: i64) -> String {
+    let p = parts(millis);
+    format!("{} {} {}, {:02}:{:02}", p.day, MONTHS[(p.month - 1) as usize], p.year, p.hour, p.minute)
+}
+
+/// `28 Nov 2026`
+pub fn day(millis: i64) -> String {
+    let p = parts(millis);
+    format!("{} {} {}", p.day, MONTHS[(p.month - 1) as usize], p.year)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_known_instants() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_795_838_767_000), "2026-11-28T04:06:07Z");
+        assert_eq!(rfc3339(951_782_400_000), "2000-02-29T00:00:00Z");
+        assert_eq!(human(1_795_838_767_000), "28 Nov 2026, 04:06");
+        assert_eq!(day(1_795_838_767_000), "28 Nov 2026");
+    }
+}
