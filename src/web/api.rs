@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/threads/{id}/posts", post(create_post))
         .route("/posts/{id}", get(show_post).patch(edit_post).delete(delete_post))
         .route("/posts/{id}/revisions", get(post_revisions))
+        .route("/posts/{id}/quote", get(quote_post))
         .route("/posts/{id}/thanks", put(thank).delete(unthank))
 }
 
@@ -356,4 +357,22 @@ async fn thank(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64
 async fn unthank(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> Result<Json<Value>, Error> {
     let (_, count) = actions::thank(&state, viewer.actor()?, id, false).await?;
     Ok(Json(json!({ "thanks": count, "thanked": false })))
+}
+
+#[derive(Deserialize)]
+struct QuoteQuery {
+    selection: Option<String>,
+}
+
+/// The Markdown a composer starts with when quoting this post (or the selected part of it).
+async fn quote_post(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<QuoteQuery>,
+) -> Result<Json<Value>, Error> {
+    let post = state.store.post(id, None).await?.filter(|p| !p.deleted).ok_or(Error::NotFound)?;
+    let thread = state.store.thread(post.thread_id).await?.ok_or(Error::NotFound)?;
+    let url = actions::post_url(thread.id, &thread.slug, post.number);
+    let markdown = crate::domain::quote::compose(&post.author, &url, &post.body, q.selection.as_deref());
+    Ok(Json(json!({ "markdown": markdown, "reply_to": post.id })))
 }

@@ -24,6 +24,9 @@ pub enum Error {
     Forbidden(String),
     #[error("that page doesn't exist, or has been removed")]
     NotFound,
+    /// No route matches the address at all.
+    #[error("no such route")]
+    NoRoute,
     #[error("that method is not allowed here")]
     MethodNotAllowed,
     #[error("too many requests; try again in {retry_after} seconds")]
@@ -40,7 +43,7 @@ impl Error {
             Error::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::Unauthorized => StatusCode::UNAUTHORIZED,
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
-            Error::NotFound => StatusCode::NOT_FOUND,
+            Error::NotFound | Error::NoRoute => StatusCode::NOT_FOUND,
             Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -57,7 +60,7 @@ impl Error {
             Error::Invalid(_) => "Some fields need attention",
             Error::Unauthorized => "Please log in",
             Error::Forbidden(_) => "Not allowed",
-            Error::NotFound => "Not found",
+            Error::NotFound | Error::NoRoute => "Not found",
             Error::MethodNotAllowed => "Method not allowed",
             Error::RateLimited { .. } => "Slow down",
             Error::Internal(_) => "Something went wrong",
@@ -108,15 +111,22 @@ pub async fn render(request: Request, next: Next, html_page: HtmlPage) -> Respon
     let head = Request::from_parts(parts.clone(), ());
     let response = next.run(Request::from_parts(parts, body)).await;
 
-    let error = match response.extensions().get::<Error>() {
-        Some(error) => error.clone(),
-        None if response.status() == StatusCode::METHOD_NOT_ALLOWED => Error::MethodNotAllowed,
-        None => return response,
+    let recorded = response.extensions().get::<Error>().cloned();
+    let status = response.status();
+    let (mut parts, body) = response.into_parts();
+    let error = match recorded {
+        Some(error) => error,
+        None if status == StatusCode::METHOD_NOT_ALLOWED => Error::MethodNotAllowed,
+        // axum's own extractor rejections (a bad path or query) answer in plain text.
+        None if status.is_client_error() && is_plain_text(&parts.headers) => {
+            let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
+            Error::BadRequest(String::from_utf8_lossy(&text).into_owned())
+        }
+        None => return Response::from_parts(parts, body),
     };
     if let Error::Internal(detail) = &error {
         tracing::error!(%detail, path = %head.uri().path(), "request failed");
     }
-    let (mut parts, _) = response.into_parts();
     let body = if wants_json {
         parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         let errors = match &error {
@@ -137,6 +147,13 @@ pub async fn render(request: Request, next: Next, html_page: HtmlPage) -> Respon
     };
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, body.into())
+}
+
+fn is_plain_text(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"))
 }
 
 fn wants_json(request: &Request) -> bool {

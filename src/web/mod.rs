@@ -57,7 +57,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics))
-        .fallback(|| async { error::Error::NotFound })
+        .fallback(|| async { error::Error::NoRoute })
         .layer(middleware::from_fn(move |req, next| auth::csrf_cookie(req, next, secure)))
         .layer(middleware::from_fn(|req, next| error::render(req, next, pages::error_page)))
         .layer(middleware::from_fn(security_headers))

@@ -1,0 +1,11 @@
+//! Behaviour tests: each starts a real server and talks HTTP to it.
+
+mod accounts;
+mod errors;
+mod ops;
+mod posts;
+mod process;
+mod queries;
+mod scenario;
+mod support;
+mod xss;

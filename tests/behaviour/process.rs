@@ -1,0 +1,192 @@
+//! The `jogette` binary itself: creating an admin from the command line,
+//! durability across a crash, and a clean stop on SIGTERM.
+
+use crate::support::PASSWORD;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_jogette");
+
+struct Running {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `jogette serve` on a free port and waits until it says where it listens.
+fn serve(db: &str) -> Running {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--db", db, "--listen", "127.0.0.1:0"])
+        .env("JOGETTE_RATE_LIMITS", "off")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let base = loop {
+        assert!(Instant::now() < deadline, "the server did not start");
+        let line = lines.next().expect("the server exited early").unwrap();
+        if let Some(rest) = line.split("listening on ").nth(1) {
+            break rest.trim().trim_end_matches('/').split_whitespace().next().unwrap().trim_end_matches('/').to_owned();
+        }
+    };
+    // Keep draining the log so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Running { child, base }
+}
+
+fn create_user(db: &str, name: &str, role: &str, password: &str) -> std::process::Output {
+    let mut child = Command::new(BIN)
+        .args(["admin", "create-user", name, "--role", role, "--password-stdin", "--db", db])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+async fn login(base: &str, name: &str) -> String {
+    let r = reqwest::Client::new()
+        .post(format!("{base}/api/v1/sessions"))
+        .json(&json!({"username": name, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    r.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn an_admin_created_from_the_command_line_can_log_in_and_make_categories() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let out = create_user(&db, "head_coach", "admin", PASSWORD);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let refused = create_user(&db, "tiny_pw", "member", "short");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("at least 10 characters"));
+
+    let server = serve(&db);
+    let token = login(&server.base, "head_coach").await;
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/v1/categories", server.base))
+        .bearer_auth(token)
+        .json(&json!({"slug": "intro", "name": "Introductions"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+}
+
+/// A post that got its 201 is on disk: killing the process without warning loses nothing.
+#[tokio::test]
+async fn acknowledged_posts_survive_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("crash.db").display());
+    assert!(create_user(&db, "site_admin", "admin", PASSWORD).status.success());
+    let mut server = serve(&db);
+    let token = login(&server.base, "site_admin").await;
+    let http = reqwest::Client::new();
+    http.post(format!("{}/api/v1/categories", server.base)).bearer_auth(&token).json(&json!({"slug": "intro", "name": "Intro"})).send().await.unwrap();
+    let thread: Value = http
+        .post(format!("{}/api/v1/threads", server.base))
+        .bearer_auth(&token)
+        .json(&json!({"category": "intro", "title": "Will this survive?", "body": "first"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let tid = thread["id"].as_i64().unwrap();
+    let mut acknowledged = Vec::new();
+    let sends = (0..30).map(|n| {
+        let (http, base, token) = (http.clone(), server.base.clone(), token.clone());
+        tokio::spawn(async move {
+            let r = http.post(format!("{base}/api/v1/threads/{tid}/posts")).bearer_auth(token).json(&json!({"body": format!("reply {n}")})).send().await.ok()?;
+            (r.status() == StatusCode::CREATED).then_some(())?;
+            r.json::<Value>().await.ok()
+        })
+    });
+    for send in sends.collect::<Vec<_>>() {
+        if let Some(post) = send.await.unwrap() {
+            acknowledged.push(post["id"].as_i64().unwrap());
+        }
+    }
+    server.child.kill().unwrap(); // SIGKILL: no shutdown, no flush
+    server.child.wait().unwrap();
+    assert_eq!(acknowledged.len(), 30);
+
+    let server = serve(&db);
+    for id in acknowledged {
+        let r = reqwest::get(format!("{}/api/v1/posts/{id}", server.base)).await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "post {id} was acknowledged but lost");
+    }
+}
+
+/// SIGTERM stops accepting work, finishes what is in flight, and exits 0.
+#[tokio::test]
+async fn sigterm_finishes_requests_in_flight_and_exits_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("term.db").display());
+    assert!(create_user(&db, "site_admin", "admin", PASSWORD).status.success());
+    let mut server = serve(&db);
+    let token = login(&server.base, "site_admin").await;
+    let http = reqwest::Client::new();
+    http.post(format!("{}/api/v1/categories", server.base)).bearer_auth(&token).json(&json!({"slug": "intro", "name": "Intro"})).send().await.unwrap();
+
+    let sends: Vec<_> = (0..40)
+        .map(|n| {
+            let (http, base, token) = (http.clone(), server.base.clone(), token.clone());
+            tokio::spawn(async move {
+                let r = http
+                    .post(format!("{base}/api/v1/threads"))
+                    .bearer_auth(token)
+                    .json(&json!({"category": "intro", "title": format!("Thread number {n}"), "body": "x"}))
+                    .send()
+                    .await;
+                match r {
+                    Ok(r) => Some(r.status()),
+                    Err(e) => {
+                        // Refused after shutdown began is fine; a half-answered request is not.
+                        assert!(e.is_connect() || e.is_request(), "{e}");
+                        None
+                    }
+                }
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    Command::new("kill").args(["-TERM", &server.child.id().to_string()]).status().unwrap();
+    let mut created = 0;
+    for send in sends {
+        if let Some(status) = send.await.unwrap() {
+            assert_eq!(status, StatusCode::CREATED);
+            created += 1;
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "jogette did not stop after SIGTERM");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "exit status {status:?}");
+
+    let server = serve(&db);
+    let listing: Value = reqwest::get(format!("{}/api/v1/threads", server.base)).await.unwrap().json().await.unwrap();
+    assert_eq!(listing["total"].as_i64().unwrap(), created, "every acknowledged thread is there, and nothing else");
+}

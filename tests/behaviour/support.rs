@@ -1,0 +1,214 @@
+//! A real Jogette server on a free port over a fresh SQLite file, and clients
+//! that talk to it the way browsers and API users do.
+
+use jogette::config::{Config, RateLimits};
+use jogette::domain::Role;
+use jogette::store::{self, Store};
+use reqwest::{Client, Response, StatusCode, redirect};
+use scraper::{Html, Selector};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+pub const PASSWORD: &str = "a long enough password";
+
+pub struct TestServer {
+    pub base: String,
+    pub store: Arc<dyn Store>,
+    _dir: tempfile::TempDir,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        Self::with_limits(RateLimits::off()).await
+    }
+
+    pub async fn with_limits(rate_limits: RateLimits) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let db = format!("sqlite://{}", dir.path().join("forum.db").display());
+        let store = store::open(&db).await.expect("store opens");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let config = Config { db, listen: base.clone(), demo: false, rate_limits, secure_cookies: false };
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let state = jogette::web::AppState::new(store.clone(), config);
+        tokio::spawn(jogette::web::serve(listener, state, async {
+            let _ = stopped.await;
+        }));
+        TestServer { base, store, _dir: dir, _stop: stop }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A member created directly in the store (set-up, not behaviour under test).
+    pub async fn seed_user(&self, name: &str, role: Role) {
+        let hash = jogette::domain::password::hash(PASSWORD);
+        self.store.create_user(name, None, &hash, role).await.unwrap();
+    }
+
+    pub async fn queries(&self) -> u64 {
+        let text = reqwest::get(self.url("/metrics")).await.unwrap().text().await.unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix("jogette_db_queries_total "))
+            .and_then(|n| n.parse().ok())
+            .expect("metrics report the query count")
+    }
+
+    pub fn api(&self) -> Api {
+        Api { base: self.base.clone(), token: None, http: Client::new() }
+    }
+
+    pub fn browser(&self) -> Browser {
+        let http = Client::builder().cookie_store(true).redirect(redirect::Policy::none()).build().unwrap();
+        Browser { base: self.base.clone(), http }
+    }
+
+    /// Registers `name` through the API and returns a client holding their token.
+    pub async fn member(&self, name: &str) -> Api {
+        let api = self.api();
+        let r = api.post("/api/v1/users", json!({"username": name, "password": PASSWORD})).await;
+        assert_eq!(r.status(), StatusCode::CREATED, "registering {name}: {}", r.text().await.unwrap());
+        api.login(name).await
+    }
+
+    /// An admin with a session, plus a category to post in.
+    pub async fn admin_with_category(&self, slug: &str, name: &str) -> Api {
+        self.seed_user("site_admin", Role::Admin).await;
+        let admin = self.api().login("site_admin").await;
+        let r = admin.post("/api/v1/categories", json!({"slug": slug, "name": name, "description": "Aches and pains"})).await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        admin
+    }
+}
+
+#[derive(Clone)]
+pub struct Api {
+    pub base: String,
+    pub token: Option<String>,
+    pub http: Client,
+}
+
+impl Api {
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let req = self.http.request(method, format!("{}{path}", self.base));
+        match &self.token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        }
+    }
+
+    pub async fn login(&self, name: &str) -> Api {
+        let r = self.post("/api/v1/sessions", json!({"username": name, "password": PASSWORD})).await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let body: Value = r.json().await.unwrap();
+        Api { token: Some(body["token"].as_str().unwrap().to_owned()), ..self.clone() }
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.request(reqwest::Method::GET, path).send().await.unwrap()
+    }
+
+    pub async fn get_json(&self, path: &str) -> Value {
+        let r = self.get(path).await;
+        assert_eq!(r.status(), StatusCode::OK, "GET {path}");
+        r.json().await.unwrap()
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Response {
+        self.request(reqwest::Method::POST, path).json(&body).send().await.unwrap()
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> Response {
+        self.request(reqwest::Method::PATCH, path).json(&body).send().await.unwrap()
+    }
+
+    pub async fn put(&self, path: &str) -> Response {
+        self.request(reqwest::Method::PUT, path).send().await.unwrap()
+    }
+
+    pub async fn delete(&self, path: &str) -> Response {
+        self.request(reqwest::Method::DELETE, path).send().await.unwrap()
+    }
+
+    /// Starts a thread and returns its JSON (`id`, `slug`, `url`, `first_post`).
+    pub async fn thread(&self, category: &str, title: &str, body: &str) -> Value {
+        let r = self.post("/api/v1/threads", json!({"category": category, "title": title, "body": body})).await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        r.json().await.unwrap()
+    }
+
+    pub async fn reply(&self, thread_id: i64, body: &str, reply_to: Option<i64>) -> Value {
+        let r = self.post(&format!("/api/v1/threads/{thread_id}/posts"), json!({"body": body, "reply_to": reply_to})).await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        r.json().await.unwrap()
+    }
+}
+
+/// A cookie-keeping client that does not follow redirects, like a browser
+/// with its network panel open.
+pub struct Browser {
+    base: String,
+    pub http: Client,
+}
+
+pub struct Page {
+    pub status: StatusCode,
+    pub html: Html,
+}
+
+/// Shows what a person would read, so a failed assertion explains itself.
+impl std::fmt::Debug for Page {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let main = self.text("main").join(" ");
+        write!(f, "{} {}", self.status, main.split_whitespace().collect::<Vec<_>>().join(" "))
+    }
+}
+
+impl Page {
+    pub fn select(&self, css: &str) -> Vec<scraper::ElementRef<'_>> {
+        self.html.select(&Selector::parse(css).unwrap()).collect()
+    }
+
+    pub fn text(&self, css: &str) -> Vec<String> {
+        self.select(css).iter().map(|e| e.text().collect::<String>().trim().to_owned()).collect()
+    }
+
+    pub fn attr(&self, css: &str, attr: &str) -> Vec<String> {
+        self.select(css).iter().filter_map(|e| e.value().attr(attr).map(str::to_owned)).collect()
+    }
+
+    pub fn csrf(&self) -> String {
+        self.attr("input[name=csrf]", "value").into_iter().next().expect("the page has a form with a CSRF token")
+    }
+}
+
+impl Browser {
+    pub async fn open(&self, path: &str) -> Page {
+        let r = self.http.get(format!("{}{path}", self.base)).send().await.unwrap();
+        Page { status: r.status(), html: Html::parse_document(&r.text().await.unwrap()) }
+    }
+
+    /// Submits a form as a browser would; returns the redirect target or the re-rendered page.
+    pub async fn submit(&self, action: &str, fields: &[(&str, &str)]) -> Result<String, Page> {
+        let r = self.http.post(format!("{}{action}", self.base)).form(fields).send().await.unwrap();
+        if r.status() == StatusCode::SEE_OTHER {
+            return Ok(r.headers()["location"].to_str().unwrap().to_owned());
+        }
+        Err(Page { status: r.status(), html: Html::parse_document(&r.text().await.unwrap()) })
+    }
+
+    /// Fills a form found on `page_path` and submits it with the page's CSRF token.
+    pub async fn fill(&self, page_path: &str, action: &str, fields: &[(&str, &str)]) -> Result<String, Page> {
+        let csrf = self.open(page_path).await.csrf();
+        let mut all = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.submit(action, &all).await
+    }
+
+    pub async fn register(&self, name: &str) {
+        let to = self.fill("/register", "/register", &[("username", name), ("password", PASSWORD), ("email", "")]).await;
+        assert_eq!(to.ok().as_deref(), Some("/"), "registering {name}");
+    }
+}
