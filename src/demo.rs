@@ -84,6 +84,7 @@ pub async fn load(store: &dyn Store) -> Result<usize, String> {
     // Post ids and authors by number in the current thread.
     let mut posts: Vec<(i64, String)> = Vec::new();
     let mut threads = 0;
+    let mut clock = DemoClock::new(lines.iter().filter(|l| matches!(l, Line::Post { .. })).count());
     for line in &lines {
         match line {
             Line::Category { slug, name, description } => {
@@ -107,7 +108,9 @@ pub async fn load(store: &dyn Store) -> Result<usize, String> {
                     _ => body.clone(),
                 };
                 let rendered = markdown::render(&body, &directory);
-                let post = NewPost { author_id, reply_to: parent.map(|(id, _)| id), body, rendered };
+                let starts_thread = pending_thread.is_some();
+                let created_at = clock.next(starts_thread);
+                let post = NewPost { author_id, created_at, reply_to: parent.map(|(id, _)| id), body, rendered };
                 if let Some((category_id, title, _)) = pending_thread.take() {
                     let new = NewThread { category_id, title: title.to_owned(), slug: slugify(title), first_post: post };
                     let (saved, first) = store.create_thread(new).await.map_err(err)?;
@@ -129,6 +132,33 @@ pub async fn load(store: &dyn Store) -> Result<usize, String> {
         }
     }
     Ok(threads)
+}
+
+/// Spreads the demo over the past weeks, so lists show a believable history:
+/// threads start hours apart and replies follow within hours.
+struct DemoClock {
+    now: i64,
+    state: u64,
+}
+
+impl DemoClock {
+    const HOUR: i64 = 3_600_000;
+
+    fn new(posts: usize) -> Self {
+        // About five hours per post on average, ending a little before now.
+        let now = crate::store::now_millis() - posts as i64 * 5 * Self::HOUR - Self::HOUR;
+        DemoClock { now, state: 0x9E37_79B9_7F4A_7C15 }
+    }
+
+    /// A fixed pseudo-random walk (xorshift), so every demo looks the same.
+    fn next(&mut self, new_thread: bool) -> i64 {
+        self.state ^= self.state << 13;
+        self.state ^= self.state >> 7;
+        self.state ^= self.state << 17;
+        let spread = if new_thread { 8 } else { 4 };
+        self.now += Self::HOUR / 4 + (self.state % (spread * Self::HOUR as u64)) as i64;
+        self.now
+    }
 }
 
 #[cfg(test)]

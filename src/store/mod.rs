@@ -145,6 +145,8 @@ pub struct PostSummary {
 #[derive(Debug, Clone)]
 pub struct NewPost {
     pub author_id: i64,
+    /// Unix milliseconds; "now" except when importing or loading the demo.
+    pub created_at: i64,
     pub reply_to: Option<i64>,
     pub body: String,
     pub rendered: Rendered,

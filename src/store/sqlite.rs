@@ -332,7 +332,8 @@ fn thread_by_id(db: &Db, id: i64) -> Result<Option<Thread>> {
 }
 
 /// Inserts a post into `thread_id` and keeps every counter in step.
-fn insert_post(db: &Db, thread_id: i64, post: &NewPost, now: i64) -> Result<i64> {
+fn insert_post(db: &Db, thread_id: i64, post: &NewPost) -> Result<i64> {
+    let now = post.created_at;
     let (category_id, number): (i64, i64) = db
         .one("SELECT category_id, post_count + 1 FROM threads WHERE id = ?1", [thread_id], |r| {
             Ok((r.get(0)?, r.get(1)?))
@@ -589,7 +590,7 @@ impl Store for SqliteStore {
 
     async fn create_thread(&self, thread: NewThread) -> Result<(Thread, Post)> {
         self.write(move |db| {
-            let now = now_millis();
+            let now = thread.first_post.created_at;
             let author = thread.first_post.author_id;
             let id: i64 = db
                 .one(
@@ -600,7 +601,7 @@ impl Store for SqliteStore {
                 )?
                 .ok_or(StoreError::NotFound)?;
             db.exec("UPDATE categories SET thread_count = thread_count + 1 WHERE id = ?1", [thread.category_id])?;
-            let post_id = insert_post(db, id, &thread.first_post, now)?;
+            let post_id = insert_post(db, id, &thread.first_post)?;
             let saved = thread_by_id(db, id)?.ok_or(StoreError::NotFound)?;
             let post = post_by_id(db, post_id, Some(author))?.ok_or(StoreError::NotFound)?;
             Ok((saved, post))
@@ -629,7 +630,7 @@ impl Store for SqliteStore {
 
     async fn create_post(&self, thread_id: i64, post: NewPost) -> Result<Post> {
         self.write(move |db| {
-            let id = insert_post(db, thread_id, &post, now_millis())?;
+            let id = insert_post(db, thread_id, &post)?;
             post_by_id(db, id, Some(post.author_id))?.ok_or(StoreError::NotFound)
         })
         .await

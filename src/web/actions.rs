@@ -129,7 +129,7 @@ pub async fn start_thread(
         category_id: category.id,
         title: title.to_owned(),
         slug: slugify(title),
-        first_post: NewPost { author_id: author.id, reply_to: None, body: body.to_owned(), rendered: cook(state, body).await? },
+        first_post: NewPost { author_id: author.id, created_at: crate::store::now_millis(), reply_to: None, body: body.to_owned(), rendered: cook(state, body).await? },
     };
     Ok(state.store.create_thread(thread).await?)
 }
@@ -152,7 +152,7 @@ pub async fn reply(
             return Err(Error::field("reply_to", "That post is not in this thread."));
         }
     }
-    let post = NewPost { author_id: author.id, reply_to, body: body.to_owned(), rendered: cook(state, body).await? };
+    let post = NewPost { author_id: author.id, created_at: crate::store::now_millis(), reply_to, body: body.to_owned(), rendered: cook(state, body).await? };
     Ok(state.store.create_post(thread_id, post).await?)
 }
 
