@@ -494,6 +494,11 @@ async fn new_thread_submit(
 
 async fn post_permalink(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, Error> {
     let post = state.store.post(id, None).await?.ok_or(Error::NotFound)?;
+    back_to(&state, &post).await
+}
+
+/// Redirects to `post` in its thread, on the page it is on.
+async fn back_to(state: &AppState, post: &store::Post) -> Result<Response, Error> {
     let thread = state.store.thread(post.thread_id).await?.ok_or(Error::NotFound)?;
     Ok(see_other(&actions::post_url(thread.id, &thread.slug, post.number)))
 }
@@ -567,8 +572,7 @@ async fn delete_submit(
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, Error> {
     let post = actions::delete(&state, viewer.actor()?, id).await?;
-    let thread = state.store.thread(post.thread_id).await?.ok_or(Error::NotFound)?;
-    Ok(see_other(&actions::post_url(thread.id, &thread.slug, post.number)))
+    back_to(&state, &post).await
 }
 
 #[derive(Deserialize)]
@@ -583,8 +587,7 @@ async fn thanks_submit(
     CsrfForm(form): CsrfForm<ThanksForm>,
 ) -> Result<Response, Error> {
     let (post, _) = actions::thank(&state, viewer.actor()?, id, form.thanked == "1").await?;
-    let thread = state.store.thread(post.thread_id).await?.ok_or(Error::NotFound)?;
-    Ok(see_other(&actions::post_url(thread.id, &thread.slug, post.number)))
+    back_to(&state, &post).await
 }
 
 pub struct RecentPost {
