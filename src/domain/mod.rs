@@ -9,6 +9,7 @@ pub mod mention;
 pub mod password;
 pub mod permission;
 pub mod quote;
+pub mod safety;
 pub mod validate;
 
 use serde::{Deserialize, Serialize};

@@ -1,0 +1,387 @@
+//! Red-flag signposting: recognises warning signs described in a post and
+//! says, in the tier that fits, where to get help. It signposts; it never
+//! diagnoses.
+//!
+//! The signs, their lay phrasings and the signposting text per locale are data
+//! ([`rules.toml`](rules.toml)), compiled once into a [`Rules`] value. Matching
+//! works on sentences of lower-cased words: a sign needs every one of its
+//! concepts (body site, symptom, spread, duration…) present and not negated,
+//! so single keywords never raise an alarm on their own.
+
+mod text;
+
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::OnceLock;
+use text::{Sentence, Token};
+
+pub const BUILTIN_RULES: &str = include_str!("rules.toml");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tier {
+    None,
+    Soon,
+    Urgent,
+    Emergency,
+}
+
+impl Tier {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::None => "none",
+            Tier::Soon => "soon",
+            Tier::Urgent => "urgent",
+            Tier::Emergency => "emergency",
+        }
+    }
+}
+
+/// A warning sign found in the text, with the words that showed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Sign {
+    pub id: String,
+    pub label: String,
+    pub evidence: String,
+    #[serde(skip)]
+    pub tier: Tier,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Advice {
+    pub headline: String,
+    pub body: String,
+    pub action: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Assessment {
+    pub tier: Tier,
+    pub signs: Vec<Sign>,
+    pub advice: Option<Advice>,
+}
+
+/// The rules file as written.
+#[derive(Deserialize)]
+struct RulesFile {
+    locales: HashMap<String, LocaleText>,
+    concepts: HashMap<String, Vec<String>>,
+    signs: Vec<SignRule>,
+}
+
+#[derive(Deserialize, Clone)]
+struct LocaleText {
+    emergency: Advice,
+    urgent: Advice,
+    soon: Advice,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+enum Scope {
+    #[default]
+    Sentence,
+    Post,
+}
+
+#[derive(Deserialize)]
+struct SignRule {
+    id: String,
+    label: String,
+    tier: Tier,
+    source: String,
+    all: Vec<String>,
+    #[serde(default)]
+    unless: Vec<String>,
+    #[serde(default, rename = "except")]
+    except: Vec<String>,
+    if_hedged: Option<Tier>,
+    min_days: Option<u32>,
+    #[serde(default)]
+    scope: Scope,
+}
+
+/// One word of a phrase pattern.
+#[derive(Debug, Clone, PartialEq)]
+enum WordPattern {
+    Exact(String),
+    Prefix(String),
+    Any,
+}
+
+impl WordPattern {
+    fn matches(&self, word: &str) -> bool {
+        match self {
+            WordPattern::Exact(w) => w == word,
+            WordPattern::Prefix(p) => word.starts_with(p.as_str()),
+            WordPattern::Any => true,
+        }
+    }
+}
+
+type ConceptId = usize;
+
+struct Compiled {
+    tier: Tier,
+    id: String,
+    label: String,
+    source: String,
+    all: Vec<ConceptId>,
+    unless: Vec<ConceptId>,
+    except: Vec<ConceptId>,
+    if_hedged: Option<Tier>,
+    min_days: Option<u32>,
+    scope: Scope,
+}
+
+/// Compiled rules: every phrase indexed by its first word for fast scanning.
+pub struct Rules {
+    locales: HashMap<String, LocaleText>,
+    concept_names: Vec<String>,
+    /// Phrases by exact first word.
+    by_word: HashMap<String, Vec<(ConceptId, Vec<WordPattern>)>>,
+    /// Phrases whose first word is a stem (`word*`), by the stem's first two letters.
+    by_stem: HashMap<String, Vec<(ConceptId, Vec<WordPattern>)>>,
+    signs: Vec<Compiled>,
+    hedge: Option<ConceptId>,
+}
+
+/// A phrase found in a sentence: which concept, and which tokens.
+#[derive(Debug, Clone, Copy)]
+struct Hit {
+    concept: ConceptId,
+    start: usize,
+    end: usize,
+}
+
+impl Rules {
+    /// The rules shipped with Jogette.
+    pub fn builtin() -> &'static Rules {
+        static RULES: OnceLock<Rules> = OnceLock::new();
+        RULES.get_or_init(|| Rules::parse(BUILTIN_RULES).expect("the built-in safety rules are valid"))
+    }
+
+    pub fn parse(source: &str) -> Result<Rules, String> {
+        let file: RulesFile = basic_toml::from_str(source).map_err(|e| format!("safety rules: {e}"))?;
+        let mut concept_names: Vec<String> = file.concepts.keys().cloned().collect();
+        concept_names.sort();
+        let concept_id = |name: &str| -> Result<ConceptId, String> {
+            concept_names.binary_search_by(|n| n.as_str().cmp(name)).map_err(|_| format!("safety rules: unknown concept {name:?}"))
+        };
+        let mut by_word: HashMap<String, Vec<(ConceptId, Vec<WordPattern>)>> = HashMap::new();
+        let mut by_stem: HashMap<String, Vec<(ConceptId, Vec<WordPattern>)>> = HashMap::new();
+        for (name, phrases) in &file.concepts {
+            let id = concept_id(name)?;
+            for phrase in phrases {
+                let words = compile_phrase(phrase).ok_or_else(|| format!("safety rules: bad phrase {phrase:?} in {name}"))?;
+                match &words[0] {
+                    WordPattern::Exact(w) => by_word.entry(w.clone()).or_default().push((id, words)),
+                    WordPattern::Prefix(p) => by_stem.entry(p.chars().take(2).collect()).or_default().push((id, words)),
+                    WordPattern::Any => return Err(format!("safety rules: {phrase:?} cannot start with _")),
+                }
+            }
+        }
+        let ids = |names: &[String]| names.iter().map(|n| concept_id(n)).collect::<Result<Vec<_>, _>>();
+        let mut signs = Vec::new();
+        for rule in &file.signs {
+            if rule.all.is_empty() || rule.tier == Tier::None {
+                return Err(format!("safety rules: sign {} needs concepts and a tier above none", rule.id));
+            }
+            signs.push(Compiled {
+                tier: rule.tier,
+                id: rule.id.clone(),
+                label: rule.label.clone(),
+                source: rule.source.clone(),
+                all: ids(&rule.all)?,
+                unless: ids(&rule.unless)?,
+                except: ids(&rule.except)?,
+                if_hedged: rule.if_hedged,
+                min_days: rule.min_days,
+                scope: rule.scope,
+            });
+        }
+        if file.locales.is_empty() {
+            return Err("safety rules: at least one locale is needed".into());
+        }
+        let hedge = concept_id("hedge").ok();
+        Ok(Rules { locales: file.locales, concept_names, by_word, by_stem, signs, hedge })
+    }
+
+    pub fn has_locale(&self, locale: &str) -> bool {
+        self.locales.contains_key(locale)
+    }
+
+    pub fn sign_count(&self) -> usize {
+        self.signs.len()
+    }
+
+    /// Reads `text` and says which warning signs it describes, and where to get help.
+    pub fn assess(&self, text: &str, locale: &str) -> Assessment {
+        let sentences = text::sentences(text);
+        let hits: Vec<Vec<Hit>> = sentences.iter().map(|s| self.find(&s.tokens)).collect();
+        let durations: Vec<u32> = sentences.iter().map(|s| text::longest_duration_days(&s.tokens)).collect();
+
+        let mut signs: Vec<(usize, Sign)> = Vec::new();
+        for (index, rule) in self.signs.iter().enumerate() {
+            if let Some((tier, evidence)) = self.match_sign(rule, text, &sentences, &hits, &durations) {
+                signs.push((index, Sign { id: rule.id.clone(), label: rule.label.clone(), evidence, tier, source: rule.source.clone() }));
+            }
+        }
+        // A sign whose concepts are all part of a more specific sign of the same tier adds nothing.
+        let specific: Vec<(usize, Sign)> = signs
+            .iter()
+            .filter(|(i, s)| {
+                !signs.iter().any(|(j, other)| {
+                    j != i
+                        && other.tier == s.tier
+                        && self.signs[*j].all.len() > self.signs[*i].all.len()
+                        && self.signs[*i].all.iter().all(|c| self.signs[*j].all.contains(c))
+                })
+            })
+            .cloned()
+            .collect();
+        let mut signs: Vec<Sign> = Vec::new();
+        for (_, sign) in specific {
+            if !signs.iter().any(|s| s.label == sign.label) {
+                signs.push(sign);
+            }
+        }
+        signs.sort_by(|a, b| b.tier.cmp(&a.tier));
+        let tier = signs.first().map_or(Tier::None, |s| s.tier);
+        let advice = self.advice(tier, &signs, locale);
+        Assessment { tier, signs, advice }
+    }
+
+    fn advice(&self, tier: Tier, signs: &[Sign], locale: &str) -> Option<Advice> {
+        let text = self.locales.get(locale).or_else(|| self.locales.get("uk")).or_else(|| self.locales.values().next())?;
+        let base = match tier {
+            Tier::None => return None,
+            Tier::Soon => &text.soon,
+            Tier::Urgent => &text.urgent,
+            Tier::Emergency => &text.emergency,
+        };
+        let reasons: Vec<&str> = signs.iter().filter(|s| s.tier == tier).map(|s| s.label.as_str()).collect();
+        Some(Advice {
+            headline: base.headline.clone(),
+            body: format!("You mention {}. {}", join_reasons(&reasons), base.body),
+            action: base.action.clone(),
+        })
+    }
+
+    /// Every concept phrase in the sentence, in order of position.
+    fn find(&self, tokens: &[Token]) -> Vec<Hit> {
+        let mut hits = Vec::new();
+        for start in 0..tokens.len() {
+            let word = tokens[start].word.as_str();
+            let stem_key: String = word.chars().take(2).collect();
+            let candidates = self.by_word.get(word).into_iter().chain(self.by_stem.get(&stem_key)).flatten();
+            for (concept, phrase) in candidates {
+                if start + phrase.len() <= tokens.len()
+                    && phrase.iter().zip(&tokens[start..]).all(|(p, t)| p.matches(&t.word))
+                {
+                    hits.push(Hit { concept: *concept, start, end: start + phrase.len() });
+                }
+            }
+        }
+        hits
+    }
+
+    /// The tier and evidence for `rule`, when the text shows it.
+    fn match_sign(
+        &self,
+        rule: &Compiled,
+        text: &str,
+        sentences: &[Sentence],
+        hits: &[Vec<Hit>],
+        durations: &[u32],
+    ) -> Option<(Tier, String)> {
+        // Matches of one concept in one sentence that count: not negated, not inside an exception.
+        // Token i belongs to another phrase that doesn't also contain `hit`.
+        let covered = |s: usize, i: usize, hit: &Hit| {
+            hits[s].iter().any(|x| x.start <= i && i < x.end && !(x.start <= hit.start && hit.end <= x.end))
+        };
+        let live = |s: usize, concept: ConceptId| -> Vec<Hit> {
+            hits[s]
+                .iter()
+                .filter(|h| h.concept == concept)
+                .filter(|h| !rule.except.iter().any(|e| hits[s].iter().any(|x| x.concept == *e && x.start <= h.start && x.end >= h.end)))
+                .filter(|h| !text::is_negated(&sentences[s].tokens, h.start, |i| covered(s, i, h)))
+                .copied()
+                .collect()
+        };
+        let excluded = |s: usize| rule.unless.iter().any(|u| !live(s, *u).is_empty());
+        let long_enough = |s: usize| rule.min_days.is_none_or(|min| durations[s] >= min);
+
+        let mut evidence: Vec<usize> = Vec::new();
+        let mut hedged = false;
+        match rule.scope {
+            Scope::Sentence => {
+                let s = (0..sentences.len()).find(|&s| {
+                    !excluded(s) && long_enough(s) && rule.all.iter().all(|c| !live(s, *c).is_empty())
+                })?;
+                hedged = self.is_hedged(&hits[s], &live(s, rule.all[0]));
+                evidence.push(s);
+            }
+            Scope::Post => {
+                for concept in &rule.all {
+                    let s = (0..sentences.len()).find(|&s| !excluded(s) && !live(s, *concept).is_empty())?;
+                    if !evidence.contains(&s) {
+                        evidence.push(s);
+                    }
+                }
+                if rule.min_days.is_some() && !(0..sentences.len()).any(long_enough) {
+                    return None;
+                }
+            }
+        }
+        let tier = match (hedged, rule.if_hedged) {
+            (true, Some(Tier::None)) => return None,
+            (true, Some(tier)) => tier,
+            _ => rule.tier,
+        };
+        evidence.sort_unstable();
+        let quoted: Vec<String> = evidence.iter().map(|&s| text::excerpt(text, &sentences[s], 160)).collect();
+        Some((tier, quoted.join(" … ")))
+    }
+
+    /// "nearly collapsed": a hedge phrase ending just before the first match.
+    fn is_hedged(&self, sentence_hits: &[Hit], matches: &[Hit]) -> bool {
+        let Some(hedge) = self.hedge else { return false };
+        let Some(first) = matches.first() else { return false };
+        sentence_hits.iter().any(|h| h.concept == hedge && h.end <= first.start && first.start - h.end <= 3)
+    }
+
+    #[cfg(test)]
+    fn concept_name(&self, id: ConceptId) -> &str {
+        &self.concept_names[id]
+    }
+}
+
+fn compile_phrase(phrase: &str) -> Option<Vec<WordPattern>> {
+    let words: Vec<WordPattern> = text::words(phrase)
+        .into_iter()
+        .map(|w| {
+            if w == "_" {
+                WordPattern::Any
+            } else if let Some(stem) = w.strip_suffix('*') {
+                WordPattern::Prefix(stem.to_owned())
+            } else {
+                WordPattern::Exact(w)
+            }
+        })
+        .collect();
+    let valid = !words.is_empty() && words.iter().all(|w| !matches!(w, WordPattern::Prefix(p) if p.chars().count() < 2));
+    valid.then_some(words)
+}
+
+fn join_reasons(reasons: &[&str]) -> String {
+    match reasons {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests;

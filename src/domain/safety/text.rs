@@ -1,0 +1,270 @@
+//! Sentences and words, and the small pieces of meaning the rules rely on:
+//! negation ("no chest pain") and duration ("for three weeks").
+
+/// A lower-cased word and where it sits in the original text.
+#[derive(Debug, Clone)]
+pub struct Token {
+    pub word: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Sentence {
+    pub tokens: Vec<Token>,
+    /// Byte range in the original text.
+    pub start: usize,
+    pub end: usize,
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '\'' || c == '*'
+}
+
+/// Lower-cased words; `'` stays inside words ("don't"), a lone `_` is a word
+/// (the rules' wildcard), and curly apostrophes count as straight ones.
+pub fn words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let chars: Vec<char> = text.chars().map(|c| if c == '\u{2019}' || c == '\u{2018}' { '\'' } else { c }).collect();
+    for (i, &c) in chars.iter().enumerate() {
+        let lone_underscore = c == '_'
+            && chars.get(i.wrapping_sub(1)).is_none_or(|p| p.is_whitespace())
+            && chars.get(i + 1).is_none_or(|n| n.is_whitespace());
+        if is_word_char(c) || lone_underscore {
+            current.extend(c.to_lowercase());
+        } else if !current.is_empty() {
+            out.push(std::mem::take(&mut current).trim_matches('\'').to_owned());
+        }
+    }
+    if !current.is_empty() {
+        out.push(current.trim_matches('\'').to_owned());
+    }
+    out.retain(|w| !w.is_empty());
+    for word in &mut out {
+        if let Some(full) = with_apostrophe(word) {
+            *word = full.to_owned();
+        } else if let Some(base) = word.strip_suffix("'s").filter(|b| !matches!(*b, "it" | "that" | "what" | "there" | "he" | "she" | "let")) {
+            // "heart's racing", "runner's knee": the noun is what the rules name.
+            *word = base.to_owned();
+        }
+    }
+    out
+}
+
+/// People typing fast drop apostrophes ("cant", "isnt"); the rules are written
+/// with them. Only unambiguous forms are restored ("its" and "well" are words).
+fn with_apostrophe(word: &str) -> Option<&'static str> {
+    Some(match word {
+        "cant" => "can't",
+        "couldnt" => "couldn't",
+        "wont" => "won't",
+        "wouldnt" => "wouldn't",
+        "dont" => "don't",
+        "doesnt" => "doesn't",
+        "didnt" => "didn't",
+        "isnt" => "isn't",
+        "wasnt" => "wasn't",
+        "arent" => "aren't",
+        "werent" => "weren't",
+        "havent" => "haven't",
+        "hasnt" => "hasn't",
+        "hadnt" => "hadn't",
+        "shouldnt" => "shouldn't",
+        "ive" => "i've",
+        "im" => "i'm",
+        "id" => "i'd",
+        "ill" => return None,
+        _ => return None,
+    })
+}
+
+/// Splits on sentence ends and line breaks. Quoted lines (`> …`, someone
+/// else's words) are skipped: the member didn't describe them.
+pub fn sentences(text: &str) -> Vec<Sentence> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let quoted = line.trim_start().starts_with('>');
+        if !quoted {
+            let mut start = offset;
+            for (i, c) in line.char_indices() {
+                if matches!(c, '.' | '!' | '?' | ';' | '\n') {
+                    push_sentence(text, start, offset + i, &mut out);
+                    start = offset + i + c.len_utf8();
+                }
+            }
+            push_sentence(text, start, offset + line.len(), &mut out);
+        }
+        offset += line.len();
+    }
+    out
+}
+
+fn push_sentence(text: &str, start: usize, end: usize, out: &mut Vec<Sentence>) {
+    let tokens: Vec<Token> = words(&text[start..end]).into_iter().map(|word| Token { word }).collect();
+    if !tokens.is_empty() {
+        out.push(Sentence { tokens, start, end });
+    }
+}
+
+const NEGATORS: &[&str] = &[
+    "no", "not", "never", "without", "none", "nor", "neither", "don't", "doesn't", "didn't", "haven't", "hasn't",
+    "hadn't", "isn't", "wasn't", "aren't", "weren't", "won't", "wouldn't", "zero",
+];
+/// "not sure", "not just": a negator followed by these doesn't deny what follows.
+const NOT_A_DENIAL: &[&str] = &["sure", "certain", "know", "idea", "just", "only", "even", "quite", "convinced", "want"];
+/// Words that end the clause a negation can reach back from.
+const CLAUSE_BREAKS: &[&str] = &["but", "however", "although", "though", "except", "yet", "whereas", "apart", "until", "now"];
+/// "… and my back hurts": "and" followed by a new subject starts a new clause.
+const NEW_SUBJECT: &[&str] = &["my", "i", "i'm", "it", "it's", "its", "the", "she", "he", "her", "his", "then", "there", "this", "that"];
+const REACH: usize = 6;
+
+/// Whether the phrase starting at `start` is denied within its clause:
+/// "no chest pain", "I don't have any numbness", "not dizzy", "pain free".
+/// A negator that is part of another matched phrase ("no feeling",
+/// "can't put weight") is content, not denial: `in_phrase` says which are.
+pub fn is_negated(tokens: &[Token], start: usize, in_phrase: impl Fn(usize) -> bool) -> bool {
+    if tokens.get(start + 1).is_some_and(|t| t.word == "free") {
+        return true;
+    }
+    let from = start.saturating_sub(REACH);
+    for i in (from..start).rev() {
+        let word = tokens[i].word.as_str();
+        if CLAUSE_BREAKS.contains(&word) {
+            return false;
+        }
+        if word == "and" && tokens.get(i + 1).is_some_and(|t| NEW_SUBJECT.contains(&t.word.as_str())) {
+            return false;
+        }
+        if NEGATORS.contains(&word) && !in_phrase(i) {
+            let next = tokens.get(i + 1).map(|t| t.word.as_str()).unwrap_or("");
+            if !NOT_A_DENIAL.contains(&next) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+fn number(word: &str) -> Option<u32> {
+    if let Ok(n) = word.parse::<u32>() {
+        return Some(n);
+    }
+    Some(match word {
+        "a" | "an" | "one" => 1,
+        "two" | "couple" => 2,
+        "three" | "few" | "several" => 3,
+        "four" => 4,
+        "five" => 5,
+        "six" => 6,
+        "seven" => 7,
+        "eight" => 8,
+        "nine" => 9,
+        "ten" => 10,
+        "eleven" => 11,
+        "twelve" => 12,
+        _ => return None,
+    })
+}
+
+fn unit_days(word: &str) -> Option<u32> {
+    Some(match word.trim_end_matches("'s").trim_end_matches('\'') {
+        "day" | "days" => 1,
+        "week" | "weeks" => 7,
+        "fortnight" | "fortnights" => 14,
+        "month" | "months" => 30,
+        "year" | "years" => 365,
+        _ => return None,
+    })
+}
+
+/// A duration about the programme or a plan ("I've been running for three
+/// weeks", "parkrun in two weeks", "three times a week") says nothing about how
+/// long a problem has lasted.
+const ACTIVITY: &[&str] = &[
+    "running", "run", "runs", "jogging", "jog", "programme", "program", "plan", "training", "doing", "started",
+    "start", "c25k", "couch", "parkrun", "schedule", "times", "once", "twice", "every", "per", "in", "next", "race",
+    "event", "graduated", "since",
+];
+
+/// The longest problem duration the sentence states, in days (0 when none).
+pub fn longest_duration_days(tokens: &[Token]) -> u32 {
+    let mut longest = 0;
+    for (i, token) in tokens.iter().enumerate() {
+        let Some(unit) = unit_days(&token.word) else { continue };
+        let word = |k: usize| tokens.get(k).map(|t| t.word.as_str());
+        // "three weeks", "a couple of weeks", "a few days", or "for weeks".
+        let (count, first) = match (i.checked_sub(1).and_then(word), i.checked_sub(2).and_then(word)) {
+            (Some("of"), Some(n)) if number(n).is_some() => (number(n).unwrap_or(1), i - 2),
+            (Some(n), _) if number(n).is_some() => (number(n).unwrap_or(1), i - 1),
+            (Some("for"), _) if token.word.ends_with('s') => (2, i - 1),
+            _ => continue,
+        };
+        let context_start = first.saturating_sub(3);
+        let about_activity = tokens[context_start..first].iter().any(|t| ACTIVITY.contains(&t.word.as_str()));
+        if !about_activity {
+            longest = longest.max(count * unit);
+        }
+    }
+    longest
+}
+
+/// The sentence as written, trimmed and cut to about `max` characters.
+pub fn excerpt(text: &str, sentence: &Sentence, max: usize) -> String {
+    let raw = text[sentence.start..sentence.end].trim();
+    crate::domain::markdown::truncate_words(raw, max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens(s: &str) -> Vec<Token> {
+        words(s).into_iter().map(|word| Token { word }).collect()
+    }
+
+    fn negated(sentence: &str, word: &str) -> bool {
+        let t = tokens(sentence);
+        let at = t.iter().position(|t| t.word == word).unwrap();
+        is_negated(&t, at, |_| false)
+    }
+
+    #[test]
+    fn words_are_lowercased_and_keep_apostrophes() {
+        assert_eq!(words("I don’t have ANY light-headed _ feelings*"), ["i", "don't", "have", "any", "light", "headed", "_", "feelings*"]);
+        assert_eq!(words("_emphasis_ 'quoted'"), ["emphasis", "quoted"]);
+    }
+
+    #[test]
+    fn negation_reaches_back_within_the_clause() {
+        assert!(negated("no chest pain at all", "chest"));
+        assert!(negated("I don't have any numbness or weakness", "weakness"));
+        assert!(negated("not dizzy", "dizzy"));
+        assert!(negated("my knee is pain free now", "pain"));
+        assert!(!negated("no fever but my back hurts", "back"));
+        assert!(!negated("no fever and my back is agony", "back"));
+        assert!(!negated("I'm not sure but my chest feels tight", "chest"));
+        assert!(!negated("not sure if it's chest pain", "chest"));
+        assert!(!negated("my chest hurts", "chest"));
+    }
+
+    #[test]
+    fn durations_count_problem_time_not_programme_time() {
+        let days = |s: &str| longest_duration_days(&tokens(s));
+        assert_eq!(days("it has ached for three weeks now"), 21);
+        assert_eq!(days("hasn't improved despite a week's rest"), 7);
+        assert_eq!(days("sore for a couple of weeks"), 14);
+        assert_eq!(days("sore for weeks"), 14);
+        assert_eq!(days("two months"), 60);
+        assert_eq!(days("I've been running for three weeks"), 0);
+        assert_eq!(days("my first parkrun is in two weeks"), 0);
+        assert_eq!(days("I run three times a week"), 0);
+        assert_eq!(days("in week 5 of the plan"), 0);
+    }
+
+    #[test]
+    fn quoted_lines_are_not_the_writers_words() {
+        let s = sentences("> my chest hurts\nThanks for sharing. I'm fine!");
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[0].tokens[0].word, "thanks");
+    }
+}
