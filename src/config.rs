@@ -10,6 +10,10 @@ pub struct Config {
     pub rate_limits: RateLimits,
     /// Mark cookies `Secure`; on whenever Jogette is served over HTTPS.
     pub secure_cookies: bool,
+    /// Which signposting text to show: `uk` (999 / NHS 111 / GP) or `us`.
+    pub locale: String,
+    /// A rules file to use instead of the built-in safety rules.
+    pub safety_rules: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -20,6 +24,8 @@ impl Default for Config {
             demo: false,
             rate_limits: RateLimits::default(),
             secure_cookies: false,
+            locale: "uk".into(),
+            safety_rules: None,
         }
     }
 }
@@ -38,6 +44,8 @@ pub struct RateLimits {
     pub login: Option<Rule>,
     pub register: Option<Rule>,
     pub post: Option<Rule>,
+    /// The safety check the composer calls as people type.
+    pub safety: Option<Rule>,
 }
 
 impl Default for RateLimits {
@@ -46,13 +54,14 @@ impl Default for RateLimits {
             login: Some(Rule { burst: 10, per: Duration::from_secs(60) }),
             register: Some(Rule { burst: 5, per: Duration::from_secs(3600) }),
             post: Some(Rule { burst: 20, per: Duration::from_secs(60) }),
+            safety: Some(Rule { burst: 60, per: Duration::from_secs(60) }),
         }
     }
 }
 
 impl RateLimits {
     pub fn off() -> Self {
-        RateLimits { login: None, register: None, post: None }
+        RateLimits { login: None, register: None, post: None, safety: None }
     }
 
     /// Parses `off`, or overrides such as `login=10/60s,register=5/1h,post=off`;
@@ -70,7 +79,8 @@ impl RateLimits {
                 "login" => limits.login = rule,
                 "register" => limits.register = rule,
                 "post" => limits.post = rule,
-                other => return Err(format!("unknown rate limit {other:?}: use login, register or post")),
+                "safety" => limits.safety = rule,
+                other => return Err(format!("unknown rate limit {other:?}: use login, register, post or safety")),
             }
         }
         Ok(limits)

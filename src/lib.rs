@@ -18,10 +18,11 @@ pub async fn run(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), String> {
     let store = store::open(&config.db).await.map_err(|e| e.to_string())?;
-    if config.demo && store.is_empty().await.map_err(|e| e.to_string())? {
+    let demo = config.demo;
+    let state = web::AppState::new(store.clone(), config)?;
+    if demo && store.is_empty().await.map_err(|e| e.to_string())? {
         let threads = demo::load(store.as_ref()).await?;
         tracing::info!(threads, password = demo::DEMO_PASSWORD, "loaded the demo community; every demo member shares this password");
     }
-    let state = web::AppState::new(store, config);
     web::serve(listener, state, shutdown).await.map_err(|e| e.to_string())
 }

@@ -32,6 +32,12 @@ enum Command {
         /// Mark cookies Secure (set when serving over HTTPS).
         #[arg(long, env = "JOGETTE_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// Signposting text for health warnings: uk (999, NHS 111) or us (911).
+        #[arg(long, env = "JOGETTE_LOCALE", default_value = "uk")]
+        locale: String,
+        /// A safety rules file to use instead of the built-in one.
+        #[arg(long, env = "JOGETTE_SAFETY_RULES")]
+        safety_rules: Option<std::path::PathBuf>,
     },
     /// Administrative tasks.
     Admin {
@@ -72,7 +78,16 @@ fn init_logging() {
 async fn main() -> ExitCode {
     init_logging();
     let result = match Cli::parse().command {
-        Command::Serve { db, listen, demo, rate_limits, secure_cookies } => serve(db, listen, demo, &rate_limits, secure_cookies).await,
+        Command::Serve { db, listen, demo, rate_limits, secure_cookies, locale, safety_rules } => {
+            let rate_limits = if rate_limits.is_empty() { Ok(RateLimits::default()) } else { RateLimits::parse(&rate_limits) };
+            match rate_limits {
+                Ok(rate_limits) => {
+                    let config = Config { db, listen, demo, rate_limits, secure_cookies, locale, safety_rules };
+                    serve(config).await
+                }
+                Err(e) => Err(e),
+            }
+        }
         Command::Admin { task: AdminTask::CreateUser { name, role, password_stdin: _, db } } => {
             create_user(&db, &name, &role).await
         }
@@ -86,12 +101,11 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn serve(db: String, listen: String, demo: bool, rate_limits: &str, secure_cookies: bool) -> Result<(), String> {
-    let rate_limits = if rate_limits.is_empty() { RateLimits::default() } else { RateLimits::parse(rate_limits)? };
+async fn serve(config: Config) -> Result<(), String> {
+    let listen = config.listen.clone();
     let listener = tokio::net::TcpListener::bind(&listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
-    tracing::info!(%address, db, "Jogette is listening on http://{address}/");
-    let config = Config { db, listen, demo, rate_limits, secure_cookies };
+    tracing::info!(%address, db = config.db, "Jogette is listening on http://{address}/");
     jogette::run(config, listener, shutdown_signal()).await?;
     tracing::info!("stopped cleanly");
     Ok(())

@@ -37,6 +37,9 @@ pub struct User {
     pub created_at: i64,
     pub post_count: i64,
     pub thanks_received: i64,
+    /// Filled in by [`Store::session_user`] (0 elsewhere), so every page can show it without another query.
+    #[serde(skip)]
+    pub unread_notifications: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,6 +163,21 @@ pub struct NewThread {
     pub first_post: NewPost,
 }
 
+#[derive(Debug, Clone)]
+pub struct Notification {
+    pub id: i64,
+    pub kind: String,
+    pub post_id: Option<i64>,
+    pub thread_id: Option<i64>,
+    pub thread_title: Option<String>,
+    pub thread_slug: Option<String>,
+    pub number: Option<i64>,
+    pub actor: Option<String>,
+    pub excerpt: Option<String>,
+    pub created_at: i64,
+    pub read: bool,
+}
+
 /// One page of a list, with what's needed to link to the others.
 #[derive(Debug, Clone)]
 pub struct Listing<T> {
@@ -207,6 +225,11 @@ pub trait Store: Send + Sync + 'static {
     async fn revisions(&self, post_id: i64) -> Result<Vec<Revision>>;
     /// Adds or removes `user_id`'s thanks (idempotent) and returns the new count.
     async fn set_thanks(&self, post_id: i64, user_id: i64, thanked: bool) -> Result<i64>;
+
+    /// Notifies every moderator and admin; returns how many were told.
+    async fn notify_staff(&self, kind: &str, post_id: i64, actor_id: i64) -> Result<usize>;
+    async fn notifications(&self, user_id: i64, limit: i64) -> Result<Vec<Notification>>;
+    async fn mark_notifications_read(&self, user_id: i64) -> Result<()>;
 }
 
 pub fn now_millis() -> i64 {

@@ -17,7 +17,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use tokio::sync::{Semaphore, oneshot};
 
-const MIGRATIONS: &[&str] = &[include_str!("migrations/sqlite/0001_forum_core.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/sqlite/0001_forum_core.sql"),
+    include_str!("migrations/sqlite/0002_notifications.sql"),
+];
 const READERS: usize = 4;
 /// Enough to amortise the fsync under load without making one commit huge.
 const MAX_GROUP: usize = 128;
@@ -246,6 +249,7 @@ fn user_from_row(r: &Row) -> rusqlite::Result<User> {
         created_at: r.get(4)?,
         post_count: r.get(5)?,
         thanks_received: r.get(6)?,
+        unread_notifications: 0,
     })
 }
 
@@ -401,7 +405,7 @@ impl Store for SqliteStore {
                     |r| r.get(0),
                 )?
                 .ok_or(StoreError::NotFound)?;
-            Ok(User { id, username, email, role, created_at: now, post_count: 0, thanks_received: 0 })
+            Ok(User { id, username, email, role, created_at: now, post_count: 0, thanks_received: 0, unread_notifications: 0 })
         })
         .await
     }
@@ -486,11 +490,13 @@ impl Store for SqliteStore {
         self.read(move |db| {
             db.one(
                 &format!(
-                    "SELECT {USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id \
+                    "SELECT {USER_COLUMNS}, \
+                       (SELECT COUNT(*) FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL) \
+                     FROM sessions s JOIN users u ON u.id = s.user_id \
                      WHERE s.token_hash = ?1 AND s.expires_at > ?2"
                 ),
                 params![token_hash, now],
-                user_from_row,
+                |r| Ok(User { unread_notifications: r.get(7)?, ..user_from_row(r)? }),
             )
         })
         .await
@@ -706,6 +712,55 @@ impl Store for SqliteStore {
                 db.exec("UPDATE users SET thanks_received = thanks_received + ?2 WHERE id = ?1", params![author, delta])?;
             }
             Ok(db.one("SELECT thanks_count FROM posts WHERE id = ?1", [post_id], |r| r.get(0))?.unwrap_or(0))
+        })
+        .await
+    }
+
+    async fn notify_staff(&self, kind: &str, post_id: i64, actor_id: i64) -> Result<usize> {
+        let kind = kind.to_owned();
+        self.write(move |db| {
+            db.exec(
+                "INSERT INTO notifications (user_id, kind, post_id, actor_id, created_at) \
+                 SELECT id, ?1, ?2, ?3, ?4 FROM users WHERE role IN ('moderator', 'admin')",
+                params![kind, post_id, actor_id, now_millis()],
+            )
+        })
+        .await
+    }
+
+    async fn notifications(&self, user_id: i64, limit: i64) -> Result<Vec<Notification>> {
+        self.read(move |db| {
+            db.all(
+                "SELECT n.id, n.kind, n.post_id, t.id, t.title, t.slug, p.number, a.username, p.excerpt, n.created_at, \
+                        n.read_at IS NOT NULL \
+                 FROM notifications n LEFT JOIN posts p ON p.id = n.post_id LEFT JOIN threads t ON t.id = p.thread_id \
+                 LEFT JOIN users a ON a.id = n.actor_id \
+                 WHERE n.user_id = ?1 ORDER BY n.id DESC LIMIT ?2",
+                params![user_id, limit],
+                |r| {
+                    Ok(Notification {
+                        id: r.get(0)?,
+                        kind: r.get(1)?,
+                        post_id: r.get(2)?,
+                        thread_id: r.get(3)?,
+                        thread_title: r.get(4)?,
+                        thread_slug: r.get(5)?,
+                        number: r.get(6)?,
+                        actor: r.get(7)?,
+                        excerpt: r.get(8)?,
+                        created_at: r.get(9)?,
+                        read: r.get(10)?,
+                    })
+                },
+            )
+        })
+        .await
+    }
+
+    async fn mark_notifications_read(&self, user_id: i64) -> Result<()> {
+        self.write(move |db| {
+            db.exec("UPDATE notifications SET read_at = ?2 WHERE user_id = ?1 AND read_at IS NULL", params![user_id, now_millis()])
+                .map(|_| ())
         })
         .await
     }

@@ -131,7 +131,21 @@ pub async fn start_thread(
         slug: slugify(title),
         first_post: NewPost { author_id: author.id, created_at: crate::store::now_millis(), reply_to: None, body: body.to_owned(), rendered: cook(state, body).await? },
     };
-    Ok(state.store.create_thread(thread).await?)
+    let (thread, post) = state.store.create_thread(thread).await?;
+    alert_staff_if_emergency(state, &post, None).await?;
+    Ok((thread, post))
+}
+
+/// Staff hear at once about a post that describes an emergency: the member may
+/// need help now. An edit only alerts when it newly describes one.
+async fn alert_staff_if_emergency(state: &AppState, post: &Post, before: Option<&str>) -> Result<(), Error> {
+    use crate::domain::safety::Tier;
+    let was_emergency = before.is_some_and(|body| state.assess(body).tier == Tier::Emergency);
+    if !was_emergency && state.assess(&post.body).tier == Tier::Emergency {
+        let told = state.store.notify_staff("safety-emergency", post.id, post.user_id).await?;
+        tracing::warn!(post = post.id, staff = told, "a post describes an emergency; staff notified");
+    }
+    Ok(())
 }
 
 pub async fn reply(
@@ -153,7 +167,9 @@ pub async fn reply(
         }
     }
     let post = NewPost { author_id: author.id, created_at: crate::store::now_millis(), reply_to, body: body.to_owned(), rendered: cook(state, body).await? };
-    Ok(state.store.create_post(thread_id, post).await?)
+    let post = state.store.create_post(thread_id, post).await?;
+    alert_staff_if_emergency(state, &post, None).await?;
+    Ok(post)
 }
 
 /// The post, if `actor` may change it.
@@ -175,7 +191,9 @@ pub async fn edit(state: &AppState, actor: permission::Actor, post_id: i64, body
         return Ok(post);
     }
     let rendered = cook(state, body).await?;
-    Ok(state.store.edit_post(post_id, actor.user_id, body.to_owned(), rendered).await?)
+    let edited = state.store.edit_post(post_id, actor.user_id, body.to_owned(), rendered).await?;
+    alert_staff_if_emergency(state, &edited, Some(&post.body)).await?;
+    Ok(edited)
 }
 
 pub async fn delete(state: &AppState, actor: permission::Actor, post_id: i64) -> Result<Post, Error> {

@@ -7,6 +7,7 @@ use super::actions::{self, Registration, THREADS_PER_PAGE};
 use super::auth::{self, Viewer};
 use super::{AppState, ClientAddr, error::Error, format::rfc3339};
 use crate::domain::FieldError;
+use crate::domain::safety::{Assessment, Tier};
 use crate::store::{self, SessionKind};
 use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{StatusCode, header};
@@ -33,6 +34,9 @@ pub fn router() -> Router<AppState> {
         .route("/posts/{id}/revisions", get(post_revisions))
         .route("/posts/{id}/quote", get(quote_post))
         .route("/posts/{id}/thanks", put(thank).delete(unthank))
+        .route("/safety/check", post(safety_check))
+        .route("/notifications", get(list_notifications))
+        .route("/notifications/read", post(read_notifications))
 }
 
 pub const OPENAPI: &str = include_str!("openapi.json");
@@ -100,6 +104,15 @@ pub struct PostJson {
     deleted: bool,
     created_at: String,
     edited_at: Option<String>,
+    /// Red-flag signposting for what the post describes; null when there is none.
+    safety: Option<Assessment>,
+}
+
+impl PostJson {
+    fn new(p: store::Post, state: &AppState) -> Self {
+        let safety = (!p.deleted).then(|| state.assess(&p.body)).filter(|a| a.tier != Tier::None);
+        PostJson { safety, ..PostJson::from(p) }
+    }
 }
 
 impl From<store::Post> for PostJson {
@@ -120,6 +133,7 @@ impl From<store::Post> for PostJson {
             deleted: p.deleted,
             created_at: rfc3339(p.created_at),
             edited_at: p.edited_at.map(rfc3339),
+            safety: None,
         }
     }
 }
@@ -272,7 +286,7 @@ async fn create_thread(
     let (thread, post) = actions::start_thread(&state, user, &input.category, &input.title, &input.body).await?;
     let body = json!({
         "id": thread.id, "slug": thread.slug, "url": format!("/t/{}/{}", thread.id, thread.slug),
-        "first_post": PostJson::from(post),
+        "first_post": PostJson::new(post, &state),
     });
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
@@ -290,13 +304,13 @@ async fn show_thread(
         "url": format!("/t/{}/{}", thread.id, thread.slug),
         "category": {"slug": thread.category_slug, "name": thread.category_name},
         "replies": thread.reply_count, "page": page, "pages": pages,
-        "posts": posts.into_iter().map(PostJson::from).collect::<Vec<_>>(),
+        "posts": posts.into_iter().map(|p| PostJson::new(p, &state)).collect::<Vec<_>>(),
     })))
 }
 
 async fn show_post(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> Result<Json<PostJson>, Error> {
     let post = state.store.post(id, viewer.user_id()).await?.ok_or(Error::NotFound)?;
-    Ok(Json(post.into()))
+    Ok(Json(PostJson::new(post, &state)))
 }
 
 #[derive(Deserialize)]
@@ -313,7 +327,7 @@ async fn create_post(
 ) -> Result<Response, Error> {
     let user = viewer.require()?;
     let post = actions::reply(&state, user, thread_id, &input.body, input.reply_to).await?;
-    Ok((StatusCode::CREATED, Json(PostJson::from(post))).into_response())
+    Ok((StatusCode::CREATED, Json(PostJson::new(post, &state))).into_response())
 }
 
 #[derive(Deserialize)]
@@ -328,7 +342,7 @@ async fn edit_post(
     ApiJson(input): ApiJson<EditBody>,
 ) -> Result<Json<PostJson>, Error> {
     let post = actions::edit(&state, viewer.actor()?, id, &input.body).await?;
-    Ok(Json(post.into()))
+    Ok(Json(PostJson::new(post, &state)))
 }
 
 async fn delete_post(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> Result<StatusCode, Error> {
@@ -375,4 +389,50 @@ async fn quote_post(
     let url = actions::post_url(thread.id, &thread.slug, post.number);
     let markdown = crate::domain::quote::compose(&post.author, &url, &post.body, q.selection.as_deref());
     Ok(Json(json!({ "markdown": markdown, "reply_to": post.id })))
+}
+
+#[derive(Deserialize)]
+struct SafetyCheck {
+    text: String,
+}
+
+/// Red-flag signposting for a draft; the composer calls it as people type.
+async fn safety_check(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    ApiJson(input): ApiJson<SafetyCheck>,
+) -> Result<Json<Assessment>, Error> {
+    state.limiter.check("safety", state.config.rate_limits.safety, &client)?;
+    if input.text.chars().count() > crate::domain::validate::BODY_MAX {
+        return Err(Error::field("text", format!("Texts can be at most {} characters.", crate::domain::validate::BODY_MAX)));
+    }
+    Ok(Json(state.assess(&input.text)))
+}
+
+async fn list_notifications(State(state): State<AppState>, viewer: Viewer) -> Result<Json<Value>, Error> {
+    let user = viewer.require()?;
+    let notifications = state.store.notifications(user.id, 50).await?;
+    Ok(Json(json!({
+        "unread": notifications.iter().filter(|n| !n.read).count(),
+        "notifications": notifications.iter().map(|n| json!({
+            "id": n.id,
+            "kind": n.kind,
+            "post_id": n.post_id,
+            "url": match (n.thread_id, &n.thread_slug, n.number) {
+                (Some(t), Some(slug), Some(number)) => Some(actions::post_url(t, slug, number)),
+                _ => None,
+            },
+            "thread_title": n.thread_title,
+            "actor": n.actor.as_ref().map(|a| json!({"username": a})),
+            "excerpt": n.excerpt,
+            "created_at": rfc3339(n.created_at),
+            "read": n.read,
+        })).collect::<Vec<_>>(),
+    })))
+}
+
+async fn read_notifications(State(state): State<AppState>, viewer: Viewer) -> Result<StatusCode, Error> {
+    let user = viewer.require()?;
+    state.store.mark_notifications_read(user.id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

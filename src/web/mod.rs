@@ -12,6 +12,7 @@ pub mod pages;
 pub mod ratelimit;
 
 use crate::config::Config;
+use crate::domain::safety::Rules;
 use crate::store::Store;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::{HeaderValue, StatusCode, header, request::Parts};
@@ -28,11 +29,26 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub config: Arc<Config>,
     pub limiter: Arc<ratelimit::RateLimiter>,
+    pub safety: Arc<Rules>,
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, config: Config) -> Self {
-        AppState { store, config: Arc::new(config), limiter: Arc::default() }
+    /// Fails when the configured safety rules file can't be read or is invalid,
+    /// or doesn't have the configured locale.
+    pub fn new(store: Arc<dyn Store>, config: Config) -> Result<Self, String> {
+        let source = match &config.safety_rules {
+            Some(path) => std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?,
+            None => crate::domain::safety::BUILTIN_RULES.to_owned(),
+        };
+        let safety = Rules::parse(&source)?;
+        if !safety.has_locale(&config.locale) {
+            return Err(format!("the safety rules have no signposting text for locale {:?}", config.locale));
+        }
+        Ok(AppState { store, config: Arc::new(config), limiter: Arc::default(), safety: Arc::new(safety) })
+    }
+
+    pub fn assess(&self, text: &str) -> crate::domain::safety::Assessment {
+        self.safety.assess(text, &self.config.locale)
     }
 }
 

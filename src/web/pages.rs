@@ -37,6 +37,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin", get(admin))
         .route("/admin/categories", post(admin_create_category))
         .route("/admin/categories/{slug}", post(admin_update_category))
+        .route("/notifications", get(notifications))
+        .route("/notifications/read", post(notifications_read))
         .route("/static/{file}", get(static_file))
 }
 
@@ -46,6 +48,7 @@ const ASSET_VERSION: &str = env!("CARGO_PKG_VERSION");
 pub struct LayoutUser {
     pub username: String,
     pub is_admin: bool,
+    pub unread: i64,
 }
 
 /// What every page's frame needs.
@@ -60,7 +63,11 @@ impl Layout {
     fn new(title: impl Into<String>, viewer: &Viewer) -> Self {
         Layout {
             title: title.into(),
-            user: viewer.user.as_ref().map(|u| LayoutUser { username: u.username.clone(), is_admin: u.role == Role::Admin }),
+            user: viewer.user.as_ref().map(|u| LayoutUser {
+                username: u.username.clone(),
+                is_admin: u.role == Role::Admin,
+                unread: u.unread_notifications,
+            }),
             csrf: viewer.csrf.clone(),
             asset_version: ASSET_VERSION,
         }
@@ -181,6 +188,43 @@ async fn category(
     })
 }
 
+/// A red-flag card: shown on a post (to its author, and to readers so helpers
+/// know too) and in the composer.
+pub struct SafetyCard {
+    pub tier: &'static str,
+    pub headline: String,
+    pub message: String,
+    pub action: String,
+    /// Where the browser remembers a dismissal; empty in the composer.
+    pub key: String,
+}
+
+impl SafetyCard {
+    /// The card for the writer of `text`, if it describes any warning sign.
+    fn for_writer(state: &AppState, text: &str) -> Option<SafetyCard> {
+        Self::build(state, text, None, String::new())
+    }
+
+    /// The card on a post: addressed to its author, or to the people who might reply.
+    fn for_post(state: &AppState, post: &store::Post, viewer: &Viewer) -> Option<SafetyCard> {
+        let reader = (viewer.user_id() != Some(post.user_id)).then_some(post.author.as_str());
+        Self::build(state, &post.body, reader, format!("p{}", post.id))
+    }
+
+    fn build(state: &AppState, text: &str, written_by_someone_else: Option<&str>, key: String) -> Option<SafetyCard> {
+        let assessment = state.assess(text);
+        let advice = assessment.advice?;
+        let message = match written_by_someone_else {
+            None => advice.body,
+            Some(author) => format!(
+                "This post mentions {}. If you reply, encourage {author} to get help rather than relying on forum advice.",
+                advice.reason
+            ),
+        };
+        Some(SafetyCard { tier: assessment.tier.as_str(), headline: advice.headline, message, action: advice.action, key })
+    }
+}
+
 pub struct ReplyView {
     pub url: String,
     pub author: String,
@@ -205,13 +249,16 @@ pub struct PostView {
     pub created_human: String,
     pub reply_url: String,
     pub quote_url: String,
+    pub safety: Option<SafetyCard>,
 }
 
-fn post_view(p: store::Post, thread: &store::Thread, viewer: &Viewer) -> PostView {
+fn post_view(state: &AppState, p: store::Post, thread: &store::Thread, viewer: &Viewer) -> PostView {
     use crate::domain::permission;
     let actor = viewer.actor().ok();
     let thread_path = format!("/t/{}/{}", thread.id, thread.slug);
+    let safety = if p.deleted { None } else { SafetyCard::for_post(state, &p, viewer) };
     PostView {
+        safety,
         id: p.id,
         number: p.number,
         reply: p.reply_to.map(|r| ReplyView {
@@ -263,7 +310,7 @@ async fn thread(
     if slug != thread.slug {
         return Ok(see_other(&Pager::new(path, page, pages).href(page)));
     }
-    let posts = posts.into_iter().map(|p| post_view(p, &thread, &viewer)).collect();
+    let posts = posts.into_iter().map(|p| post_view(&state, p, &thread, &viewer)).collect();
     html(ThreadPage {
         layout: Layout::new(thread.title.clone(), &viewer),
         pager: Pager::new(path.clone(), page, pages),
@@ -291,6 +338,17 @@ struct ComposePage {
     title: String,
     body: String,
     errors: Vec<FieldError>,
+    preview_html: Option<String>,
+    safety: Option<SafetyCard>,
+}
+
+impl ComposePage {
+    /// The no-JavaScript preview step: the cooked post and its safety card, text kept.
+    async fn previewing(mut self, state: &AppState) -> Result<Response, Error> {
+        self.preview_html = Some(actions::cook(state, &self.body).await?.html);
+        self.safety = SafetyCard::for_writer(state, &self.body);
+        html(self)
+    }
 }
 
 pub struct ContextPost {
@@ -377,12 +435,15 @@ fn reply_page(
         title: String::new(),
         body,
         errors,
+        preview_html: None,
+        safety: None,
     }
 }
 
 #[derive(Deserialize)]
 struct ReplyForm {
     body: String,
+    preview: Option<String>,
     #[serde(default, deserialize_with = "empty_as_none")]
     reply_to: Option<i64>,
 }
@@ -402,6 +463,14 @@ async fn reply_submit(
     CsrfForm(form): CsrfForm<ReplyForm>,
 ) -> Result<Response, Error> {
     let user = viewer.require()?;
+    if form.preview.is_some() {
+        let thread = state.store.thread(id).await?.ok_or(Error::NotFound)?;
+        let target = match form.reply_to {
+            Some(p) => state.store.post(p, None).await?.filter(|p| p.thread_id == id),
+            None => None,
+        };
+        return reply_page(&viewer, &thread, target.as_ref(), form.body, Vec::new()).previewing(&state).await;
+    }
     match actions::reply(&state, user, id, &form.body, form.reply_to).await {
         Ok(post) => {
             let thread = state.store.thread(id).await?.ok_or(Error::NotFound)?;
@@ -450,6 +519,8 @@ fn new_thread_page(
         title,
         body,
         errors,
+        preview_html: None,
+        safety: None,
     }
 }
 
@@ -473,6 +544,7 @@ struct NewThreadForm {
     title: String,
     #[serde(default)]
     body: String,
+    preview: Option<String>,
 }
 
 async fn new_thread_submit(
@@ -481,6 +553,11 @@ async fn new_thread_submit(
     CsrfForm(form): CsrfForm<NewThreadForm>,
 ) -> Result<Response, Error> {
     let user = viewer.require()?;
+    if form.preview.is_some() {
+        let categories = state.store.categories().await?;
+        let page = new_thread_page(&viewer, categories, form.category, form.title, form.body, Vec::new());
+        return page.previewing(&state).await;
+    }
     match actions::start_thread(&state, user, &form.category, &form.title, &form.body).await {
         Ok((thread, _)) => Ok(see_other(&format!("/t/{}/{}", thread.id, thread.slug))),
         Err(Error::Invalid(errors)) => {
@@ -519,6 +596,8 @@ fn edit_page(viewer: &Viewer, post: &store::Post, thread: &store::Thread, body: 
         title: String::new(),
         body,
         errors,
+        preview_html: None,
+        safety: None,
     }
 }
 
@@ -544,6 +623,7 @@ async fn edit_form(State(state): State<AppState>, viewer: Viewer, Path(id): Path
 #[derive(Deserialize)]
 struct EditForm {
     body: String,
+    preview: Option<String>,
 }
 
 async fn edit_submit(
@@ -553,6 +633,9 @@ async fn edit_submit(
     CsrfForm(form): CsrfForm<EditForm>,
 ) -> Result<Response, Error> {
     let (post, thread) = editable(&state, &viewer, id).await?;
+    if form.preview.is_some() {
+        return edit_page(&viewer, &post, &thread, form.body, Vec::new()).previewing(&state).await;
+    }
     match actions::edit(&state, viewer.actor()?, id, &form.body).await {
         Ok(post) => Ok(see_other(&actions::post_url(thread.id, &thread.slug, post.number))),
         Err(Error::Invalid(errors)) => {
@@ -769,6 +852,63 @@ async fn logout(State(state): State<AppState>, viewer: Viewer, CsrfForm(_): Csrf
     let mut response = see_other("/");
     response.headers_mut().append(header::SET_COOKIE, auth::set_cookie(auth::SESSION_COOKIE, "", 0, state.config.secure_cookies));
     Ok(response)
+}
+
+pub struct NotificationView {
+    pub title: String,
+    pub summary: String,
+    pub url: Option<String>,
+    pub read: bool,
+    pub created_iso: String,
+    pub created_human: String,
+}
+
+#[derive(Template)]
+#[template(path = "notifications.html")]
+struct NotificationsPage {
+    layout: Layout,
+    items: Vec<NotificationView>,
+    unread: usize,
+}
+
+async fn notifications(State(state): State<AppState>, viewer: Viewer) -> Result<Response, Error> {
+    let Some(user) = &viewer.user else { return Ok(login_redirect("/notifications")) };
+    let items: Vec<NotificationView> = state
+        .store
+        .notifications(user.id, 50)
+        .await?
+        .into_iter()
+        .map(|n| {
+            let actor = n.actor.clone().unwrap_or_else(|| "A member".into());
+            let thread = n.thread_title.clone().unwrap_or_default();
+            let (title, summary) = match n.kind.as_str() {
+                "safety-emergency" => (
+                    "A member may need help now".to_owned(),
+                    format!("{actor}'s post in “{thread}” describes an emergency warning sign: {}", n.excerpt.clone().unwrap_or_default()),
+                ),
+                other => (other.to_owned(), format!("{actor} in “{thread}”")),
+            };
+            NotificationView {
+                url: match (n.thread_id, &n.thread_slug, n.number) {
+                    (Some(t), Some(slug), Some(number)) => Some(actions::post_url(t, slug, number)),
+                    _ => None,
+                },
+                title,
+                summary,
+                read: n.read,
+                created_iso: format::rfc3339(n.created_at),
+                created_human: format::human(n.created_at),
+            }
+        })
+        .collect();
+    let unread = items.iter().filter(|n| !n.read).count();
+    html(NotificationsPage { layout: Layout::new("Notifications", &viewer), items, unread })
+}
+
+async fn notifications_read(State(state): State<AppState>, viewer: Viewer, CsrfForm(_): CsrfForm<Empty>) -> Result<Response, Error> {
+    let user = viewer.require()?;
+    state.store.mark_notifications_read(user.id).await?;
+    Ok(see_other("/notifications"))
 }
 
 #[derive(Template)]

@@ -6,6 +6,7 @@ mod ops;
 mod posts;
 mod process;
 mod queries;
+mod safety;
 mod scenario;
 mod support;
 mod xss;

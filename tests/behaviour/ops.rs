@@ -102,7 +102,7 @@ async fn registration_and_posting_are_rate_limited() {
     let limits = RateLimits {
         register: Some(Rule { burst: 2, per: Duration::from_secs(3600) }),
         post: Some(Rule { burst: 2, per: Duration::from_secs(60) }),
-        login: None,
+        ..RateLimits::off()
     };
     let server = TestServer::with_limits(limits).await;
     server.admin_with_category("intro", "Introductions").await;

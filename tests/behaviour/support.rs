@@ -29,9 +29,9 @@ impl TestServer {
         let store = store::open(&db).await.expect("store opens");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let config = Config { db, listen: base.clone(), demo: false, rate_limits, secure_cookies: false };
+        let config = Config { db, listen: base.clone(), rate_limits, ..Config::default() };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let state = jogette::web::AppState::new(store.clone(), config);
+        let state = jogette::web::AppState::new(store.clone(), config).expect("built-in rules load");
         tokio::spawn(jogette::web::serve(listener, state, async {
             let _ = stopped.await;
         }));

@@ -53,6 +53,9 @@ pub struct Advice {
     pub headline: String,
     pub body: String,
     pub action: String,
+    /// What the text described, in plain words ("chest pain spreading to your arm…").
+    #[serde(default)]
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -138,7 +141,6 @@ struct Compiled {
 /// Compiled rules: every phrase indexed by its first word for fast scanning.
 pub struct Rules {
     locales: HashMap<String, LocaleText>,
-    concept_names: Vec<String>,
     /// Phrases by exact first word.
     by_word: HashMap<String, Vec<(ConceptId, Vec<WordPattern>)>>,
     /// Phrases whose first word is a stem (`word*`), by the stem's first two letters.
@@ -205,7 +207,7 @@ impl Rules {
             return Err("safety rules: at least one locale is needed".into());
         }
         let hedge = concept_id("hedge").ok();
-        Ok(Rules { locales: file.locales, concept_names, by_word, by_stem, signs, hedge })
+        Ok(Rules { locales: file.locales, by_word, by_stem, signs, hedge })
     }
 
     pub fn has_locale(&self, locale: &str) -> bool {
@@ -262,10 +264,12 @@ impl Rules {
             Tier::Emergency => &text.emergency,
         };
         let reasons: Vec<&str> = signs.iter().filter(|s| s.tier == tier).map(|s| s.label.as_str()).collect();
+        let reason = join_reasons(&reasons);
         Some(Advice {
             headline: base.headline.clone(),
-            body: format!("You mention {}. {}", join_reasons(&reasons), base.body),
+            body: format!("You mention {reason}. {}", base.body),
             action: base.action.clone(),
+            reason,
         })
     }
 
@@ -350,11 +354,6 @@ impl Rules {
         let Some(hedge) = self.hedge else { return false };
         let Some(first) = matches.first() else { return false };
         sentence_hits.iter().any(|h| h.concept == hedge && h.end <= first.start && first.start - h.end <= 3)
-    }
-
-    #[cfg(test)]
-    fn concept_name(&self, id: ConceptId) -> &str {
-        &self.concept_names[id]
     }
 }
 

@@ -14,9 +14,6 @@ fn the_builtin_rules_compile_and_name_a_source_for_every_sign() {
     assert!(rules.sign_count() >= 30);
     for sign in &rules.signs {
         assert!(sign.source.starts_with("https://www.nhs.uk/") || sign.source.starts_with("https://www.nice.org.uk/"), "{}", sign.id);
-        for c in sign.all.iter().chain(&sign.unless).chain(&sign.except) {
-            assert!(!rules.concept_name(*c).is_empty());
-        }
     }
     assert!(rules.has_locale("uk") && rules.has_locale("us"));
 }
