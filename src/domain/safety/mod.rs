@@ -125,6 +125,27 @@ impl WordPattern {
 
 type ConceptId = usize;
 
+/// Looked up once per word of every post, so it uses FNV-1a: much cheaper than
+/// the default SipHash on short keys, and the keys come from our own rules file.
+type PhraseIndex = HashMap<String, Vec<(ConceptId, Vec<WordPattern>)>, std::hash::BuildHasherDefault<Fnv>>;
+
+#[derive(Default)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for b in bytes {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
 struct Compiled {
     tier: Tier,
     id: String,
@@ -142,11 +163,23 @@ struct Compiled {
 pub struct Rules {
     locales: HashMap<String, LocaleText>,
     /// Phrases by exact first word.
-    by_word: HashMap<String, Vec<(ConceptId, Vec<WordPattern>)>>,
+    by_word: PhraseIndex,
     /// Phrases whose first word is a stem (`word*`), by the stem's first two letters.
-    by_stem: HashMap<String, Vec<(ConceptId, Vec<WordPattern>)>>,
+    by_stem: PhraseIndex,
     signs: Vec<Compiled>,
     hedge: Option<ConceptId>,
+    concept_count: usize,
+}
+
+/// What one sentence says, worked out once and shared by every sign.
+struct Reading {
+    hits: Vec<Hit>,
+    /// Per hit: denied in its clause ("no chest pain").
+    negated: Vec<bool>,
+    /// Per concept: at least one hit that isn't negated.
+    present: Vec<bool>,
+    /// The longest problem duration stated, in days.
+    days: u32,
 }
 
 /// A phrase found in a sentence: which concept, and which tokens.
@@ -171,8 +204,8 @@ impl Rules {
         let concept_id = |name: &str| -> Result<ConceptId, String> {
             concept_names.binary_search_by(|n| n.as_str().cmp(name)).map_err(|_| format!("safety rules: unknown concept {name:?}"))
         };
-        let mut by_word: HashMap<String, Vec<(ConceptId, Vec<WordPattern>)>> = HashMap::new();
-        let mut by_stem: HashMap<String, Vec<(ConceptId, Vec<WordPattern>)>> = HashMap::new();
+        let mut by_word = PhraseIndex::default();
+        let mut by_stem = PhraseIndex::default();
         for (name, phrases) in &file.concepts {
             let id = concept_id(name)?;
             for phrase in phrases {
@@ -207,7 +240,7 @@ impl Rules {
             return Err("safety rules: at least one locale is needed".into());
         }
         let hedge = concept_id("hedge").ok();
-        Ok(Rules { locales: file.locales, by_word, by_stem, signs, hedge })
+        Ok(Rules { locales: file.locales, by_word, by_stem, signs, hedge, concept_count: concept_names.len() })
     }
 
     pub fn has_locale(&self, locale: &str) -> bool {
@@ -221,12 +254,11 @@ impl Rules {
     /// Reads `text` and says which warning signs it describes, and where to get help.
     pub fn assess(&self, text: &str, locale: &str) -> Assessment {
         let sentences = text::sentences(text);
-        let hits: Vec<Vec<Hit>> = sentences.iter().map(|s| self.find(&s.tokens)).collect();
-        let durations: Vec<u32> = sentences.iter().map(|s| text::longest_duration_days(&s.tokens)).collect();
+        let readings: Vec<Reading> = sentences.iter().map(|s| self.read(&s.tokens)).collect();
 
         let mut signs: Vec<(usize, Sign)> = Vec::new();
         for (index, rule) in self.signs.iter().enumerate() {
-            if let Some((tier, evidence)) = self.match_sign(rule, text, &sentences, &hits, &durations) {
+            if let Some((tier, evidence)) = self.match_sign(rule, text, &sentences, &readings) {
                 signs.push((index, Sign { id: rule.id.clone(), label: rule.label.clone(), evidence, tier, source: rule.source.clone() }));
             }
         }
@@ -273,13 +305,35 @@ impl Rules {
         })
     }
 
+    fn read(&self, tokens: &[Token]) -> Reading {
+        let hits = self.find(tokens);
+        // A negator inside another phrase ("no feeling") is content, unless
+        // that phrase also contains this hit ("won't settle" denies "settle").
+        let negated: Vec<bool> = hits
+            .iter()
+            .map(|hit| {
+                let in_other_phrase = |i: usize| {
+                    hits.iter().any(|x| x.start <= i && i < x.end && !(x.start <= hit.start && hit.end <= x.end))
+                };
+                text::is_negated(tokens, hit.start, in_other_phrase)
+            })
+            .collect();
+        let mut present = vec![false; self.concept_count];
+        for (hit, denied) in hits.iter().zip(&negated) {
+            if !denied {
+                present[hit.concept] = true;
+            }
+        }
+        Reading { days: text::longest_duration_days(tokens), hits, negated, present }
+    }
+
     /// Every concept phrase in the sentence, in order of position.
     fn find(&self, tokens: &[Token]) -> Vec<Hit> {
         let mut hits = Vec::new();
         for start in 0..tokens.len() {
             let word = tokens[start].word.as_str();
-            let stem_key: String = word.chars().take(2).collect();
-            let candidates = self.by_word.get(word).into_iter().chain(self.by_stem.get(&stem_key)).flatten();
+            let stem_key = word.char_indices().nth(2).map_or(word, |(i, _)| &word[..i]);
+            let candidates = self.by_word.get(word).into_iter().chain(self.by_stem.get(stem_key)).flatten();
             for (concept, phrase) in candidates {
                 if start + phrase.len() <= tokens.len()
                     && phrase.iter().zip(&tokens[start..]).all(|(p, t)| p.matches(&t.word))
@@ -292,44 +346,38 @@ impl Rules {
     }
 
     /// The tier and evidence for `rule`, when the text shows it.
-    fn match_sign(
-        &self,
-        rule: &Compiled,
-        text: &str,
-        sentences: &[Sentence],
-        hits: &[Vec<Hit>],
-        durations: &[u32],
-    ) -> Option<(Tier, String)> {
-        // Matches of one concept in one sentence that count: not negated, not inside an exception.
-        // Token i belongs to another phrase that doesn't also contain `hit`.
-        let covered = |s: usize, i: usize, hit: &Hit| {
-            hits[s].iter().any(|x| x.start <= i && i < x.end && !(x.start <= hit.start && hit.end <= x.end))
+    fn match_sign(&self, rule: &Compiled, text: &str, sentences: &[Sentence], readings: &[Reading]) -> Option<(Tier, String)> {
+        // Whether `concept` counts in sentence `s`: present, and for signs with
+        // exceptions, not only inside a phrase that means something else.
+        let counts = |s: usize, concept: ConceptId| -> bool {
+            let r = &readings[s];
+            if !r.present[concept] {
+                return false;
+            }
+            if rule.except.is_empty() {
+                return true;
+            }
+            r.hits.iter().zip(&r.negated).any(|(h, denied)| {
+                h.concept == concept
+                    && !denied
+                    && !rule.except.iter().any(|e| r.hits.iter().any(|x| x.concept == *e && x.start <= h.start && x.end >= h.end))
+            })
         };
-        let live = |s: usize, concept: ConceptId| -> Vec<Hit> {
-            hits[s]
-                .iter()
-                .filter(|h| h.concept == concept)
-                .filter(|h| !rule.except.iter().any(|e| hits[s].iter().any(|x| x.concept == *e && x.start <= h.start && x.end >= h.end)))
-                .filter(|h| !text::is_negated(&sentences[s].tokens, h.start, |i| covered(s, i, h)))
-                .copied()
-                .collect()
-        };
-        let excluded = |s: usize| rule.unless.iter().any(|u| !live(s, *u).is_empty());
-        let long_enough = |s: usize| rule.min_days.is_none_or(|min| durations[s] >= min);
+        let excluded = |s: usize| rule.unless.iter().any(|u| readings[s].present[*u]);
+        let long_enough = |s: usize| rule.min_days.is_none_or(|min| readings[s].days >= min);
 
         let mut evidence: Vec<usize> = Vec::new();
         let mut hedged = false;
         match rule.scope {
             Scope::Sentence => {
-                let s = (0..sentences.len()).find(|&s| {
-                    !excluded(s) && long_enough(s) && rule.all.iter().all(|c| !live(s, *c).is_empty())
-                })?;
-                hedged = self.is_hedged(&hits[s], &live(s, rule.all[0]));
+                let s = (0..sentences.len())
+                    .find(|&s| !excluded(s) && long_enough(s) && rule.all.iter().all(|c| counts(s, *c)))?;
+                hedged = self.is_hedged(&readings[s], rule.all[0]);
                 evidence.push(s);
             }
             Scope::Post => {
                 for concept in &rule.all {
-                    let s = (0..sentences.len()).find(|&s| !excluded(s) && !live(s, *concept).is_empty())?;
+                    let s = (0..sentences.len()).find(|&s| !excluded(s) && counts(s, *concept))?;
                     if !evidence.contains(&s) {
                         evidence.push(s);
                     }
@@ -349,11 +397,12 @@ impl Rules {
         Some((tier, quoted.join(" … ")))
     }
 
-    /// "nearly collapsed": a hedge phrase ending just before the first match.
-    fn is_hedged(&self, sentence_hits: &[Hit], matches: &[Hit]) -> bool {
+    /// "nearly collapsed": a hedge phrase ending just before the concept's first live match.
+    fn is_hedged(&self, reading: &Reading, concept: ConceptId) -> bool {
         let Some(hedge) = self.hedge else { return false };
-        let Some(first) = matches.first() else { return false };
-        sentence_hits.iter().any(|h| h.concept == hedge && h.end <= first.start && first.start - h.end <= 3)
+        let first = reading.hits.iter().zip(&reading.negated).find(|(h, denied)| h.concept == concept && !**denied);
+        let Some((first, _)) = first else { return false };
+        reading.hits.iter().any(|h| h.concept == hedge && h.end <= first.start && first.start - h.end <= 3)
     }
 }
 

@@ -1,10 +1,52 @@
 //! Sentences and words, and the small pieces of meaning the rules rely on:
 //! negation ("no chest pain") and duration ("for three weeks").
 
-/// A lower-cased word and where it sits in the original text.
+/// A lower-cased word, with its part in negation worked out once.
 #[derive(Debug, Clone)]
 pub struct Token {
     pub word: String,
+    role: Role,
+}
+
+impl Token {
+    pub fn new(word: String) -> Self {
+        Token { role: Role::of(&word), word }
+    }
+}
+
+/// What a word does for negation: most words do nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Plain,
+    Negator,
+    NotADenial,
+    ClauseBreak,
+    NewSubject,
+    And,
+    Free,
+}
+
+impl Role {
+    fn of(word: &str) -> Role {
+        match word {
+            "no" | "not" | "never" | "without" | "none" | "nor" | "neither" | "don't" | "doesn't" | "didn't"
+            | "haven't" | "hasn't" | "hadn't" | "isn't" | "wasn't" | "aren't" | "weren't" | "won't" | "wouldn't"
+            | "zero" => Role::Negator,
+            // "not sure", "not just": a negator followed by these doesn't deny what follows.
+            "sure" | "certain" | "know" | "idea" | "just" | "only" | "even" | "quite" | "convinced" | "want" => {
+                Role::NotADenial
+            }
+            "but" | "however" | "although" | "though" | "except" | "yet" | "whereas" | "apart" | "until" | "now" => {
+                Role::ClauseBreak
+            }
+            // "… and my back hurts": "and" followed by a new subject starts a new clause.
+            "my" | "i" | "i'm" | "it" | "it's" | "the" | "she" | "he" | "her" | "his" | "then" | "there" | "this"
+            | "that" => Role::NewSubject,
+            "and" => Role::And,
+            "free" => Role::Free,
+            _ => Role::Plain,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -16,36 +58,47 @@ pub struct Sentence {
 }
 
 fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '\'' || c == '*'
+    c.is_alphanumeric() || c == '\'' || c == '*' || c == '\u{2019}' || c == '\u{2018}'
 }
 
 /// Lower-cased words; `'` stays inside words ("don't"), a lone `_` is a word
 /// (the rules' wildcard), and curly apostrophes count as straight ones.
 pub fn words(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut current = String::new();
-    let chars: Vec<char> = text.chars().map(|c| if c == '\u{2019}' || c == '\u{2018}' { '\'' } else { c }).collect();
-    for (i, &c) in chars.iter().enumerate() {
-        let lone_underscore = c == '_'
-            && chars.get(i.wrapping_sub(1)).is_none_or(|p| p.is_whitespace())
-            && chars.get(i + 1).is_none_or(|n| n.is_whitespace());
-        if is_word_char(c) || lone_underscore {
-            current.extend(c.to_lowercase());
-        } else if !current.is_empty() {
-            out.push(std::mem::take(&mut current).trim_matches('\'').to_owned());
+    // ASCII lower-casing keeps byte offsets, so words can be sliced out directly.
+    let lower = text.to_ascii_lowercase();
+    let bytes = lower.as_bytes();
+    let mut out = Vec::with_capacity(text.len() / 5 + 1);
+    let mut start: Option<usize> = None;
+    let push = |from: usize, to: usize, out: &mut Vec<String>| {
+        let raw = &lower[from..to];
+        let mut word = if raw.is_ascii() {
+            raw.trim_matches('\'').to_owned()
+        } else {
+            raw.to_lowercase().replace(['\u{2019}', '\u{2018}'], "'").trim_matches('\'').to_owned()
+        };
+        if word.is_empty() {
+            return;
         }
-    }
-    if !current.is_empty() {
-        out.push(current.trim_matches('\'').to_owned());
-    }
-    out.retain(|w| !w.is_empty());
-    for word in &mut out {
-        if let Some(full) = with_apostrophe(word) {
-            *word = full.to_owned();
+        if let Some(full) = with_apostrophe(&word) {
+            word = full.to_owned();
         } else if let Some(base) = word.strip_suffix("'s").filter(|b| !matches!(*b, "it" | "that" | "what" | "there" | "he" | "she" | "let")) {
             // "heart's racing", "runner's knee": the noun is what the rules name.
-            *word = base.to_owned();
+            word.truncate(base.len());
         }
+        out.push(word);
+    };
+    for (i, c) in lower.char_indices() {
+        let lone_underscore = c == '_'
+            && (i == 0 || bytes[i - 1].is_ascii_whitespace())
+            && bytes.get(i + 1).is_none_or(|n| n.is_ascii_whitespace());
+        if is_word_char(c) || lone_underscore {
+            start.get_or_insert(i);
+        } else if let Some(from) = start.take() {
+            push(from, i, &mut out);
+        }
+    }
+    if let Some(from) = start {
+        push(from, lower.len(), &mut out);
     }
     out
 }
@@ -100,22 +153,12 @@ pub fn sentences(text: &str) -> Vec<Sentence> {
 }
 
 fn push_sentence(text: &str, start: usize, end: usize, out: &mut Vec<Sentence>) {
-    let tokens: Vec<Token> = words(&text[start..end]).into_iter().map(|word| Token { word }).collect();
+    let tokens: Vec<Token> = words(&text[start..end]).into_iter().map(Token::new).collect();
     if !tokens.is_empty() {
         out.push(Sentence { tokens, start, end });
     }
 }
 
-const NEGATORS: &[&str] = &[
-    "no", "not", "never", "without", "none", "nor", "neither", "don't", "doesn't", "didn't", "haven't", "hasn't",
-    "hadn't", "isn't", "wasn't", "aren't", "weren't", "won't", "wouldn't", "zero",
-];
-/// "not sure", "not just": a negator followed by these doesn't deny what follows.
-const NOT_A_DENIAL: &[&str] = &["sure", "certain", "know", "idea", "just", "only", "even", "quite", "convinced", "want"];
-/// Words that end the clause a negation can reach back from.
-const CLAUSE_BREAKS: &[&str] = &["but", "however", "although", "though", "except", "yet", "whereas", "apart", "until", "now"];
-/// "… and my back hurts": "and" followed by a new subject starts a new clause.
-const NEW_SUBJECT: &[&str] = &["my", "i", "i'm", "it", "it's", "its", "the", "she", "he", "her", "his", "then", "there", "this", "that"];
 const REACH: usize = 6;
 
 /// Whether the phrase starting at `start` is denied within its clause:
@@ -123,23 +166,17 @@ const REACH: usize = 6;
 /// A negator that is part of another matched phrase ("no feeling",
 /// "can't put weight") is content, not denial: `in_phrase` says which are.
 pub fn is_negated(tokens: &[Token], start: usize, in_phrase: impl Fn(usize) -> bool) -> bool {
-    if tokens.get(start + 1).is_some_and(|t| t.word == "free") {
+    if tokens.get(start + 1).is_some_and(|t| t.role == Role::Free) {
         return true;
     }
+    let next_role = |i: usize| tokens.get(i + 1).map_or(Role::Plain, |t| t.role);
     let from = start.saturating_sub(REACH);
     for i in (from..start).rev() {
-        let word = tokens[i].word.as_str();
-        if CLAUSE_BREAKS.contains(&word) {
-            return false;
-        }
-        if word == "and" && tokens.get(i + 1).is_some_and(|t| NEW_SUBJECT.contains(&t.word.as_str())) {
-            return false;
-        }
-        if NEGATORS.contains(&word) && !in_phrase(i) {
-            let next = tokens.get(i + 1).map(|t| t.word.as_str()).unwrap_or("");
-            if !NOT_A_DENIAL.contains(&next) {
-                return true;
-            }
+        match tokens[i].role {
+            Role::ClauseBreak => return false,
+            Role::And if next_role(i) == Role::NewSubject => return false,
+            Role::Negator if !in_phrase(i) && next_role(i) != Role::NotADenial => return true,
+            _ => {}
         }
     }
     false
@@ -167,7 +204,10 @@ fn number(word: &str) -> Option<u32> {
 }
 
 fn unit_days(word: &str) -> Option<u32> {
-    Some(match word.trim_end_matches("'s").trim_end_matches('\'') {
+    if !matches!(word.as_bytes().first(), Some(b'd' | b'w' | b'f' | b'm' | b'y')) {
+        return None;
+    }
+    Some(match word.trim_end_matches('\'') {
         "day" | "days" => 1,
         "week" | "weeks" => 7,
         "fortnight" | "fortnights" => 14,
@@ -219,7 +259,7 @@ mod tests {
     use super::*;
 
     fn tokens(s: &str) -> Vec<Token> {
-        words(s).into_iter().map(|word| Token { word }).collect()
+        words(s).into_iter().map(Token::new).collect()
     }
 
     fn negated(sentence: &str, word: &str) -> bool {
