@@ -197,6 +197,8 @@ pub struct SafetyCard {
     pub action: String,
     /// Where the browser remembers a dismissal; empty in the composer.
     pub key: String,
+    /// The writer meets the card before their words; readers after them.
+    pub first: bool,
 }
 
 impl SafetyCard {
@@ -221,7 +223,8 @@ impl SafetyCard {
                 advice.reason
             ),
         };
-        Some(SafetyCard { tier: assessment.tier.as_str(), headline: advice.headline, message, action: advice.action, key })
+        let first = written_by_someone_else.is_none();
+        Some(SafetyCard { tier: assessment.tier.as_str(), headline: advice.headline, message, action: advice.action, key, first })
     }
 }
 
@@ -981,6 +984,7 @@ async fn static_file(Path(file): Path<String>) -> Result<Response, Error> {
     let (body, kind): (&'static str, &str) = match file.as_str() {
         "style.css" => (include_str!("static/style.css"), "text/css; charset=utf-8"),
         "app.js" => (include_str!("static/app.js"), "text/javascript; charset=utf-8"),
+        "icon.svg" => (include_str!("static/icon.svg"), "image/svg+xml"),
         _ => return Err(Error::NotFound),
     };
     Ok(([(header::CONTENT_TYPE, kind), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")], body).into_response())
