@@ -20,6 +20,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use tower_http::compression::CompressionLayer;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
@@ -78,7 +79,14 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(|req, next| error::render(req, next, pages::error_page)))
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn(request_log))
+        // Pages are text and compress several-fold; event streams must not be buffered.
+        .layer(CompressionLayer::new().gzip(true).br(true).compress_when(compressible()))
         .with_state(state)
+}
+
+fn compressible() -> impl tower_http::compression::Predicate {
+    use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
+    SizeAbove::new(256).and(NotForContentType::const_new("text/event-stream")).and(NotForContentType::IMAGES)
 }
 
 async fn ready(State(state): State<AppState>) -> Response {

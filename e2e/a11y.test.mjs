@@ -1,0 +1,66 @@
+// axe-core on every page type, logged in and out, in light and dark themes:
+// zero violations. Also: a skip link that works and visible keyboard focus.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { startServer, launch, logIn } from './lib/harness.mjs';
+import { GUEST_PAGES, MEMBER_PAGES } from './lib/pages.mjs';
+
+const require = createRequire(import.meta.url);
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+
+let server, browser;
+before(async () => { server = await startServer(); browser = await launch(); });
+after(async () => { await browser?.close(); await server?.stop(); });
+
+async function violations(page) {
+  await page.addScriptTag({ content: AXE });
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+}
+
+for (const colorScheme of ['light', 'dark']) {
+  test(`every page has no axe violations, logged out, ${colorScheme} theme`, async () => {
+    const context = await browser.newContext({ colorScheme, bypassCSP: true });
+    const page = await context.newPage();
+    const found = [];
+    for (const path of GUEST_PAGES) {
+      await page.goto(server.base + path);
+      for (const v of await violations(page)) found.push(`${path}: ${v}`);
+    }
+    await context.close();
+    assert.deepEqual(found, []);
+  });
+
+  test(`every page has no axe violations, logged in as an admin, ${colorScheme} theme`, async () => {
+    const context = await browser.newContext({ colorScheme, bypassCSP: true });
+    const page = await context.newPage();
+    await logIn(page, server.base, 'site_admin');
+    const found = [];
+    for (const path of MEMBER_PAGES) {
+      await page.goto(server.base + path);
+      for (const v of await violations(page)) found.push(`${path}: ${v}`);
+    }
+    await context.close();
+    assert.deepEqual(found, []);
+  });
+}
+
+test('a keyboard user can skip to the content and sees where focus is', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(server.base + '/t/1/back-pain-following-run');
+  await page.keyboard.press('Tab');
+  const skip = page.locator('a.skip');
+  assert.equal(await skip.evaluate((el) => el === document.activeElement), true, 'the first Tab reaches the skip link');
+  const box = await skip.boundingBox();
+  assert.ok(box && box.x >= 0 && box.y >= 0, 'the focused skip link is on screen');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'main');
+  await page.keyboard.press('Tab');
+  const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+  assert.notEqual(outline, 'none', 'focus is visible');
+  await context.close();
+});
