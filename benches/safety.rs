@@ -39,6 +39,12 @@ fn main() {
     let short = "A week after my W4 run my upper back still aches, worse on waking. Should I see a physio?";
     let rules = Rules::builtin();
     let members = HashMap::new();
+    // `cargo test --all-targets` runs benches without `--bench`: check they work, quickly.
+    if !std::env::args().any(|a| a == "--bench") {
+        assert!(rules.assess(&post, "uk").signs.len() > 10);
+        println!("safety bench: smoke run only (use `cargo bench --bench safety` to measure)");
+        return;
+    }
 
     // Warm up, then alternate so both see the same machine conditions.
     for _ in 0..20 {

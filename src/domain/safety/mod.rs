@@ -103,6 +103,8 @@ struct SignRule {
     min_days: Option<u32>,
     #[serde(default)]
     scope: Scope,
+    #[serde(default)]
+    fallback: bool,
 }
 
 /// One word of a phrase pattern.
@@ -157,6 +159,7 @@ struct Compiled {
     if_hedged: Option<Tier>,
     min_days: Option<u32>,
     scope: Scope,
+    fallback: bool,
 }
 
 /// Compiled rules: every phrase indexed by its first word for fast scanning.
@@ -234,6 +237,7 @@ impl Rules {
                 if_hedged: rule.if_hedged,
                 min_days: rule.min_days,
                 scope: rule.scope,
+                fallback: rule.fallback,
             });
         }
         if file.locales.is_empty() {
@@ -263,8 +267,12 @@ impl Rules {
             }
         }
         // A sign whose concepts are all part of a more specific sign of the same tier adds nothing.
+        // So is a catch-all sign when something more specific of its tier matched.
         let specific: Vec<(usize, Sign)> = signs
             .iter()
+            .filter(|(i, s)| {
+                !(self.signs[*i].fallback && signs.iter().any(|(j, other)| other.tier == s.tier && !self.signs[*j].fallback))
+            })
             .filter(|(i, s)| {
                 !signs.iter().any(|(j, other)| {
                     j != i

@@ -198,3 +198,11 @@ fn the_shipped_set_has_200_posts_and_a_third_are_ordinary_aches() {
     assert!(cases.len() >= 200, "{}", cases.len());
     assert!(none * 3 >= cases.len(), "{none} of {}", cases.len());
 }
+
+#[test]
+fn a_catch_all_sign_gives_way_to_a_specific_one() {
+    let a = Rules::builtin().assess("My upper back has ached for two weeks and it isn't getting better", "uk");
+    assert_eq!(a.tier, Tier::Soon);
+    assert_eq!(a.signs.len(), 1, "{:?}", a.signs);
+    assert_eq!(a.advice.unwrap().reason, "upper back pain that isn't settling");
+}
