@@ -7,6 +7,7 @@
 //!
 //! Writes return what they wrote, so callers can emit events after commit.
 
+pub mod postgres;
 pub mod sqlite;
 
 use crate::domain::{Role, markdown::Rendered};
@@ -244,7 +245,10 @@ pub async fn open(url: &str) -> Result<std::sync::Arc<dyn Store>> {
     if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
         return Ok(std::sync::Arc::new(sqlite::SqliteStore::open(path).await?));
     }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(std::sync::Arc::new(postgres::PgStore::open(url).await?));
+    }
     Err(StoreError::Database(format!(
-        "unsupported database URL {url:?}: use sqlite://PATH"
+        "unsupported database URL {url:?}: use sqlite://PATH or postgres://USER@HOST/DATABASE"
     )))
 }

@@ -1,7 +1,7 @@
 //! The `jogette` binary itself: creating an admin from the command line,
 //! durability across a crash, and a clean stop on SIGTERM.
 
-use crate::support::PASSWORD;
+use crate::support::{PASSWORD, TestDb};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
@@ -69,8 +69,8 @@ async fn login(base: &str, name: &str) -> String {
 
 #[tokio::test]
 async fn an_admin_created_from_the_command_line_can_log_in_and_make_categories() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let test_db = TestDb::new();
+    let db = test_db.url.clone();
     let out = create_user(&db, "head_coach", "admin", PASSWORD);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let refused = create_user(&db, "tiny_pw", "member", "short");
@@ -92,8 +92,8 @@ async fn an_admin_created_from_the_command_line_can_log_in_and_make_categories()
 /// A post that got its 201 is on disk: killing the process without warning loses nothing.
 #[tokio::test]
 async fn acknowledged_posts_survive_a_crash() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("crash.db").display());
+    let test_db = TestDb::new();
+    let db = test_db.url.clone();
     assert!(create_user(&db, "site_admin", "admin", PASSWORD).status.success());
     let mut server = serve(&db);
     let token = login(&server.base, "site_admin").await;
@@ -138,8 +138,8 @@ async fn acknowledged_posts_survive_a_crash() {
 /// SIGTERM stops accepting work, finishes what is in flight, and exits 0.
 #[tokio::test]
 async fn sigterm_finishes_requests_in_flight_and_exits_cleanly() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("term.db").display());
+    let test_db = TestDb::new();
+    let db = test_db.url.clone();
     assert!(create_user(&db, "site_admin", "admin", PASSWORD).status.success());
     let mut server = serve(&db);
     let token = login(&server.base, "site_admin").await;

@@ -146,8 +146,8 @@ async fn a_reply_preview_keeps_the_reply_target() {
 
 #[tokio::test]
 async fn the_us_locale_signposts_911() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = jogette::store::open(&format!("sqlite://{}", dir.path().join("us.db").display())).await.unwrap();
+    let db = TestDb::new();
+    let store = jogette::store::open(&db.url).await.unwrap();
     let config = Config { locale: "us".into(), rate_limits: RateLimits::off(), ..Config::default() };
     let state = jogette::web::AppState::new(store, config).unwrap();
     assert_eq!(state.assess(EMERGENCY).advice.unwrap().headline, "Call 911 now");
@@ -155,8 +155,9 @@ async fn the_us_locale_signposts_911() {
 
 #[tokio::test]
 async fn a_community_rules_file_adds_signs_and_bad_files_are_refused() {
+    let db = TestDb::new();
+    let store = jogette::store::open(&db.url).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let store = jogette::store::open(&format!("sqlite://{}", dir.path().join("rules.db").display())).await.unwrap();
     let rules = dir.path().join("rules.toml");
     let extra = jogette::domain::safety::BUILTIN_RULES.replace("[concepts]\n", "[concepts]\nsnake = [\"bitten by a snake\", \"adder bit*\"]\n")
         + "\n[[signs]]\nid = \"snake-bite\"\nlabel = \"a snake bite\"\ntier = \"emergency\"\nsource = \"https://www.nhs.uk/conditions/snake-bites/\"\nall = [\"snake\"]\n";

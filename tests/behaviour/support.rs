@@ -11,10 +11,69 @@ use std::sync::Arc;
 
 pub const PASSWORD: &str = "a long enough password";
 
+/// A database of its own for one test: a SQLite file in a temporary folder, or,
+/// with `JOGETTE_TEST_STORE=postgres`, a schema in the local PostgreSQL
+/// (`JOGETTE_TEST_PG`, default `postgres://postgres@127.0.0.1:5432/test`) that
+/// is dropped when the test ends.
+pub struct TestDb {
+    pub url: String,
+    _dir: tempfile::TempDir,
+    schema: Option<(String, String)>,
+}
+
+pub fn on_postgres() -> bool {
+    std::env::var("JOGETTE_TEST_STORE").is_ok_and(|s| s == "postgres")
+}
+
+fn pg_base() -> String {
+    std::env::var("JOGETTE_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// Runs one statement on the PostgreSQL test database, on a runtime of its own
+/// (so it also works from `Drop`).
+fn pg_admin(sql: String) {
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let (client, connection) = tokio_postgres::connect(&pg_base(), tokio_postgres::NoTls)
+                .await
+                .expect("PostgreSQL is reachable for the postgres test run");
+            tokio::spawn(connection);
+            client.batch_execute(&sql).await.unwrap();
+        });
+    })
+    .join()
+    .expect("the PostgreSQL admin statement ran");
+}
+
+impl TestDb {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        if !on_postgres() {
+            let url = format!("sqlite://{}", dir.path().join("forum.db").display());
+            return TestDb { url, _dir: dir, schema: None };
+        }
+        let schema = format!("t_{}", jogette::web::auth::new_token()[..16].to_owned());
+        pg_admin(format!("CREATE SCHEMA {schema}"));
+        let base = pg_base();
+        let sep = if base.contains('?') { '&' } else { '?' };
+        let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+        TestDb { url, _dir: dir, schema: Some((schema, base)) }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((schema, _)) = self.schema.take() {
+            pg_admin(format!("DROP SCHEMA {schema} CASCADE"));
+        }
+    }
+}
+
 pub struct TestServer {
     pub base: String,
     pub store: Arc<dyn Store>,
-    _dir: tempfile::TempDir,
+    _db: TestDb,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
@@ -24,8 +83,8 @@ impl TestServer {
     }
 
     pub async fn with_limits(rate_limits: RateLimits) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let db = format!("sqlite://{}", dir.path().join("forum.db").display());
+        let test_db = TestDb::new();
+        let db = test_db.url.clone();
         let store = store::open(&db).await.expect("store opens");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -35,7 +94,7 @@ impl TestServer {
         tokio::spawn(jogette::web::serve(listener, state, async {
             let _ = stopped.await;
         }));
-        TestServer { base, store, _dir: dir, _stop: stop }
+        TestServer { base, store, _db: test_db, _stop: stop }
     }
 
     pub fn url(&self, path: &str) -> String {

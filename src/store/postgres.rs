@@ -1,0 +1,692 @@
+//! The PostgreSQL store, for communities that outgrow one machine.
+//!
+//! Several stateless app nodes can share one database: everything that must be
+//! shared (sessions, posts, notifications) lives here, and migrations take an
+//! advisory lock so nodes starting together don't race. Each write is one
+//! transaction; PostgreSQL's own commit (with `synchronous_commit` on, the
+//! default) makes an acknowledged write durable, and its WAL groups commits.
+//!
+//! The SQL mirrors `sqlite.rs`; what differs is the dialect (`$N` parameters,
+//! `ON CONFLICT`, `= ANY($1)`, row locks) and the driver's row access.
+
+use super::*;
+use crate::domain::markdown::Rendered;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::Semaphore;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{Client, GenericClient, NoTls, Row};
+
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/postgres/0001_forum_core.sql"),
+    include_str!("migrations/postgres/0002_notifications.sql"),
+];
+const POOL_SIZE: usize = 8;
+/// Any fixed number: it names the lock that serialises migrations across nodes.
+const MIGRATION_LOCK: i64 = 0x6a6f_6765_7474_65;
+
+pub struct PgStore {
+    url: String,
+    idle: Arc<Mutex<Vec<Client>>>,
+    permits: Arc<Semaphore>,
+    queries: Arc<AtomicU64>,
+}
+
+/// A client borrowed from the pool; it goes back when dropped, unless broken.
+struct Pooled {
+    client: Option<Client>,
+    idle: Arc<Mutex<Vec<Client>>>,
+    _permit: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl std::ops::Deref for Pooled {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        self.client.as_ref().expect("present until dropped")
+    }
+}
+
+impl std::ops::DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut Client {
+        self.client.as_mut().expect("present until dropped")
+    }
+}
+
+impl Drop for Pooled {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take().filter(|c| !c.is_closed()) {
+            self.idle.lock().unwrap_or_else(|p| p.into_inner()).push(client);
+        }
+    }
+}
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        if let Some(db) = e.as_db_error() {
+            if *db.code() == SqlState::UNIQUE_VIOLATION {
+                let constraint = db.constraint().unwrap_or("");
+                return StoreError::Conflict(if constraint.contains("username") {
+                    "username"
+                } else if constraint.contains("slug") {
+                    "slug"
+                } else {
+                    "id"
+                });
+            }
+            return StoreError::Database(format!("{}: {}", db.code().code(), db.message()));
+        }
+        StoreError::Database(e.to_string())
+    }
+}
+
+/// Counts the statements it runs, like the SQLite store's `Db`.
+struct Q<'a, C: GenericClient> {
+    c: &'a C,
+    queries: &'a AtomicU64,
+}
+
+impl<C: GenericClient + Sync> Q<'_, C> {
+    async fn all<T>(&self, sql: &str, params: &[&(dyn ToSql + Sync)], map: impl Fn(&Row) -> T) -> Result<Vec<T>> {
+        self.queries.fetch_add(1, Ordering::Relaxed);
+        Ok(self.c.query(sql, params).await?.iter().map(map).collect())
+    }
+
+    async fn one<T>(&self, sql: &str, params: &[&(dyn ToSql + Sync)], map: impl Fn(&Row) -> T) -> Result<Option<T>> {
+        self.queries.fetch_add(1, Ordering::Relaxed);
+        Ok(self.c.query_opt(sql, params).await?.as_ref().map(map))
+    }
+
+    async fn exec(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64> {
+        self.queries.fetch_add(1, Ordering::Relaxed);
+        Ok(self.c.execute(sql, params).await?)
+    }
+}
+
+impl PgStore {
+    pub async fn open(url: &str) -> Result<Self> {
+        let store = PgStore {
+            url: url.to_owned(),
+            idle: Arc::default(),
+            permits: Arc::new(Semaphore::new(POOL_SIZE)),
+            queries: Arc::default(),
+        };
+        let mut client = store.client().await?;
+        migrate(&mut client).await?;
+        Ok(store)
+    }
+
+    async fn client(&self) -> Result<Pooled> {
+        let permit = self.permits.clone().acquire_owned().await.map_err(|e| StoreError::Database(e.to_string()))?;
+        let reused = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let client = match reused {
+            Some(client) => client,
+            None => {
+                let (client, connection) = tokio_postgres::connect(&self.url, NoTls).await?;
+                tokio::spawn(async move {
+                    if let Err(e) = connection.await {
+                        tracing::warn!(error = %e, "postgres connection closed");
+                    }
+                });
+                client
+            }
+        };
+        Ok(Pooled { client: Some(client), idle: self.idle.clone(), _permit: permit })
+    }
+
+    fn q<'a, C: GenericClient>(&'a self, c: &'a C) -> Q<'a, C> {
+        Q { c, queries: &self.queries }
+    }
+}
+
+async fn migrate(client: &mut Client) -> Result<()> {
+    let tx = client.transaction().await?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await?;
+    tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
+        .await?;
+    let applied: i64 = tx.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[]).await?.get(0);
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(applied as usize) {
+        let version = index as i64 + 1;
+        tx.batch_execute(sql).await.map_err(|e| StoreError::Database(format!("migration {version} failed: {e}")))?;
+        tx.execute("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)", &[&version, &now_millis()]).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+fn user_from_row(r: &Row) -> User {
+    User {
+        id: r.get(0),
+        username: r.get(1),
+        email: r.get(2),
+        role: Role::parse(r.get::<_, &str>(3)).unwrap_or(Role::Member),
+        created_at: r.get(4),
+        post_count: r.get(5),
+        thanks_received: r.get(6),
+        unread_notifications: 0,
+    }
+}
+
+const USER_COLUMNS: &str = "u.id, u.username, u.email, u.role, u.created_at, u.post_count, u.thanks_received";
+const CATEGORY_COLUMNS: &str = "id, slug, name, description, position, thread_count, post_count";
+
+fn category_from_row(r: &Row) -> Category {
+    Category {
+        id: r.get(0),
+        slug: r.get(1),
+        name: r.get(2),
+        description: r.get(3),
+        position: r.get(4),
+        thread_count: r.get(5),
+        post_count: r.get(6),
+    }
+}
+
+const THREAD_SELECT: &str = "SELECT t.id, t.title, t.slug, c.slug, c.name, t.user_id, t.created_at, t.post_count, t.reply_count \
+     FROM threads t JOIN categories c ON c.id = t.category_id";
+
+fn thread_from_row(r: &Row) -> Thread {
+    Thread {
+        id: r.get(0),
+        title: r.get(1),
+        slug: r.get(2),
+        category_slug: r.get(3),
+        category_name: r.get(4),
+        user_id: r.get(5),
+        created_at: r.get(6),
+        post_count: r.get(7),
+        reply_count: r.get(8),
+    }
+}
+
+/// As in SQLite: the post, its author, the post it answers and that post's
+/// author, and whether the viewer ($1) thanked it, in one statement.
+const POST_SELECT: &str = "SELECT p.id, p.thread_id, p.number, p.user_id, u.username, p.body, p.html, p.excerpt, \
+       p.mentions, p.thanks_count, p.created_at, p.edited_at, p.deleted_at IS NOT NULL, \
+       r.id, r.number, ru.username, r.excerpt, r.deleted_at IS NOT NULL, \
+       EXISTS (SELECT 1 FROM thanks k WHERE k.post_id = p.id AND k.user_id = $1::bigint) \
+     FROM posts p JOIN users u ON u.id = p.user_id \
+     LEFT JOIN posts r ON r.id = p.reply_to LEFT JOIN users ru ON ru.id = r.user_id";
+
+fn post_from_row(r: &Row) -> Post {
+    let mentions: &str = r.get(8);
+    Post {
+        id: r.get(0),
+        thread_id: r.get(1),
+        number: r.get(2),
+        user_id: r.get(3),
+        author: r.get(4),
+        body: r.get(5),
+        html: r.get(6),
+        excerpt: r.get(7),
+        mentions: serde_json::from_str(mentions).unwrap_or_default(),
+        thanks: r.get(9),
+        created_at: r.get(10),
+        edited_at: r.get(11),
+        deleted: r.get(12),
+        reply_to: r.get::<_, Option<i64>>(13).map(|post_id| ReplyContext {
+            post_id,
+            number: r.get(14),
+            author: r.get(15),
+            excerpt: r.get(16),
+            deleted: r.get(17),
+        }),
+        thanked: r.get(18),
+    }
+}
+
+async fn post_by_id<C: GenericClient + Sync>(q: &Q<'_, C>, id: i64, viewer: Option<i64>) -> Result<Option<Post>> {
+    q.one(&format!("{POST_SELECT} WHERE p.id = $2"), &[&viewer, &id], post_from_row).await
+}
+
+async fn thread_by_id<C: GenericClient + Sync>(q: &Q<'_, C>, id: i64) -> Result<Option<Thread>> {
+    q.one(&format!("{THREAD_SELECT} WHERE t.id = $1"), &[&id], thread_from_row).await
+}
+
+async fn insert_post<C: GenericClient + Sync>(q: &Q<'_, C>, thread_id: i64, post: &NewPost) -> Result<i64> {
+    // The row lock hands out post numbers one at a time per thread.
+    let (category_id, number): (i64, i64) = q
+        .one("SELECT category_id, post_count + 1 FROM threads WHERE id = $1 FOR UPDATE", &[&thread_id], |r| (r.get(0), r.get(1)))
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    if let Some(reply_to) = post.reply_to {
+        q.one("SELECT 1 FROM posts WHERE id = $1 AND thread_id = $2", &[&reply_to, &thread_id], |_| ()).await?.ok_or(StoreError::NotFound)?;
+    }
+    let mentions = serde_json::to_string(&post.rendered.mentions).unwrap_or_else(|_| "[]".into());
+    let id: i64 = q
+        .one(
+            "INSERT INTO posts (thread_id, number, user_id, reply_to, body, html, excerpt, mentions, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            &[&thread_id, &number, &post.author_id, &post.reply_to, &post.body, &post.rendered.html, &post.rendered.excerpt, &mentions, &post.created_at],
+            |r| r.get(0),
+        )
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let is_reply = i64::from(number > 1);
+    q.exec(
+        "UPDATE threads SET post_count = post_count + 1, reply_count = reply_count + $2, last_post_at = $3, last_post_user_id = $4 WHERE id = $1",
+        &[&thread_id, &is_reply, &post.created_at, &post.author_id],
+    )
+    .await?;
+    q.exec("UPDATE categories SET post_count = post_count + 1 WHERE id = $1", &[&category_id]).await?;
+    q.exec("UPDATE users SET post_count = post_count + 1 WHERE id = $1", &[&post.author_id]).await?;
+    record_mentions(q, id, &post.rendered.mentions).await?;
+    Ok(id)
+}
+
+async fn record_mentions<C: GenericClient + Sync>(q: &Q<'_, C>, post_id: i64, usernames: &[String]) -> Result<()> {
+    q.exec("DELETE FROM post_mentions WHERE post_id = $1", &[&post_id]).await?;
+    if !usernames.is_empty() {
+        let lower: Vec<String> = usernames.iter().map(|n| n.to_ascii_lowercase()).collect();
+        q.exec(
+            "INSERT INTO post_mentions (post_id, user_id) SELECT $1, id FROM users WHERE username_lower = ANY($2) ON CONFLICT DO NOTHING",
+            &[&post_id, &lower],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Runs `body` in one transaction, committed before returning.
+macro_rules! transaction {
+    ($store:expr, |$q:ident| $body:block) => {{
+        let mut client = $store.client().await?;
+        let tx = client.transaction().await?;
+        let result = {
+            let $q = $store.q(&tx);
+            async { $body }.await
+        };
+        match result {
+            Ok(value) => {
+                tx.commit().await?;
+                Ok(value)
+            }
+            Err(e) => {
+                let _ = tx.rollback().await;
+                Err(e)
+            }
+        }
+    }};
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn ping(&self) -> Result<()> {
+        let client = self.client().await?;
+        self.q(&*client).one("SELECT 1", &[], |_| ()).await.map(|_| ())
+    }
+
+    fn queries_executed(&self) -> u64 {
+        self.queries.load(Ordering::Relaxed)
+    }
+
+    async fn is_empty(&self) -> Result<bool> {
+        let client = self.client().await?;
+        Ok(self.q(&*client).one("SELECT 1 FROM users LIMIT 1", &[], |_| ()).await?.is_none())
+    }
+
+    async fn create_user(&self, username: &str, email: Option<&str>, password_hash: &str, role: Role) -> Result<User> {
+        let client = self.client().await?;
+        let now = now_millis();
+        let id: i64 = self
+            .q(&*client)
+            .one(
+                "INSERT INTO users (username, username_lower, email, password_hash, role, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                &[&username, &username.to_ascii_lowercase(), &email, &password_hash, &role.as_str(), &now],
+                |r| r.get(0),
+            )
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(User {
+            id,
+            username: username.to_owned(),
+            email: email.map(str::to_owned),
+            role,
+            created_at: now,
+            post_count: 0,
+            thanks_received: 0,
+            unread_notifications: 0,
+        })
+    }
+
+    async fn user_credentials(&self, username: &str) -> Result<Option<(User, String)>> {
+        let client = self.client().await?;
+        self.q(&*client)
+            .one(
+                &format!("SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.username_lower = $1"),
+                &[&username.to_ascii_lowercase()],
+                |r| (user_from_row(r), r.get(7)),
+            )
+            .await
+    }
+
+    async fn user_by_name(&self, username: &str) -> Result<Option<User>> {
+        let client = self.client().await?;
+        self.q(&*client)
+            .one(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.username_lower = $1"), &[&username.to_ascii_lowercase()], user_from_row)
+            .await
+    }
+
+    async fn resolve_usernames(&self, lowercase_names: Vec<String>) -> Result<HashMap<String, String>> {
+        if lowercase_names.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let client = self.client().await?;
+        let pairs = self
+            .q(&*client)
+            .all("SELECT username_lower, username FROM users WHERE username_lower = ANY($1)", &[&lowercase_names], |r| {
+                (r.get::<_, String>(0), r.get::<_, String>(1))
+            })
+            .await?;
+        Ok(pairs.into_iter().collect())
+    }
+
+    async fn recent_posts_by(&self, user_id: i64, limit: i64) -> Result<Vec<PostSummary>> {
+        let client = self.client().await?;
+        self.q(&*client)
+            .all(
+                "SELECT p.id, p.thread_id, t.title, t.slug, p.number, p.excerpt, p.created_at \
+                 FROM posts p JOIN threads t ON t.id = p.thread_id \
+                 WHERE p.user_id = $1 AND p.deleted_at IS NULL ORDER BY p.created_at DESC LIMIT $2",
+                &[&user_id, &limit],
+                |r| PostSummary {
+                    post_id: r.get(0),
+                    thread_id: r.get(1),
+                    thread_title: r.get(2),
+                    thread_slug: r.get(3),
+                    number: r.get(4),
+                    excerpt: r.get(5),
+                    created_at: r.get(6),
+                },
+            )
+            .await
+    }
+
+    async fn create_session(&self, token_hash: &str, user_id: i64, kind: SessionKind, expires_at: i64) -> Result<()> {
+        let kind = match kind {
+            SessionKind::Cookie => "cookie",
+            SessionKind::Api => "api",
+        };
+        let client = self.client().await?;
+        self.q(&*client)
+            .exec(
+                "INSERT INTO sessions (token_hash, user_id, kind, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+                &[&token_hash, &user_id, &kind, &now_millis(), &expires_at],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn session_user(&self, token_hash: &str, now: i64) -> Result<Option<User>> {
+        let client = self.client().await?;
+        self.q(&*client)
+            .one(
+                &format!(
+                    "SELECT {USER_COLUMNS}, \
+                       (SELECT COUNT(*) FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL) \
+                     FROM sessions s JOIN users u ON u.id = s.user_id \
+                     WHERE s.token_hash = $1 AND s.expires_at > $2"
+                ),
+                &[&token_hash, &now],
+                |r| User { unread_notifications: r.get(7), ..user_from_row(r) },
+            )
+            .await
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        let client = self.client().await?;
+        self.q(&*client).exec("DELETE FROM sessions WHERE token_hash = $1", &[&token_hash]).await?;
+        Ok(())
+    }
+
+    async fn categories(&self) -> Result<Vec<Category>> {
+        let client = self.client().await?;
+        self.q(&*client).all(&format!("SELECT {CATEGORY_COLUMNS} FROM categories ORDER BY position, name"), &[], category_from_row).await
+    }
+
+    async fn category(&self, slug: &str) -> Result<Option<Category>> {
+        let client = self.client().await?;
+        self.q(&*client).one(&format!("SELECT {CATEGORY_COLUMNS} FROM categories WHERE slug = $1"), &[&slug], category_from_row).await
+    }
+
+    async fn create_category(&self, input: CategoryInput) -> Result<Category> {
+        transaction!(self, |q| {
+            // Serialise position numbering between concurrent admins.
+            q.exec("LOCK TABLE categories IN SHARE ROW EXCLUSIVE MODE", &[]).await?;
+            q.one(
+                &format!(
+                    "INSERT INTO categories (slug, name, description, position, created_at) \
+                     VALUES ($1, $2, $3, (SELECT COALESCE(MAX(position), 0) + 1 FROM categories), $4) \
+                     RETURNING {CATEGORY_COLUMNS}"
+                ),
+                &[&input.slug, &input.name, &input.description, &now_millis()],
+                category_from_row,
+            )
+            .await?
+            .ok_or(StoreError::NotFound)
+        })
+    }
+
+    async fn update_category(&self, slug: &str, input: CategoryInput) -> Result<Category> {
+        let client = self.client().await?;
+        self.q(&*client)
+            .one(
+                &format!("UPDATE categories SET slug = $2, name = $3, description = $4 WHERE slug = $1 RETURNING {CATEGORY_COLUMNS}"),
+                &[&slug, &input.slug, &input.name, &input.description],
+                category_from_row,
+            )
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn threads(&self, category_id: Option<i64>, page: i64, per_page: i64) -> Result<Listing<ThreadSummary>> {
+        let client = self.client().await?;
+        let q = self.q(&*client);
+        let offset = (page.max(1) - 1) * per_page;
+        let items = q
+            .all(
+                "SELECT t.id, t.title, t.slug, c.slug, c.name, a.username, t.created_at, t.last_post_at, l.username, t.reply_count \
+                 FROM threads t JOIN categories c ON c.id = t.category_id \
+                 JOIN users a ON a.id = t.user_id JOIN users l ON l.id = t.last_post_user_id \
+                 WHERE $1::bigint IS NULL OR t.category_id = $1 ORDER BY t.last_post_at DESC, t.id DESC LIMIT $2 OFFSET $3",
+                &[&category_id, &per_page, &offset],
+                |r| ThreadSummary {
+                    id: r.get(0),
+                    title: r.get(1),
+                    slug: r.get(2),
+                    category_slug: r.get(3),
+                    category_name: r.get(4),
+                    author: r.get(5),
+                    created_at: r.get(6),
+                    last_post_at: r.get(7),
+                    last_poster: r.get(8),
+                    replies: r.get(9),
+                },
+            )
+            .await?;
+        let total = q
+            .one(
+                "SELECT COALESCE(SUM(thread_count), 0)::bigint FROM categories WHERE $1::bigint IS NULL OR id = $1",
+                &[&category_id],
+                |r| r.get(0),
+            )
+            .await?
+            .unwrap_or(0);
+        Ok(Listing { items, total })
+    }
+
+    async fn create_thread(&self, thread: NewThread) -> Result<(Thread, Post)> {
+        transaction!(self, |q| {
+            let now = thread.first_post.created_at;
+            let author = thread.first_post.author_id;
+            let id: i64 = q
+                .one(
+                    "INSERT INTO threads (category_id, user_id, title, slug, created_at, last_post_at, last_post_user_id) \
+                     VALUES ($1, $2, $3, $4, $5, $5, $2) RETURNING id",
+                    &[&thread.category_id, &author, &thread.title, &thread.slug, &now],
+                    |r| r.get(0),
+                )
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            q.exec("UPDATE categories SET thread_count = thread_count + 1 WHERE id = $1", &[&thread.category_id]).await?;
+            let post_id = insert_post(&q, id, &thread.first_post).await?;
+            let saved = thread_by_id(&q, id).await?.ok_or(StoreError::NotFound)?;
+            let post = post_by_id(&q, post_id, Some(author)).await?.ok_or(StoreError::NotFound)?;
+            Ok((saved, post))
+        })
+    }
+
+    async fn thread(&self, id: i64) -> Result<Option<Thread>> {
+        let client = self.client().await?;
+        thread_by_id(&self.q(&*client), id).await
+    }
+
+    async fn thread_posts(&self, thread_id: i64, first: i64, last: i64, viewer: Option<i64>) -> Result<Vec<Post>> {
+        let client = self.client().await?;
+        self.q(&*client)
+            .all(
+                &format!("{POST_SELECT} WHERE p.thread_id = $2 AND p.number BETWEEN $3 AND $4 ORDER BY p.number"),
+                &[&viewer, &thread_id, &first, &last],
+                post_from_row,
+            )
+            .await
+    }
+
+    async fn post(&self, id: i64, viewer: Option<i64>) -> Result<Option<Post>> {
+        let client = self.client().await?;
+        post_by_id(&self.q(&*client), id, viewer).await
+    }
+
+    async fn create_post(&self, thread_id: i64, post: NewPost) -> Result<Post> {
+        transaction!(self, |q| {
+            let id = insert_post(&q, thread_id, &post).await?;
+            post_by_id(&q, id, Some(post.author_id)).await?.ok_or(StoreError::NotFound)
+        })
+    }
+
+    async fn edit_post(&self, post_id: i64, editor_id: i64, body: String, rendered: Rendered) -> Result<Post> {
+        transaction!(self, |q| {
+            let now = now_millis();
+            let kept = q
+                .exec(
+                    "INSERT INTO post_revisions (post_id, body, html, created_at, replaced_at, replaced_by) \
+                     SELECT id, body, html, COALESCE(edited_at, created_at), $2, $3 FROM posts WHERE id = $1 AND deleted_at IS NULL",
+                    &[&post_id, &now, &editor_id],
+                )
+                .await?;
+            if kept == 0 {
+                return Err(StoreError::NotFound);
+            }
+            let mentions = serde_json::to_string(&rendered.mentions).unwrap_or_else(|_| "[]".into());
+            q.exec(
+                "UPDATE posts SET body = $2, html = $3, excerpt = $4, mentions = $5, edited_at = $6 WHERE id = $1",
+                &[&post_id, &body, &rendered.html, &rendered.excerpt, &mentions, &now],
+            )
+            .await?;
+            record_mentions(&q, post_id, &rendered.mentions).await?;
+            post_by_id(&q, post_id, Some(editor_id)).await?.ok_or(StoreError::NotFound)
+        })
+    }
+
+    async fn delete_post(&self, post_id: i64) -> Result<()> {
+        transaction!(self, |q| {
+            let (thread_id, user_id, number): (i64, i64, i64) = q
+                .one(
+                    "UPDATE posts SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL RETURNING thread_id, user_id, number",
+                    &[&post_id, &now_millis()],
+                    |r| (r.get(0), r.get(1), r.get(2)),
+                )
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            if number > 1 {
+                q.exec("UPDATE threads SET reply_count = reply_count - 1 WHERE id = $1", &[&thread_id]).await?;
+            }
+            q.exec("UPDATE users SET post_count = post_count - 1 WHERE id = $1", &[&user_id]).await?;
+            Ok(())
+        })
+    }
+
+    async fn revisions(&self, post_id: i64) -> Result<Vec<Revision>> {
+        let client = self.client().await?;
+        self.q(&*client)
+            .all(
+                "SELECT body, html, created_at, replaced_at FROM post_revisions WHERE post_id = $1 ORDER BY id",
+                &[&post_id],
+                |r| Revision { body: r.get(0), html: r.get(1), created_at: r.get(2), replaced_at: r.get(3) },
+            )
+            .await
+    }
+
+    async fn set_thanks(&self, post_id: i64, user_id: i64, thanked: bool) -> Result<i64> {
+        transaction!(self, |q| {
+            let author: i64 = q
+                .one("SELECT user_id FROM posts WHERE id = $1 FOR UPDATE", &[&post_id], |r| r.get(0))
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            let changed = if thanked {
+                q.exec(
+                    "INSERT INTO thanks (post_id, user_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                    &[&post_id, &user_id, &now_millis()],
+                )
+                .await?
+            } else {
+                q.exec("DELETE FROM thanks WHERE post_id = $1 AND user_id = $2", &[&post_id, &user_id]).await?
+            } as i64;
+            let delta = if thanked { changed } else { -changed };
+            if delta != 0 {
+                q.exec("UPDATE posts SET thanks_count = thanks_count + $2 WHERE id = $1", &[&post_id, &delta]).await?;
+                q.exec("UPDATE users SET thanks_received = thanks_received + $2 WHERE id = $1", &[&author, &delta]).await?;
+            }
+            Ok(q.one("SELECT thanks_count FROM posts WHERE id = $1", &[&post_id], |r| r.get(0)).await?.unwrap_or(0))
+        })
+    }
+
+    async fn notify_staff(&self, kind: &str, post_id: i64, actor_id: i64) -> Result<usize> {
+        let client = self.client().await?;
+        let told = self
+            .q(&*client)
+            .exec(
+                "INSERT INTO notifications (user_id, kind, post_id, actor_id, created_at) \
+                 SELECT id, $1, $2, $3, $4 FROM users WHERE role IN ('moderator', 'admin')",
+                &[&kind, &post_id, &actor_id, &now_millis()],
+            )
+            .await?;
+        Ok(told as usize)
+    }
+
+    async fn notifications(&self, user_id: i64, limit: i64) -> Result<Vec<Notification>> {
+        let client = self.client().await?;
+        self.q(&*client)
+            .all(
+                "SELECT n.id, n.kind, n.post_id, t.id, t.title, t.slug, p.number, a.username, p.excerpt, n.created_at, \
+                        n.read_at IS NOT NULL \
+                 FROM notifications n LEFT JOIN posts p ON p.id = n.post_id LEFT JOIN threads t ON t.id = p.thread_id \
+                 LEFT JOIN users a ON a.id = n.actor_id \
+                 WHERE n.user_id = $1 ORDER BY n.id DESC LIMIT $2",
+                &[&user_id, &limit],
+                |r| Notification {
+                    id: r.get(0),
+                    kind: r.get(1),
+                    post_id: r.get(2),
+                    thread_id: r.get(3),
+                    thread_title: r.get(4),
+                    thread_slug: r.get(5),
+                    number: r.get(6),
+                    actor: r.get(7),
+                    excerpt: r.get(8),
+                    created_at: r.get(9),
+                    read: r.get(10),
+                },
+            )
+            .await
+    }
+
+    async fn mark_notifications_read(&self, user_id: i64) -> Result<()> {
+        let client = self.client().await?;
+        self.q(&*client)
+            .exec("UPDATE notifications SET read_at = $2 WHERE user_id = $1 AND read_at IS NULL", &[&user_id, &now_millis()])
+            .await?;
+        Ok(())
+    }
+}
