@@ -5,6 +5,7 @@
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod live;
 pub mod store;
 pub mod web;
 
@@ -19,7 +20,7 @@ pub async fn run(
 ) -> Result<(), String> {
     let store = store::open(&config.db).await.map_err(|e| e.to_string())?;
     let demo = config.demo;
-    let state = web::AppState::new(store.clone(), config)?;
+    let state = web::AppState::new(store.clone(), config).await?;
     if demo && store.is_empty().await.map_err(|e| e.to_string())? {
         let threads = demo::load(store.as_ref()).await?;
         tracing::info!(threads, password = demo::DEMO_PASSWORD, "loaded the demo community; every demo member shares this password");

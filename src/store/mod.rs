@@ -87,6 +87,7 @@ pub struct Thread {
     pub id: i64,
     pub title: String,
     pub slug: String,
+    pub category_id: i64,
     pub category_slug: String,
     pub category_name: String,
     pub user_id: i64,
@@ -179,6 +180,26 @@ pub struct Notification {
     pub read: bool,
 }
 
+/// Something that changed, for live updates. Ids only: listeners read what they need.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Event {
+    pub id: i64,
+    pub kind: String,
+    pub thread_id: Option<i64>,
+    pub post_id: Option<i64>,
+    pub category_id: Option<i64>,
+    #[serde(skip)]
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub kind: &'static str,
+    pub thread_id: Option<i64>,
+    pub post_id: Option<i64>,
+    pub category_id: Option<i64>,
+}
+
 /// One page of a list, with what's needed to link to the others.
 #[derive(Debug, Clone)]
 pub struct Listing<T> {
@@ -231,6 +252,15 @@ pub trait Store: Send + Sync + 'static {
     async fn notify_staff(&self, kind: &str, post_id: i64, actor_id: i64) -> Result<usize>;
     async fn notifications(&self, user_id: i64, limit: i64) -> Result<Vec<Notification>>;
     async fn mark_notifications_read(&self, user_id: i64) -> Result<()>;
+
+    /// Records that something changed (after the change itself committed).
+    async fn append_event(&self, event: NewEvent) -> Result<i64>;
+    /// Events with ids above `after`, oldest first, at most `limit`.
+    async fn events_after(&self, after: i64, limit: i64) -> Result<Vec<Event>>;
+    async fn latest_event_id(&self) -> Result<i64>;
+    /// A signal whenever another process may have appended events, and after
+    /// any gap in listening; None when only this process writes (SQLite).
+    fn event_signals(&self) -> Option<tokio::sync::mpsc::Receiver<()>>;
 }
 
 pub fn now_millis() -> i64 {

@@ -21,13 +21,18 @@ use tokio_postgres::{Client, GenericClient, NoTls, Row};
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/postgres/0001_forum_core.sql"),
     include_str!("migrations/postgres/0002_notifications.sql"),
+    include_str!("migrations/postgres/0003_events.sql"),
 ];
+
 const POOL_SIZE: usize = 8;
 /// Any fixed number: it names the lock that serialises migrations across nodes.
 const MIGRATION_LOCK: i64 = 0x6a6f_6765_7474_65;
 
 pub struct PgStore {
     url: String,
+    /// NOTIFY channels are shared by the whole database; naming ours after the
+    /// schema keeps communities that share a database from waking each other.
+    channel: String,
     idle: Arc<Mutex<Vec<Client>>>,
     permits: Arc<Semaphore>,
     queries: Arc<AtomicU64>,
@@ -105,14 +110,19 @@ impl<C: GenericClient + Sync> Q<'_, C> {
 
 impl PgStore {
     pub async fn open(url: &str) -> Result<Self> {
-        let store = PgStore {
+        let mut store = PgStore {
             url: url.to_owned(),
+            channel: String::new(),
             idle: Arc::default(),
             permits: Arc::new(Semaphore::new(POOL_SIZE)),
             queries: Arc::default(),
         };
         let mut client = store.client().await?;
         migrate(&mut client).await?;
+        let schema: String = client.query_one("SELECT current_schema()", &[]).await?.get(0);
+        let schema: String = schema.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(40).collect();
+        drop(client);
+        store.channel = format!("jogette_events_{schema}");
         Ok(store)
     }
 
@@ -182,7 +192,7 @@ fn category_from_row(r: &Row) -> Category {
     }
 }
 
-const THREAD_SELECT: &str = "SELECT t.id, t.title, t.slug, c.slug, c.name, t.user_id, t.created_at, t.post_count, t.reply_count \
+const THREAD_SELECT: &str = "SELECT t.id, t.title, t.slug, c.slug, c.name, t.user_id, t.created_at, t.post_count, t.reply_count, c.id \
      FROM threads t JOIN categories c ON c.id = t.category_id";
 
 fn thread_from_row(r: &Row) -> Thread {
@@ -196,6 +206,7 @@ fn thread_from_row(r: &Row) -> Thread {
         created_at: r.get(6),
         post_count: r.get(7),
         reply_count: r.get(8),
+        category_id: r.get(9),
     }
 }
 
@@ -688,5 +699,99 @@ impl Store for PgStore {
             .exec("UPDATE notifications SET read_at = $2 WHERE user_id = $1 AND read_at IS NULL", &[&user_id, &now_millis()])
             .await?;
         Ok(())
+    }
+
+    async fn append_event(&self, event: NewEvent) -> Result<i64> {
+        transaction!(self, |q| {
+            let id: i64 = q
+                .one(
+                    "INSERT INTO events (kind, thread_id, post_id, category_id, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                    &[&event.kind, &event.thread_id, &event.post_id, &event.category_id, &now_millis()],
+                    |r| r.get(0),
+                )
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            // Delivered at commit, to every node listening.
+            q.exec("SELECT pg_notify($1, $2)", &[&self.channel, &id.to_string()]).await?;
+            Ok(id)
+        })
+    }
+
+    async fn events_after(&self, after: i64, limit: i64) -> Result<Vec<Event>> {
+        let client = self.client().await?;
+        self.q(&*client)
+            .all(
+                "SELECT id, kind, thread_id, post_id, category_id, created_at FROM events WHERE id > $1 ORDER BY id LIMIT $2",
+                &[&after, &limit],
+                |r| Event {
+                    id: r.get(0),
+                    kind: r.get(1),
+                    thread_id: r.get(2),
+                    post_id: r.get(3),
+                    category_id: r.get(4),
+                    created_at: r.get(5),
+                },
+            )
+            .await
+    }
+
+    async fn latest_event_id(&self) -> Result<i64> {
+        let client = self.client().await?;
+        Ok(self.q(&*client).one("SELECT COALESCE(MAX(id), 0)::bigint FROM events", &[], |r| r.get(0)).await?.unwrap_or(0))
+    }
+
+    fn event_signals(&self) -> Option<tokio::sync::mpsc::Receiver<()>> {
+        let (tx, rx) = tokio::sync::mpsc::channel(64);
+        tokio::spawn(listen_for_events(self.url.clone(), self.channel.clone(), tx));
+        Some(rx)
+    }
+}
+
+/// Holds a connection that LISTENs for new events and signals each one. When
+/// the connection drops it reconnects, and signals once more on reconnecting:
+/// notifications sent while it was away are lost, so the hub resyncs from the table.
+async fn listen_for_events(url: String, channel: String, signals: tokio::sync::mpsc::Sender<()>) {
+    use futures_util::StreamExt;
+    let mut backoff = std::time::Duration::from_millis(100);
+    loop {
+        match tokio_postgres::connect(&url, NoTls).await {
+            Ok((client, mut connection)) => {
+                let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+                let statement = format!("LISTEN {channel}");
+                let listen = client.batch_execute(&statement);
+                // The connection must be polled for LISTEN to complete.
+                let listened = tokio::select! {
+                    r = listen => r.is_ok(),
+                    _ = messages.next() => false,
+                };
+                if listened {
+                    backoff = std::time::Duration::from_millis(100);
+                    if signals.send(()).await.is_err() {
+                        return;
+                    }
+                    while let Some(message) = messages.next().await {
+                        match message {
+                            Ok(tokio_postgres::AsyncMessage::Notification(_)) => {
+                                if signals.send(()).await.is_err() {
+                                    return;
+                                }
+                            }
+                            Ok(_) => {}
+                            Err(e) => {
+                                tracing::warn!(error = %e, "event listener connection lost; reconnecting");
+                                break;
+                            }
+                        }
+                    }
+                }
+                drop(client);
+            }
+            Err(e) => tracing::warn!(error = %e, "event listener cannot connect; retrying"),
+        }
+        if signals.is_closed() {
+            return;
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(std::time::Duration::from_secs(5));
     }
 }

@@ -20,6 +20,7 @@ use tokio::sync::{Semaphore, oneshot};
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0001_forum_core.sql"),
     include_str!("migrations/sqlite/0002_notifications.sql"),
+    include_str!("migrations/sqlite/0003_events.sql"),
 ];
 const READERS: usize = 4;
 /// Enough to amortise the fsync under load without making one commit huge.
@@ -280,10 +281,11 @@ fn thread_from_row(r: &Row) -> rusqlite::Result<Thread> {
         created_at: r.get(6)?,
         post_count: r.get(7)?,
         reply_count: r.get(8)?,
+        category_id: r.get(9)?,
     })
 }
 
-const THREAD_SELECT: &str = "SELECT t.id, t.title, t.slug, c.slug, c.name, t.user_id, t.created_at, t.post_count, t.reply_count \
+const THREAD_SELECT: &str = "SELECT t.id, t.title, t.slug, c.slug, c.name, t.user_id, t.created_at, t.post_count, t.reply_count, c.id \
      FROM threads t JOIN categories c ON c.id = t.category_id";
 
 /// Every post read shares this shape: the post, its author, the post it
@@ -763,5 +765,45 @@ impl Store for SqliteStore {
                 .map(|_| ())
         })
         .await
+    }
+
+    async fn append_event(&self, event: NewEvent) -> Result<i64> {
+        self.write(move |db| {
+            db.one(
+                "INSERT INTO events (kind, thread_id, post_id, category_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+                params![event.kind, event.thread_id, event.post_id, event.category_id, now_millis()],
+                |r| r.get(0),
+            )?
+            .ok_or(StoreError::NotFound)
+        })
+        .await
+    }
+
+    async fn events_after(&self, after: i64, limit: i64) -> Result<Vec<Event>> {
+        self.read(move |db| {
+            db.all(
+                "SELECT id, kind, thread_id, post_id, category_id, created_at FROM events WHERE id > ?1 ORDER BY id LIMIT ?2",
+                params![after, limit],
+                |r| {
+                    Ok(Event {
+                        id: r.get(0)?,
+                        kind: r.get(1)?,
+                        thread_id: r.get(2)?,
+                        post_id: r.get(3)?,
+                        category_id: r.get(4)?,
+                        created_at: r.get(5)?,
+                    })
+                },
+            )
+        })
+        .await
+    }
+
+    async fn latest_event_id(&self) -> Result<i64> {
+        self.read(|db| Ok(db.one("SELECT COALESCE(MAX(id), 0) FROM events", [], |r| r.get(0))?.unwrap_or(0))).await
+    }
+
+    fn event_signals(&self) -> Option<tokio::sync::mpsc::Receiver<()>> {
+        None
     }
 }

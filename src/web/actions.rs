@@ -133,6 +133,7 @@ pub async fn start_thread(
     };
     let (thread, post) = state.store.create_thread(thread).await?;
     alert_staff_if_emergency(state, &post, None).await?;
+    state.live.publish(event("thread-created", &thread, Some(post.id))).await;
     Ok((thread, post))
 }
 
@@ -157,9 +158,7 @@ pub async fn reply(
 ) -> Result<Post, Error> {
     state.limiter.check("post", state.config.rate_limits.post, &author.id.to_string())?;
     validate::body(body).map_err(|e| Error::Invalid(vec![e]))?;
-    if state.store.thread(thread_id).await?.is_none() {
-        return Err(Error::NotFound);
-    }
+    let thread = state.store.thread(thread_id).await?.ok_or(Error::NotFound)?;
     if let Some(id) = reply_to {
         let parent = state.store.post(id, None).await?;
         if !parent.is_some_and(|p| p.thread_id == thread_id) {
@@ -169,6 +168,7 @@ pub async fn reply(
     let post = NewPost { author_id: author.id, created_at: crate::store::now_millis(), reply_to, body: body.to_owned(), rendered: cook(state, body).await? };
     let post = state.store.create_post(thread_id, post).await?;
     alert_staff_if_emergency(state, &post, None).await?;
+    state.live.publish(event("post-created", &thread, Some(post.id))).await;
     Ok(post)
 }
 
@@ -193,12 +193,14 @@ pub async fn edit(state: &AppState, actor: permission::Actor, post_id: i64, body
     let rendered = cook(state, body).await?;
     let edited = state.store.edit_post(post_id, actor.user_id, body.to_owned(), rendered).await?;
     alert_staff_if_emergency(state, &edited, Some(&post.body)).await?;
+    post_event(state, "post-edited", &edited).await;
     Ok(edited)
 }
 
 pub async fn delete(state: &AppState, actor: permission::Actor, post_id: i64) -> Result<Post, Error> {
     let post = post_for_change(state, actor, post_id).await?;
     state.store.delete_post(post_id).await?;
+    post_event(state, "post-deleted", &post).await;
     Ok(post)
 }
 
@@ -211,7 +213,21 @@ pub async fn thank(state: &AppState, actor: permission::Actor, post_id: i64, tha
         return Err(Error::Forbidden("You can't thank your own post.".into()));
     }
     let count = state.store.set_thanks(post_id, actor.user_id, thanked).await?;
+    post_event(state, "thanks", &post).await;
     Ok((post, count))
+}
+
+fn event(kind: &'static str, thread: &Thread, post_id: Option<i64>) -> crate::store::NewEvent {
+    crate::store::NewEvent { kind, thread_id: Some(thread.id), post_id, category_id: Some(thread.category_id) }
+}
+
+/// Tells live pages that a post changed; after the change has committed.
+async fn post_event(state: &AppState, kind: &'static str, post: &Post) {
+    match state.store.thread(post.thread_id).await {
+        Ok(Some(thread)) => state.live.publish(event(kind, &thread, Some(post.id))).await,
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "could not publish a live update"),
+    }
 }
 
 /// One page of a thread: the thread, its posts numbered into that page, and the page count.

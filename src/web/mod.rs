@@ -7,6 +7,7 @@ pub mod actions;
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod events;
 pub mod format;
 pub mod pages;
 pub mod ratelimit;
@@ -31,12 +32,13 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub limiter: Arc<ratelimit::RateLimiter>,
     pub safety: Arc<Rules>,
+    pub live: Arc<crate::live::Hub>,
 }
 
 impl AppState {
     /// Fails when the configured safety rules file can't be read or is invalid,
     /// or doesn't have the configured locale.
-    pub fn new(store: Arc<dyn Store>, config: Config) -> Result<Self, String> {
+    pub async fn new(store: Arc<dyn Store>, config: Config) -> Result<Self, String> {
         let source = match &config.safety_rules {
             Some(path) => std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?,
             None => crate::domain::safety::BUILTIN_RULES.to_owned(),
@@ -45,7 +47,8 @@ impl AppState {
         if !safety.has_locale(&config.locale) {
             return Err(format!("the safety rules have no signposting text for locale {:?}", config.locale));
         }
-        Ok(AppState { store, config: Arc::new(config), limiter: Arc::default(), safety: Arc::new(safety) })
+        let live = crate::live::Hub::start(store.clone()).await.map_err(|e| e.to_string())?;
+        Ok(AppState { store, config: Arc::new(config), limiter: Arc::default(), safety: Arc::new(safety), live })
     }
 
     pub fn assess(&self, text: &str) -> crate::domain::safety::Assessment {
@@ -71,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::router())
         .nest("/api/v1", api::router())
         .route("/api/openapi.json", get(api::openapi))
+        .route("/api/v1/events", get(events::stream))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics))

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod errors;
+mod live;
 mod ops;
 mod posts;
 mod process;

@@ -149,7 +149,7 @@ async fn the_us_locale_signposts_911() {
     let db = TestDb::new();
     let store = jogette::store::open(&db.url).await.unwrap();
     let config = Config { locale: "us".into(), rate_limits: RateLimits::off(), ..Config::default() };
-    let state = jogette::web::AppState::new(store, config).unwrap();
+    let state = jogette::web::AppState::new(store, config).await.unwrap();
     assert_eq!(state.assess(EMERGENCY).advice.unwrap().headline, "Call 911 now");
 }
 
@@ -163,12 +163,12 @@ async fn a_community_rules_file_adds_signs_and_bad_files_are_refused() {
         + "\n[[signs]]\nid = \"snake-bite\"\nlabel = \"a snake bite\"\ntier = \"emergency\"\nsource = \"https://www.nhs.uk/conditions/snake-bites/\"\nall = [\"snake\"]\n";
     std::fs::write(&rules, extra).unwrap();
     let config = Config { safety_rules: Some(rules.clone()), ..Config::default() };
-    let state = jogette::web::AppState::new(store.clone(), config).unwrap();
+    let state = jogette::web::AppState::new(store.clone(), config).await.unwrap();
     assert_eq!(state.assess("I was bitten by a snake on the heath").signs[0].id, "snake-bite");
 
     std::fs::write(&rules, "this is not toml [").unwrap();
     let config = Config { safety_rules: Some(rules), ..Config::default() };
-    assert!(jogette::web::AppState::new(store.clone(), config).is_err());
+    assert!(jogette::web::AppState::new(store.clone(), config).await.is_err());
     let config = Config { locale: "xx".into(), ..Config::default() };
-    assert!(jogette::web::AppState::new(store, config).is_err());
+    assert!(jogette::web::AppState::new(store, config).await.is_err());
 }

@@ -31,7 +31,7 @@ fn pg_base() -> String {
 
 /// Runs one statement on the PostgreSQL test database, on a runtime of its own
 /// (so it also works from `Drop`).
-fn pg_admin(sql: String) {
+pub fn pg_admin(sql: String) {
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(async {
@@ -48,8 +48,21 @@ fn pg_admin(sql: String) {
 
 impl TestDb {
     pub fn new() -> Self {
+        Self::create(on_postgres())
+    }
+
+    /// A PostgreSQL database whichever store the run is for.
+    pub fn postgres() -> Self {
+        Self::create(true)
+    }
+
+    pub fn schema(&self) -> Option<&str> {
+        self.schema.as_ref().map(|(s, _)| s.as_str())
+    }
+
+    fn create(postgres: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        if !on_postgres() {
+        if !postgres {
             let url = format!("sqlite://{}", dir.path().join("forum.db").display());
             return TestDb { url, _dir: dir, schema: None };
         }
@@ -57,7 +70,8 @@ impl TestDb {
         pg_admin(format!("CREATE SCHEMA {schema}"));
         let base = pg_base();
         let sep = if base.contains('?') { '&' } else { '?' };
-        let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+        // The application name lets a test find this database's own connections.
+        let url = format!("{base}{sep}options=-c%20search_path%3D{schema}&application_name={schema}");
         TestDb { url, _dir: dir, schema: Some((schema, base)) }
     }
 }
@@ -83,14 +97,27 @@ impl TestServer {
     }
 
     pub async fn with_limits(rate_limits: RateLimits) -> Self {
-        let test_db = TestDb::new();
+        Self::serve(TestDb::new(), rate_limits).await
+    }
+
+    /// A second node over the same database as `self`.
+    pub async fn another_node(&self) -> TestServer {
+        let shared = TestDb { url: self._db.url.clone(), _dir: tempfile::tempdir().unwrap(), schema: None };
+        Self::serve(shared, RateLimits::off()).await
+    }
+
+    pub async fn on(db: TestDb) -> Self {
+        Self::serve(db, RateLimits::off()).await
+    }
+
+    async fn serve(test_db: TestDb, rate_limits: RateLimits) -> Self {
         let db = test_db.url.clone();
         let store = store::open(&db).await.expect("store opens");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let config = Config { db, listen: base.clone(), rate_limits, ..Config::default() };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let state = jogette::web::AppState::new(store.clone(), config).expect("built-in rules load");
+        let state = jogette::web::AppState::new(store.clone(), config).await.expect("built-in rules load");
         tokio::spawn(jogette::web::serve(listener, state, async {
             let _ = stopped.await;
         }));

@@ -82,4 +82,57 @@
       }, 600);
     });
   });
+
+  // Live updates: new replies and threads announce themselves politely; edits,
+  // deletions and thanks update in place. EventSource reconnects by itself and
+  // sends Last-Event-ID, so nothing is missed.
+  var bar = document.querySelector(".live-bar[data-live]");
+  if (bar && window.EventSource) {
+    var source = new EventSource(bar.getAttribute("data-live"));
+    var onThread = bar.getAttribute("data-live-kind") === "thread";
+    var fresh = [];
+    var say = function (text, href) {
+      var link = document.createElement("a");
+      link.href = href;
+      link.textContent = text;
+      bar.replaceChildren(link);
+    };
+    var refreshPost = function (id) {
+      var thanks = document.querySelector('[data-thanks="' + id + '"]');
+      var article = thanks && thanks.closest("article.post");
+      if (!article) return;
+      fetch("/api/v1/posts/" + id, { headers: { accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (post) {
+          if (!post) return;
+          thanks.textContent = post.thanks + (post.thanks === 1 ? " thank" : " thanks");
+          var body = article.querySelector(".body");
+          if (post.deleted && body) {
+            var note = document.createElement("p");
+            note.className = "body deleted-note";
+            note.innerHTML = "<em>This post was deleted by its author.</em>";
+            body.replaceWith(note);
+          } else if (body && post.html) {
+            body.innerHTML = post.html; // sanitized by the server when it was written
+          }
+        });
+    };
+    source.addEventListener("post-created", function (e) {
+      var event = JSON.parse(e.data);
+      fresh.push(event.post_id);
+      if (onThread) {
+        say(fresh.length + (fresh.length === 1 ? " new reply" : " new replies") + ": show", "/p/" + fresh[0]);
+      } else {
+        say(fresh.length + (fresh.length === 1 ? " thread updated" : " threads updated") + ": refresh", window.location.href);
+      }
+    });
+    source.addEventListener("thread-created", function () {
+      fresh.push(0);
+      say(fresh.length + (fresh.length === 1 ? " new thread" : " new threads") + ": refresh", window.location.href);
+    });
+    ["post-edited", "post-deleted", "thanks"].forEach(function (kind) {
+      source.addEventListener(kind, function (e) { refreshPost(JSON.parse(e.data).post_id); });
+    });
+    source.addEventListener("reset", function () { say("This page has changed a lot: reload", window.location.href); });
+  }
 })();
