@@ -78,3 +78,37 @@ for (const [device, options] of Object.entries(VIEWPORTS)) {
     });
   }
 }
+
+test('a reply arrives live in another browser, and thanks update in place', async () => {
+  const base = server.base;
+  const reader = await browser.newContext(VIEWPORTS.desktop);
+  const writer = await browser.newContext(VIEWPORTS.phone);
+  const readerPage = await reader.newPage();
+  const writerPage = await writer.newPage();
+  await logIn(readerPage, base, 'runningnearbeirut');
+  await logIn(writerPage, base, 'slow_and_steady_sam');
+  await readerPage.goto(`${base}/t/2/hello-from-a-total-beginner-and-a-bit-scared`);
+  // Give the page's EventSource a moment to connect before anything happens.
+  await readerPage.waitForSelector('.live-bar[data-connected]', { state: 'attached' });
+
+  await writerPage.goto(`${base}/t/2/hello-from-a-total-beginner-and-a-bit-scared`);
+  await writerPage.fill('#body', 'Welcome! Slow and steady wins it.');
+  await Promise.all([writerPage.waitForURL(/#p\d+$/), writerPage.click('form.compose button[type=submit]:not([name])')]);
+  const bar = readerPage.locator('.live-bar a');
+  await bar.waitFor({ timeout: 2000 });
+  assert.match(await bar.textContent(), /1 new reply/);
+  await screenshot(readerPage, 'desktop-js-04-live-reply');
+
+  // Thanks from the writer update the reader's count without a reload.
+  const before = await readerPage.locator('#p1 .thanks').textContent();
+  await writerPage.goto(`${base}/t/2/hello-from-a-total-beginner-and-a-bit-scared#p1`);
+  const thankButton = writerPage.locator('#p1 form[action$="/thanks"] button');
+  await Promise.all([writerPage.waitForURL(/#p1$/), thankButton.click()]);
+  await readerPage.waitForFunction((old) => document.querySelector('#p1 .thanks').textContent !== old, before, { timeout: 2000 });
+
+  await bar.click();
+  await readerPage.waitForURL(/#p\d+$/);
+  assert.match(await readerPage.locator('article.post:target .body').textContent(), /Slow and steady wins it/);
+  await reader.close();
+  await writer.close();
+});

@@ -90,6 +90,8 @@
   if (bar && window.EventSource) {
     var source = new EventSource(bar.getAttribute("data-live"));
     var onThread = bar.getAttribute("data-live-kind") === "thread";
+    source.addEventListener("open", function () { bar.setAttribute("data-connected", ""); });
+    source.addEventListener("error", function () { bar.removeAttribute("data-connected"); });
     var fresh = [];
     var say = function (text, href) {
       var link = document.createElement("a");
