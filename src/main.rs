@@ -39,6 +39,15 @@ enum Command {
         #[arg(long, env = "JOGETTE_SAFETY_RULES")]
         safety_rules: Option<std::path::PathBuf>,
     },
+    /// Copy a whole community from one database to another (for example SQLite
+    /// to PostgreSQL), then check every table's row count matches.
+    MigrateStore {
+        #[arg(long)]
+        from: String,
+        /// Must be empty; it is created and migrated first.
+        #[arg(long)]
+        to: String,
+    },
     /// Administrative tasks.
     Admin {
         #[command(subcommand)]
@@ -88,6 +97,7 @@ async fn main() -> ExitCode {
                 Err(e) => Err(e),
             }
         }
+        Command::MigrateStore { from, to } => migrate_store(&from, &to).await,
         Command::Admin { task: AdminTask::CreateUser { name, role, password_stdin: _, db } } => {
             create_user(&db, &name, &role).await
         }
@@ -141,5 +151,15 @@ async fn create_user(db: &str, name: &str, role: &str) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let user = store.create_user(name, None, &hash, role).await.map_err(|e| e.to_string())?;
     println!("created {} ({}) with id {}", user.username, role.as_str(), user.id);
+    Ok(())
+}
+
+async fn migrate_store(from: &str, to: &str) -> Result<(), String> {
+    let source = jogette::store::open(from).await.map_err(|e| format!("{from}: {e}"))?;
+    let target = jogette::store::open(to).await.map_err(|e| format!("{to}: {e}"))?;
+    let counts = jogette::store::copy_all(source.as_ref(), target.as_ref()).await.map_err(|e| e.to_string())?;
+    for (table, rows) in counts {
+        println!("{table:>16} {rows:>9} rows copied and verified");
+    }
     Ok(())
 }

@@ -200,6 +200,42 @@ pub struct NewEvent {
     pub category_id: Option<i64>,
 }
 
+/// A column value when copying a whole store: every column Jogette stores is
+/// an integer or text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    Null,
+    Int(i64),
+    Text(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Int,
+    Text,
+}
+
+/// Every table, parents before children, with its columns: what
+/// `migrate-store` copies. Adding a table or column to the schema means adding
+/// it here, or the copy test fails.
+pub const TABLES: &[(&str, &[(&str, Kind)])] = {
+    use Kind::{Int, Text};
+    &[
+        ("users", &[("id", Int), ("username", Text), ("username_lower", Text), ("email", Text), ("password_hash", Text), ("role", Text), ("created_at", Int), ("post_count", Int), ("thanks_received", Int)]),
+        ("sessions", &[("token_hash", Text), ("user_id", Int), ("kind", Text), ("created_at", Int), ("expires_at", Int)]),
+        ("categories", &[("id", Int), ("slug", Text), ("name", Text), ("description", Text), ("position", Int), ("thread_count", Int), ("post_count", Int), ("created_at", Int)]),
+        ("threads", &[("id", Int), ("category_id", Int), ("user_id", Int), ("title", Text), ("slug", Text), ("created_at", Int), ("last_post_at", Int), ("last_post_user_id", Int), ("post_count", Int), ("reply_count", Int)]),
+        ("posts", &[("id", Int), ("thread_id", Int), ("number", Int), ("user_id", Int), ("reply_to", Int), ("body", Text), ("html", Text), ("excerpt", Text), ("mentions", Text), ("thanks_count", Int), ("created_at", Int), ("edited_at", Int), ("deleted_at", Int)]),
+        ("post_revisions", &[("id", Int), ("post_id", Int), ("body", Text), ("html", Text), ("created_at", Int), ("replaced_at", Int), ("replaced_by", Int)]),
+        ("post_mentions", &[("post_id", Int), ("user_id", Int)]),
+        ("thanks", &[("post_id", Int), ("user_id", Int), ("created_at", Int)]),
+        ("notifications", &[("id", Int), ("user_id", Int), ("kind", Text), ("post_id", Int), ("actor_id", Int), ("created_at", Int), ("read_at", Int)]),
+        ("events", &[("id", Int), ("kind", Text), ("thread_id", Int), ("post_id", Int), ("category_id", Int), ("created_at", Int)]),
+    ]
+};
+
+pub type Rows = Vec<Vec<Value>>;
+
 /// One page of a list, with what's needed to link to the others.
 #[derive(Debug, Clone)]
 pub struct Listing<T> {
@@ -261,6 +297,43 @@ pub trait Store: Send + Sync + 'static {
     /// A signal whenever another process may have appended events, and after
     /// any gap in listening; None when only this process writes (SQLite).
     fn event_signals(&self) -> Option<tokio::sync::mpsc::Receiver<()>>;
+
+    /// Every row of one of [`TABLES`], in primary-key order.
+    async fn export_table(&self, table: &'static str) -> Result<Rows>;
+    /// Writes whole tables into an empty store, in one transaction.
+    async fn import_tables(&self, tables: Vec<(&'static str, Rows)>) -> Result<()>;
+    async fn count_rows(&self, table: &'static str) -> Result<i64>;
+}
+
+pub fn columns_of(table: &str) -> &'static [(&'static str, Kind)] {
+    TABLES.iter().find(|(t, _)| *t == table).map(|(_, c)| *c).expect("a table named in TABLES")
+}
+
+/// The first column, or the whole row for tables keyed by several columns.
+fn order_by(table: &str) -> String {
+    columns_of(table).iter().take(if table == "post_mentions" || table == "thanks" { 2 } else { 1 }).map(|(c, _)| *c).collect::<Vec<_>>().join(", ")
+}
+
+/// Copies every table from `from` into the empty `to`, then checks that each
+/// table holds the same number of rows on both sides.
+pub async fn copy_all(from: &dyn Store, to: &dyn Store) -> Result<Vec<(&'static str, i64)>> {
+    if !to.is_empty().await? {
+        return Err(StoreError::Database("the target database already has members; migrate into an empty one".into()));
+    }
+    let mut tables = Vec::with_capacity(TABLES.len());
+    for (table, _) in TABLES {
+        tables.push((*table, from.export_table(table).await?));
+    }
+    to.import_tables(tables).await?;
+    let mut counts = Vec::new();
+    for (table, _) in TABLES {
+        let (source, target) = (from.count_rows(table).await?, to.count_rows(table).await?);
+        if source != target {
+            return Err(StoreError::Database(format!("{table}: {source} rows in the source but {target} in the target")));
+        }
+        counts.push((*table, target));
+    }
+    Ok(counts)
 }
 
 pub fn now_millis() -> i64 {

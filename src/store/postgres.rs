@@ -745,6 +745,79 @@ impl Store for PgStore {
         tokio::spawn(listen_for_events(self.url.clone(), self.channel.clone(), tx));
         Some(rx)
     }
+
+    async fn export_table(&self, table: &'static str) -> Result<Rows> {
+        let columns = columns_of(table);
+        let names: Vec<&str> = columns.iter().map(|(c, _)| *c).collect();
+        let client = self.client().await?;
+        self.q(&*client)
+            .all(&format!("SELECT {} FROM {table} ORDER BY {}", names.join(", "), order_by(table)), &[], |r| {
+                columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (_, kind))| match kind {
+                        Kind::Int => r.get::<_, Option<i64>>(i).map_or(Value::Null, Value::Int),
+                        Kind::Text => r.get::<_, Option<String>>(i).map_or(Value::Null, Value::Text),
+                    })
+                    .collect()
+            })
+            .await
+    }
+
+    async fn import_tables(&self, tables: Vec<(&'static str, Rows)>) -> Result<()> {
+        transaction!(self, |q| {
+            for (table, rows) in &tables {
+                let columns = columns_of(table);
+                let names: Vec<&str> = columns.iter().map(|(c, _)| *c).collect();
+                // Several rows per statement: one round trip per hundred rows, not per row.
+                for chunk in rows.chunks(100) {
+                    let mut marks = Vec::with_capacity(chunk.len());
+                    let mut ints: Vec<Option<i64>> = Vec::new();
+                    let mut texts: Vec<Option<String>> = Vec::new();
+                    let mut order: Vec<(Kind, usize)> = Vec::new();
+                    for (r, row) in chunk.iter().enumerate() {
+                        let slots: Vec<String> = (0..columns.len()).map(|c| format!("${}", r * columns.len() + c + 1)).collect();
+                        marks.push(format!("({})", slots.join(", ")));
+                        for ((_, kind), value) in columns.iter().zip(row) {
+                            match kind {
+                                Kind::Int => {
+                                    ints.push(if let Value::Int(n) = value { Some(*n) } else { None });
+                                    order.push((Kind::Int, ints.len() - 1));
+                                }
+                                Kind::Text => {
+                                    texts.push(if let Value::Text(t) = value { Some(t.clone()) } else { None });
+                                    order.push((Kind::Text, texts.len() - 1));
+                                }
+                            }
+                        }
+                    }
+                    let params: Vec<&(dyn ToSql + Sync)> = order
+                        .iter()
+                        .map(|(kind, i)| match kind {
+                            Kind::Int => &ints[*i] as &(dyn ToSql + Sync),
+                            Kind::Text => &texts[*i] as &(dyn ToSql + Sync),
+                        })
+                        .collect();
+                    let sql = format!("INSERT INTO {table} ({}) VALUES {}", names.join(", "), marks.join(", "));
+                    q.exec(&sql, &params).await?;
+                }
+                // Identity columns must carry on after the copied ids.
+                if columns[0] == ("id", Kind::Int) {
+                    q.exec(
+                        &format!("SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT MAX(id) FROM {table}), 1))"),
+                        &[],
+                    )
+                    .await?;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    async fn count_rows(&self, table: &'static str) -> Result<i64> {
+        let client = self.client().await?;
+        Ok(self.q(&*client).one(&format!("SELECT COUNT(*) FROM {table}"), &[], |r| r.get(0)).await?.unwrap_or(0))
+    }
 }
 
 /// Holds a connection that LISTENs for new events and signals each one. When

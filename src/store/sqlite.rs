@@ -806,4 +806,53 @@ impl Store for SqliteStore {
     fn event_signals(&self) -> Option<tokio::sync::mpsc::Receiver<()>> {
         None
     }
+
+    async fn export_table(&self, table: &'static str) -> Result<Rows> {
+        let columns = columns_of(table);
+        let names: Vec<&str> = columns.iter().map(|(c, _)| *c).collect();
+        let sql = format!("SELECT {} FROM {table} ORDER BY {}", names.join(", "), order_by(table));
+        self.read(move |db| {
+            db.all(&sql, [], |r| {
+                (0..columns.len())
+                    .map(|i| {
+                        Ok(match r.get_ref(i)? {
+                            rusqlite::types::ValueRef::Null => Value::Null,
+                            rusqlite::types::ValueRef::Integer(n) => Value::Int(n),
+                            rusqlite::types::ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+                            other => Value::Text(format!("{other:?}")),
+                        })
+                    })
+                    .collect()
+            })
+        })
+        .await
+    }
+
+    async fn import_tables(&self, tables: Vec<(&'static str, Rows)>) -> Result<()> {
+        self.write(move |db| {
+            for (table, rows) in &tables {
+                let columns = columns_of(table);
+                let names: Vec<&str> = columns.iter().map(|(c, _)| *c).collect();
+                let marks: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
+                let sql = format!("INSERT INTO {table} ({}) VALUES ({})", names.join(", "), marks.join(", "));
+                for row in rows {
+                    let values: Vec<rusqlite::types::Value> = row
+                        .iter()
+                        .map(|v| match v {
+                            Value::Null => rusqlite::types::Value::Null,
+                            Value::Int(n) => rusqlite::types::Value::Integer(*n),
+                            Value::Text(t) => rusqlite::types::Value::Text(t.clone()),
+                        })
+                        .collect();
+                    db.exec(&sql, rusqlite::params_from_iter(values))?;
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn count_rows(&self, table: &'static str) -> Result<i64> {
+        self.read(move |db| Ok(db.one(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?.unwrap_or(0))).await
+    }
 }

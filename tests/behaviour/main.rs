@@ -3,6 +3,7 @@
 mod accounts;
 mod errors;
 mod live;
+mod migrate;
 mod ops;
 mod posts;
 mod process;

@@ -106,6 +106,16 @@ impl TestServer {
         Self::serve(shared, RateLimits::off()).await
     }
 
+    /// A server over an existing database the test made itself.
+    pub async fn on_url(url: &str) -> Self {
+        let db = TestDb { url: url.to_owned(), _dir: tempfile::tempdir().unwrap(), schema: None };
+        Self::serve(db, RateLimits::off()).await
+    }
+
+    pub fn db_url(&self) -> &str {
+        &self._db.url
+    }
+
     pub async fn on(db: TestDb) -> Self {
         Self::serve(db, RateLimits::off()).await
     }
