@@ -14,6 +14,8 @@ pub struct Config {
     pub locale: String,
     /// A rules file to use instead of the built-in safety rules.
     pub safety_rules: Option<std::path::PathBuf>,
+    /// A PostgreSQL streaming replica for read-only queries.
+    pub db_replica: Option<String>,
 }
 
 impl Default for Config {
@@ -26,6 +28,7 @@ impl Default for Config {
             secure_cookies: false,
             locale: "uk".into(),
             safety_rules: None,
+            db_replica: None,
         }
     }
 }

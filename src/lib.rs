@@ -18,7 +18,7 @@ pub async fn run(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), String> {
-    let store = store::open(&config.db).await.map_err(|e| e.to_string())?;
+    let store = store::open_with_replica(&config.db, config.db_replica.as_deref()).await.map_err(|e| e.to_string())?;
     let demo = config.demo;
     let state = web::AppState::new(store.clone(), config).await?;
     if demo && store.is_empty().await.map_err(|e| e.to_string())? {

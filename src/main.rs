@@ -38,6 +38,9 @@ enum Command {
         /// A safety rules file to use instead of the built-in one.
         #[arg(long, env = "JOGETTE_SAFETY_RULES")]
         safety_rules: Option<std::path::PathBuf>,
+        /// A PostgreSQL streaming replica for read-only queries.
+        #[arg(long, env = "JOGETTE_DB_REPLICA")]
+        db_replica: Option<String>,
     },
     /// Copy a whole community from one database to another (for example SQLite
     /// to PostgreSQL), then check every table's row count matches.
@@ -87,11 +90,11 @@ fn init_logging() {
 async fn main() -> ExitCode {
     init_logging();
     let result = match Cli::parse().command {
-        Command::Serve { db, listen, demo, rate_limits, secure_cookies, locale, safety_rules } => {
+        Command::Serve { db, listen, demo, rate_limits, secure_cookies, locale, safety_rules, db_replica } => {
             let rate_limits = if rate_limits.is_empty() { Ok(RateLimits::default()) } else { RateLimits::parse(&rate_limits) };
             match rate_limits {
                 Ok(rate_limits) => {
-                    let config = Config { db, listen, demo, rate_limits, secure_cookies, locale, safety_rules };
+                    let config = Config { db, listen, demo, rate_limits, secure_cookies, locale, safety_rules, db_replica };
                     serve(config).await
                 }
                 Err(e) => Err(e),

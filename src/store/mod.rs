@@ -41,6 +41,9 @@ pub struct User {
     /// Filled in by [`Store::session_user`] (0 elsewhere), so every page can show it without another query.
     #[serde(skip)]
     pub unread_notifications: i64,
+    /// When this session last wrote (from [`Store::session_user`]; 0 elsewhere).
+    #[serde(skip)]
+    pub session_wrote_at: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -249,6 +252,10 @@ pub trait Store: Send + Sync + 'static {
     async fn ping(&self) -> Result<()>;
     /// SQL statements run so far, for `/metrics` and the query-count tests.
     fn queries_executed(&self) -> u64;
+    /// Of those, the ones a read replica answered.
+    fn replica_queries_executed(&self) -> u64 {
+        0
+    }
     async fn is_empty(&self) -> Result<bool>;
 
     async fn create_user(&self, username: &str, email: Option<&str>, password_hash: &str, role: Role) -> Result<User>;
@@ -260,7 +267,10 @@ pub trait Store: Send + Sync + 'static {
     async fn recent_posts_by(&self, user_id: i64, limit: i64) -> Result<Vec<PostSummary>>;
 
     async fn create_session(&self, token_hash: &str, user_id: i64, kind: SessionKind, expires_at: i64) -> Result<()>;
+    /// Always answered by the primary database: it decides where the rest of the request reads.
     async fn session_user(&self, token_hash: &str, now: i64) -> Result<Option<User>>;
+    /// Notes that this session just wrote (only needed with a read replica).
+    async fn touch_session(&self, token_hash: &str) -> Result<()>;
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
 
     async fn categories(&self) -> Result<Vec<Category>>;
@@ -336,6 +346,26 @@ pub async fn copy_all(from: &dyn Store, to: &dyn Store) -> Result<Vec<(&'static 
     Ok(counts)
 }
 
+tokio::task_local! {
+    static READ_PRIMARY: std::cell::Cell<bool>;
+}
+
+/// Runs one request's work with its own choice of where to read.
+pub async fn request_scope<F: std::future::Future>(work: F) -> F::Output {
+    READ_PRIMARY.scope(std::cell::Cell::new(false), work).await
+}
+
+/// From now until the request ends, read from the primary, not a replica:
+/// the request writes, or follows a write closely enough that a replica may lag.
+pub fn read_from_primary() {
+    let _ = READ_PRIMARY.try_with(|p| p.set(true));
+}
+
+/// Outside a request (start-up, background work) reads go to the primary.
+pub fn reads_from_primary() -> bool {
+    READ_PRIMARY.try_with(|p| p.get()).unwrap_or(true)
+}
+
 pub fn now_millis() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -345,6 +375,18 @@ pub fn now_millis() -> i64 {
 
 /// Opens the store a `--db` URL names, creating and migrating it as needed.
 pub async fn open(url: &str) -> Result<std::sync::Arc<dyn Store>> {
+    open_with_replica(url, None).await
+}
+
+/// As [`open`], sending read-only queries to a streaming replica when given
+/// (PostgreSQL only).
+pub async fn open_with_replica(url: &str, replica: Option<&str>) -> Result<std::sync::Arc<dyn Store>> {
+    if let Some(replica) = replica {
+        if !(url.starts_with("postgres") && replica.starts_with("postgres")) {
+            return Err(StoreError::Database("a read replica needs PostgreSQL for both --db and --db-replica".into()));
+        }
+        return Ok(std::sync::Arc::new(postgres::PgStore::open_with_replica(url, Some(replica)).await?));
+    }
     if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
         return Ok(std::sync::Arc::new(sqlite::SqliteStore::open(path).await?));
     }

@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/postgres/0001_forum_core.sql"),
     include_str!("migrations/postgres/0002_notifications.sql"),
     include_str!("migrations/postgres/0003_events.sql"),
+    include_str!("migrations/postgres/0004_session_writes.sql"),
 ];
 
 const POOL_SIZE: usize = 8;
@@ -29,13 +30,45 @@ const POOL_SIZE: usize = 8;
 const MIGRATION_LOCK: i64 = 0x6a6f_6765_7474_65;
 
 pub struct PgStore {
-    url: String,
+    primary: Pool,
+    /// A streaming replica for read-only queries, when configured.
+    replica: Option<Pool>,
     /// NOTIFY channels are shared by the whole database; naming ours after the
     /// schema keeps communities that share a database from waking each other.
     channel: String,
+    queries: Arc<AtomicU64>,
+    replica_queries: Arc<AtomicU64>,
+}
+
+/// A few connections to one server, opened on demand and kept.
+struct Pool {
+    url: String,
     idle: Arc<Mutex<Vec<Client>>>,
     permits: Arc<Semaphore>,
-    queries: Arc<AtomicU64>,
+}
+
+impl Pool {
+    fn new(url: &str) -> Self {
+        Pool { url: url.to_owned(), idle: Arc::default(), permits: Arc::new(Semaphore::new(POOL_SIZE)) }
+    }
+
+    async fn get(&self) -> Result<Pooled> {
+        let permit = self.permits.clone().acquire_owned().await.map_err(|e| StoreError::Database(e.to_string()))?;
+        let reused = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let client = match reused {
+            Some(client) => client,
+            None => {
+                let (client, connection) = tokio_postgres::connect(&self.url, NoTls).await?;
+                tokio::spawn(async move {
+                    if let Err(e) = connection.await {
+                        tracing::warn!(error = %e, "postgres connection closed");
+                    }
+                });
+                client
+            }
+        };
+        Ok(Pooled { client: Some(client), idle: self.idle.clone(), _permit: permit })
+    }
 }
 
 /// A client borrowed from the pool; it goes back when dropped, unless broken.
@@ -89,33 +122,48 @@ impl From<tokio_postgres::Error> for StoreError {
 struct Q<'a, C: GenericClient> {
     c: &'a C,
     queries: &'a AtomicU64,
+    /// Also counted here when the statements go to the replica.
+    replica: Option<&'a AtomicU64>,
+}
+
+impl<C: GenericClient> Q<'_, C> {
+    fn count(&self) {
+        self.queries.fetch_add(1, Ordering::Relaxed);
+        if let Some(replica) = self.replica {
+            replica.fetch_add(1, Ordering::Relaxed);
+        }
+    }
 }
 
 impl<C: GenericClient + Sync> Q<'_, C> {
     async fn all<T>(&self, sql: &str, params: &[&(dyn ToSql + Sync)], map: impl Fn(&Row) -> T) -> Result<Vec<T>> {
-        self.queries.fetch_add(1, Ordering::Relaxed);
+        self.count();
         Ok(self.c.query(sql, params).await?.iter().map(map).collect())
     }
 
     async fn one<T>(&self, sql: &str, params: &[&(dyn ToSql + Sync)], map: impl Fn(&Row) -> T) -> Result<Option<T>> {
-        self.queries.fetch_add(1, Ordering::Relaxed);
+        self.count();
         Ok(self.c.query_opt(sql, params).await?.as_ref().map(map))
     }
 
     async fn exec(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64> {
-        self.queries.fetch_add(1, Ordering::Relaxed);
+        self.count();
         Ok(self.c.execute(sql, params).await?)
     }
 }
 
 impl PgStore {
     pub async fn open(url: &str) -> Result<Self> {
+        Self::open_with_replica(url, None).await
+    }
+
+    pub async fn open_with_replica(url: &str, replica: Option<&str>) -> Result<Self> {
         let mut store = PgStore {
-            url: url.to_owned(),
+            primary: Pool::new(url),
+            replica: replica.map(Pool::new),
             channel: String::new(),
-            idle: Arc::default(),
-            permits: Arc::new(Semaphore::new(POOL_SIZE)),
             queries: Arc::default(),
+            replica_queries: Arc::default(),
         };
         let mut client = store.client().await?;
         migrate(&mut client).await?;
@@ -127,25 +175,24 @@ impl PgStore {
     }
 
     async fn client(&self) -> Result<Pooled> {
-        let permit = self.permits.clone().acquire_owned().await.map_err(|e| StoreError::Database(e.to_string()))?;
-        let reused = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
-        let client = match reused {
-            Some(client) => client,
-            None => {
-                let (client, connection) = tokio_postgres::connect(&self.url, NoTls).await?;
-                tokio::spawn(async move {
-                    if let Err(e) = connection.await {
-                        tracing::warn!(error = %e, "postgres connection closed");
-                    }
-                });
-                client
-            }
-        };
-        Ok(Pooled { client: Some(client), idle: self.idle.clone(), _permit: permit })
+        self.primary.get().await
+    }
+
+    /// Where a read-only query goes: the replica, unless this request writes or
+    /// follows its own write closely (see `store::read_from_primary`).
+    async fn reader(&self) -> Result<(Pooled, bool)> {
+        match &self.replica {
+            Some(replica) if !reads_from_primary() => Ok((replica.get().await?, true)),
+            _ => Ok((self.primary.get().await?, false)),
+        }
+    }
+
+    fn qr<'a, C: GenericClient>(&'a self, c: &'a C, on_replica: bool) -> Q<'a, C> {
+        Q { c, queries: &self.queries, replica: on_replica.then_some(&*self.replica_queries) }
     }
 
     fn q<'a, C: GenericClient>(&'a self, c: &'a C) -> Q<'a, C> {
-        Q { c, queries: &self.queries }
+        Q { c, queries: &self.queries, replica: None }
     }
 }
 
@@ -174,6 +221,7 @@ fn user_from_row(r: &Row) -> User {
         post_count: r.get(5),
         thanks_received: r.get(6),
         unread_notifications: 0,
+        session_wrote_at: 0,
     }
 }
 
@@ -331,6 +379,10 @@ impl Store for PgStore {
         self.queries.load(Ordering::Relaxed)
     }
 
+    fn replica_queries_executed(&self) -> u64 {
+        self.replica_queries.load(Ordering::Relaxed)
+    }
+
     async fn is_empty(&self) -> Result<bool> {
         let client = self.client().await?;
         Ok(self.q(&*client).one("SELECT 1 FROM users LIMIT 1", &[], |_| ()).await?.is_none())
@@ -358,6 +410,7 @@ impl Store for PgStore {
             post_count: 0,
             thanks_received: 0,
             unread_notifications: 0,
+            session_wrote_at: 0,
         })
     }
 
@@ -373,8 +426,8 @@ impl Store for PgStore {
     }
 
     async fn user_by_name(&self, username: &str) -> Result<Option<User>> {
-        let client = self.client().await?;
-        self.q(&*client)
+        let (client, on_replica) = self.reader().await?;
+        self.qr(&*client, on_replica)
             .one(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.username_lower = $1"), &[&username.to_ascii_lowercase()], user_from_row)
             .await
     }
@@ -394,8 +447,8 @@ impl Store for PgStore {
     }
 
     async fn recent_posts_by(&self, user_id: i64, limit: i64) -> Result<Vec<PostSummary>> {
-        let client = self.client().await?;
-        self.q(&*client)
+        let (client, on_replica) = self.reader().await?;
+        self.qr(&*client, on_replica)
             .all(
                 "SELECT p.id, p.thread_id, t.title, t.slug, p.number, p.excerpt, p.created_at \
                  FROM posts p JOIN threads t ON t.id = p.thread_id \
@@ -435,14 +488,20 @@ impl Store for PgStore {
             .one(
                 &format!(
                     "SELECT {USER_COLUMNS}, \
-                       (SELECT COUNT(*) FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL) \
+                       (SELECT COUNT(*) FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL), s.last_write_at \
                      FROM sessions s JOIN users u ON u.id = s.user_id \
                      WHERE s.token_hash = $1 AND s.expires_at > $2"
                 ),
                 &[&token_hash, &now],
-                |r| User { unread_notifications: r.get(7), ..user_from_row(r) },
+                |r| User { unread_notifications: r.get(7), session_wrote_at: r.get(8), ..user_from_row(r) },
             )
             .await
+    }
+
+    async fn touch_session(&self, token_hash: &str) -> Result<()> {
+        let client = self.client().await?;
+        self.q(&*client).exec("UPDATE sessions SET last_write_at = $2 WHERE token_hash = $1", &[&token_hash, &now_millis()]).await?;
+        Ok(())
     }
 
     async fn delete_session(&self, token_hash: &str) -> Result<()> {
@@ -452,13 +511,13 @@ impl Store for PgStore {
     }
 
     async fn categories(&self) -> Result<Vec<Category>> {
-        let client = self.client().await?;
-        self.q(&*client).all(&format!("SELECT {CATEGORY_COLUMNS} FROM categories ORDER BY position, name"), &[], category_from_row).await
+        let (client, on_replica) = self.reader().await?;
+        self.qr(&*client, on_replica).all(&format!("SELECT {CATEGORY_COLUMNS} FROM categories ORDER BY position, name"), &[], category_from_row).await
     }
 
     async fn category(&self, slug: &str) -> Result<Option<Category>> {
-        let client = self.client().await?;
-        self.q(&*client).one(&format!("SELECT {CATEGORY_COLUMNS} FROM categories WHERE slug = $1"), &[&slug], category_from_row).await
+        let (client, on_replica) = self.reader().await?;
+        self.qr(&*client, on_replica).one(&format!("SELECT {CATEGORY_COLUMNS} FROM categories WHERE slug = $1"), &[&slug], category_from_row).await
     }
 
     async fn create_category(&self, input: CategoryInput) -> Result<Category> {
@@ -492,8 +551,8 @@ impl Store for PgStore {
     }
 
     async fn threads(&self, category_id: Option<i64>, page: i64, per_page: i64) -> Result<Listing<ThreadSummary>> {
-        let client = self.client().await?;
-        let q = self.q(&*client);
+        let (client, on_replica) = self.reader().await?;
+        let q = self.qr(&*client, on_replica);
         let offset = (page.max(1) - 1) * per_page;
         let items = q
             .all(
@@ -549,13 +608,13 @@ impl Store for PgStore {
     }
 
     async fn thread(&self, id: i64) -> Result<Option<Thread>> {
-        let client = self.client().await?;
-        thread_by_id(&self.q(&*client), id).await
+        let (client, on_replica) = self.reader().await?;
+        thread_by_id(&self.qr(&*client, on_replica), id).await
     }
 
     async fn thread_posts(&self, thread_id: i64, first: i64, last: i64, viewer: Option<i64>) -> Result<Vec<Post>> {
-        let client = self.client().await?;
-        self.q(&*client)
+        let (client, on_replica) = self.reader().await?;
+        self.qr(&*client, on_replica)
             .all(
                 &format!("{POST_SELECT} WHERE p.thread_id = $2 AND p.number BETWEEN $3 AND $4 ORDER BY p.number"),
                 &[&viewer, &thread_id, &first, &last],
@@ -565,8 +624,8 @@ impl Store for PgStore {
     }
 
     async fn post(&self, id: i64, viewer: Option<i64>) -> Result<Option<Post>> {
-        let client = self.client().await?;
-        post_by_id(&self.q(&*client), id, viewer).await
+        let (client, on_replica) = self.reader().await?;
+        post_by_id(&self.qr(&*client, on_replica), id, viewer).await
     }
 
     async fn create_post(&self, thread_id: i64, post: NewPost) -> Result<Post> {
@@ -619,8 +678,8 @@ impl Store for PgStore {
     }
 
     async fn revisions(&self, post_id: i64) -> Result<Vec<Revision>> {
-        let client = self.client().await?;
-        self.q(&*client)
+        let (client, on_replica) = self.reader().await?;
+        self.qr(&*client, on_replica)
             .all(
                 "SELECT body, html, created_at, replaced_at FROM post_revisions WHERE post_id = $1 ORDER BY id",
                 &[&post_id],
@@ -667,8 +726,8 @@ impl Store for PgStore {
     }
 
     async fn notifications(&self, user_id: i64, limit: i64) -> Result<Vec<Notification>> {
-        let client = self.client().await?;
-        self.q(&*client)
+        let (client, on_replica) = self.reader().await?;
+        self.qr(&*client, on_replica)
             .all(
                 "SELECT n.id, n.kind, n.post_id, t.id, t.title, t.slug, p.number, a.username, p.excerpt, n.created_at, \
                         n.read_at IS NOT NULL \
@@ -742,7 +801,7 @@ impl Store for PgStore {
 
     fn event_signals(&self) -> Option<tokio::sync::mpsc::Receiver<()>> {
         let (tx, rx) = tokio::sync::mpsc::channel(64);
-        tokio::spawn(listen_for_events(self.url.clone(), self.channel.clone(), tx));
+        tokio::spawn(listen_for_events(self.primary.url.clone(), self.channel.clone(), tx));
         Some(rx)
     }
 

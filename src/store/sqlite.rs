@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0001_forum_core.sql"),
     include_str!("migrations/sqlite/0002_notifications.sql"),
     include_str!("migrations/sqlite/0003_events.sql"),
+    include_str!("migrations/sqlite/0004_session_writes.sql"),
 ];
 const READERS: usize = 4;
 /// Enough to amortise the fsync under load without making one commit huge.
@@ -251,6 +252,7 @@ fn user_from_row(r: &Row) -> rusqlite::Result<User> {
         post_count: r.get(5)?,
         thanks_received: r.get(6)?,
         unread_notifications: 0,
+        session_wrote_at: 0,
     })
 }
 
@@ -407,7 +409,7 @@ impl Store for SqliteStore {
                     |r| r.get(0),
                 )?
                 .ok_or(StoreError::NotFound)?;
-            Ok(User { id, username, email, role, created_at: now, post_count: 0, thanks_received: 0, unread_notifications: 0 })
+            Ok(User { id, username, email, role, created_at: now, post_count: 0, thanks_received: 0, unread_notifications: 0, session_wrote_at: 0 })
         })
         .await
     }
@@ -493,13 +495,21 @@ impl Store for SqliteStore {
             db.one(
                 &format!(
                     "SELECT {USER_COLUMNS}, \
-                       (SELECT COUNT(*) FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL) \
+                       (SELECT COUNT(*) FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL), s.last_write_at \
                      FROM sessions s JOIN users u ON u.id = s.user_id \
                      WHERE s.token_hash = ?1 AND s.expires_at > ?2"
                 ),
                 params![token_hash, now],
-                |r| Ok(User { unread_notifications: r.get(7)?, ..user_from_row(r)? }),
+                |r| Ok(User { unread_notifications: r.get(7)?, session_wrote_at: r.get(8)?, ..user_from_row(r)? }),
             )
+        })
+        .await
+    }
+
+    async fn touch_session(&self, token_hash: &str) -> Result<()> {
+        let token_hash = token_hash.to_owned();
+        self.write(move |db| {
+            db.exec("UPDATE sessions SET last_write_at = ?2 WHERE token_hash = ?1", params![token_hash, now_millis()]).map(|_| ())
         })
         .await
     }

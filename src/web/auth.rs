@@ -54,6 +54,19 @@ pub fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> Header
         .expect("token characters are valid in a header")
 }
 
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_owned())
+}
+
+/// The session token a request carries: a bearer token, else the session cookie.
+pub fn session_token(headers: &HeaderMap) -> Option<String> {
+    bearer(headers).filter(|t| !t.is_empty()).or_else(|| cookie(headers, SESSION_COOKIE))
+}
+
 /// The CSRF token for this request, set by [`csrf_cookie`].
 #[derive(Clone)]
 pub struct CsrfToken(pub String);
@@ -85,19 +98,16 @@ impl FromRequestParts<AppState> for Viewer {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
         let csrf = parts.extensions.get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
-        let bearer = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(|t| t.trim().to_owned());
-        let token = match bearer {
-            Some(token) if !token.is_empty() => Some(token),
-            Some(_) => return Err(Error::Unauthorized),
-            None => cookie(&parts.headers, SESSION_COOKIE),
-        };
-        let Some(token) = token else { return Ok(Viewer { user: None, token: None, csrf }) };
-        let user = state.store.session_user(&token_hash(&token), crate::store::now_millis()).await?;
+        if bearer(&parts.headers).is_some_and(|t| t.is_empty()) {
+            return Err(Error::Unauthorized);
+        }
+        let Some(token) = session_token(&parts.headers) else { return Ok(Viewer { user: None, token: None, csrf }) };
+        let now = crate::store::now_millis();
+        let user = state.store.session_user(&token_hash(&token), now).await?;
+        // Just after this member wrote, a replica may not have their write yet.
+        if user.as_ref().is_some_and(|u| now - u.session_wrote_at < super::READ_YOUR_WRITES_MS) {
+            crate::store::read_from_primary();
+        }
         // A bearer token that doesn't match is an error; a stale cookie just means "guest".
         if user.is_none() && parts.headers.contains_key(header::AUTHORIZATION) {
             return Err(Error::Unauthorized);

@@ -80,6 +80,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .fallback(|| async { error::Error::NoRoute })
         .layer(middleware::from_fn(move |req, next| auth::csrf_cookie(req, next, secure)))
+        .layer(middleware::from_fn_with_state(state.clone(), read_your_writes))
         .layer(middleware::from_fn(|req, next| error::render(req, next, pages::error_page)))
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn(request_log))
@@ -91,6 +92,33 @@ pub fn router(state: AppState) -> Router {
 fn compressible() -> impl tower_http::compression::Predicate {
     use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
     SizeAbove::new(256).and(NotForContentType::const_new("text/event-stream")).and(NotForContentType::IMAGES)
+}
+
+/// How long after a member's write their requests keep reading from the
+/// primary: longer than a healthy replica's lag.
+pub const READ_YOUR_WRITES_MS: i64 = 10_000;
+
+/// Each request chooses where it reads. Requests that write read from the
+/// primary; with a replica configured, a successful write is recorded on the
+/// session so the member's next requests read from the primary too (see `Viewer`).
+async fn read_your_writes(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let writes = !matches!(*request.method(), axum::http::Method::GET | axum::http::Method::HEAD);
+    let token = (writes && state.config.db_replica.is_some()).then(|| auth::session_token(request.headers())).flatten();
+    crate::store::request_scope(async move {
+        if writes {
+            crate::store::read_from_primary();
+        }
+        let response = next.run(request).await;
+        if let Some(token) = token {
+            if response.status().is_success() || response.status().is_redirection() {
+                if let Err(e) = state.store.touch_session(&auth::token_hash(&token)).await {
+                    tracing::warn!(error = %e, "could not note a session's write");
+                }
+            }
+        }
+        response
+    })
+    .await
 }
 
 async fn ready(State(state): State<AppState>) -> Response {
@@ -105,8 +133,10 @@ async fn ready(State(state): State<AppState>) -> Response {
 
 async fn metrics(State(state): State<AppState>) -> Response {
     let body = format!(
-        "# HELP jogette_db_queries_total SQL statements executed.\n# TYPE jogette_db_queries_total counter\njogette_db_queries_total {}\n",
-        state.store.queries_executed()
+        "# HELP jogette_db_queries_total SQL statements executed.\n# TYPE jogette_db_queries_total counter\njogette_db_queries_total {}\n\
+         # HELP jogette_db_replica_queries_total Of those, statements a read replica answered.\n# TYPE jogette_db_replica_queries_total counter\njogette_db_replica_queries_total {}\n",
+        state.store.queries_executed(),
+        state.store.replica_queries_executed()
     );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }

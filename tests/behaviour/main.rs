@@ -8,6 +8,7 @@ mod ops;
 mod posts;
 mod process;
 mod queries;
+mod replica;
 mod safety;
 mod scenario;
 mod support;
