@@ -10,6 +10,7 @@ pub mod password;
 pub mod permission;
 pub mod quote;
 pub mod safety;
+pub mod search;
 pub mod validate;
 
 use serde::{Deserialize, Serialize};

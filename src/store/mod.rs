@@ -239,6 +239,101 @@ pub const TABLES: &[(&str, &[(&str, Kind)])] = {
 
 pub type Rows = Vec<Vec<Value>>;
 
+/// What to search for and how to narrow and order it.
+#[derive(Debug, Clone, Default)]
+pub struct SearchParams {
+    pub query: crate::domain::search::Query,
+    pub category_id: Option<i64>,
+    pub author_id: Option<i64>,
+    pub title_only: bool,
+    /// Unix milliseconds, inclusive.
+    pub from: Option<i64>,
+    /// Unix milliseconds, exclusive.
+    pub until: Option<i64>,
+    pub newest_first: bool,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// One matching post. `snippet` is HTML: escaped text with `<mark>` around matches.
+#[derive(Debug, Clone)]
+pub struct SearchHit {
+    pub post_id: i64,
+    pub thread_id: i64,
+    pub number: i64,
+    pub title: String,
+    pub thread_slug: String,
+    pub snippet: String,
+    pub score: f64,
+    pub author: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct SimilarThread {
+    pub id: i64,
+    pub title: String,
+    pub slug: String,
+    pub replies: i64,
+    /// HTML, as in [`SearchHit`]: from the best-matching reply, else the opening post.
+    pub snippet: String,
+}
+
+/// Snippet markers that never occur in text people type; replaced by `<mark>` after escaping.
+pub const MARK_START: char = '\u{2}';
+pub const MARK_END: char = '\u{3}';
+
+/// Escapes a store's snippet and turns its markers into `<mark>` elements.
+pub fn snippet_html(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len() + 16);
+    let mut open = false;
+    for c in raw.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            MARK_START if !open => {
+                out.push_str("<mark>");
+                open = true;
+            }
+            MARK_END if open => {
+                out.push_str("</mark>");
+                open = false;
+            }
+            MARK_START | MARK_END => {}
+            c if c.is_control() && c != '\n' => {}
+            c => out.push(c),
+        }
+    }
+    if open {
+        out.push_str("</mark>");
+    }
+    out
+}
+
+/// Threads in order of their best post; the snippet comes from the best reply.
+pub(crate) fn group_similar(rows: Vec<(i64, i64, String, String, i64, String)>, limit: i64) -> Vec<SimilarThread> {
+    let mut threads: Vec<SimilarThread> = Vec::new();
+    let mut has_reply_snippet: Vec<bool> = Vec::new();
+    for (thread_id, number, title, slug, replies, snippet) in rows {
+        match threads.iter().position(|t| t.id == thread_id) {
+            Some(i) => {
+                if number > 1 && !has_reply_snippet[i] {
+                    threads[i].snippet = snippet_html(&snippet);
+                    has_reply_snippet[i] = true;
+                }
+            }
+            None if (threads.len() as i64) < limit => {
+                threads.push(SimilarThread { id: thread_id, title, slug, replies, snippet: snippet_html(&snippet) });
+                has_reply_snippet.push(number > 1);
+            }
+            None => {}
+        }
+    }
+    threads
+}
+
 /// One page of a list, with what's needed to link to the others.
 #[derive(Debug, Clone)]
 pub struct Listing<T> {
@@ -313,6 +408,11 @@ pub trait Store: Send + Sync + 'static {
     /// Writes whole tables into an empty store, in one transaction.
     async fn import_tables(&self, tables: Vec<(&'static str, Rows)>) -> Result<()>;
     async fn count_rows(&self, table: &'static str) -> Result<i64>;
+
+    /// Posts matching every term, best first (or newest first), with the total.
+    async fn search(&self, params: SearchParams) -> Result<Listing<SearchHit>>;
+    /// Threads matching any term, best first.
+    async fn similar_threads(&self, query: crate::domain::search::Query, limit: i64) -> Result<Vec<SimilarThread>>;
 }
 
 pub fn columns_of(table: &str) -> &'static [(&'static str, Kind)] {

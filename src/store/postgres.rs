@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/postgres/0002_notifications.sql"),
     include_str!("migrations/postgres/0003_events.sql"),
     include_str!("migrations/postgres/0004_session_writes.sql"),
+    include_str!("migrations/postgres/0005_search.sql"),
 ];
 
 const POOL_SIZE: usize = 8;
@@ -209,6 +210,26 @@ async fn migrate(client: &mut Client) -> Result<()> {
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// A parsed query as `to_tsquery` input. Words are letters and digits only
+/// (see `domain::search`), so they can't be operators; `to_tsquery('english', …)`
+/// then stems them and drops stop words.
+fn tsquery(query: &crate::domain::search::Query, all: bool) -> String {
+    use crate::domain::search::Term;
+    let terms: Vec<String> = query
+        .terms
+        .iter()
+        .map(|t| match t {
+            Term::AnyOf(words) => format!("({})", words.join(" | ")),
+            Term::Phrase(words) => format!("({})", words.join(" <-> ")),
+        })
+        .collect();
+    terms.join(if all { " & " } else { " | " })
+}
+
+fn headline_options() -> String {
+    format!("StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=\" … \"")
 }
 
 fn user_from_row(r: &Row) -> User {
@@ -876,6 +897,107 @@ impl Store for PgStore {
     async fn count_rows(&self, table: &'static str) -> Result<i64> {
         let client = self.client().await?;
         Ok(self.q(&*client).one(&format!("SELECT COUNT(*) FROM {table}"), &[], |r| r.get(0)).await?.unwrap_or(0))
+    }
+
+    async fn search(&self, params: SearchParams) -> Result<Listing<SearchHit>> {
+        if params.query.is_empty() {
+            return Ok(Listing { items: Vec::new(), total: 0 });
+        }
+        let query = tsquery(&params.query, true);
+        let (client, on_replica) = self.reader().await?;
+        let q = self.qr(&*client, on_replica);
+        let vector = if params.title_only { "ts_filter(p.search, '{a}')" } else { "p.search" };
+        let filters = format!(
+            "{vector} @@ query AND p.deleted_at IS NULL AND ($2::bigint IS NULL OR t.category_id = $2) \
+             AND ($3::bigint IS NULL OR p.user_id = $3) AND ($4::bigint IS NULL OR p.created_at >= $4) \
+             AND ($5::bigint IS NULL OR p.created_at < $5)"
+        );
+        let order = if params.newest_first { "p.created_at DESC" } else { "rank DESC, p.id" };
+        let offset = (params.page.max(1) - 1) * params.per_page;
+        // Rank and cut in the inner query; headlines only for the page shown.
+        let items = q
+            .all(
+                &format!(
+                    "SELECT m.id, m.thread_id, m.number, t.title, t.slug, ts_headline('english', m.body, to_tsquery('english', $1), $8), \
+                            m.rank::float8, u.username, m.created_at \
+                     FROM (SELECT p.id, p.thread_id, p.number, p.body, p.user_id, p.created_at, ts_rank_cd(p.search, query) AS rank \
+                           FROM posts p JOIN threads t ON t.id = p.thread_id, to_tsquery('english', $1) query \
+                           WHERE {filters} ORDER BY {order} LIMIT $6 OFFSET $7) m \
+                     JOIN threads t ON t.id = m.thread_id JOIN users u ON u.id = m.user_id \
+                     ORDER BY {}",
+                    if params.newest_first { "m.created_at DESC" } else { "m.rank DESC, m.id" }
+                ),
+                &[&query, &params.category_id, &params.author_id, &params.from, &params.until, &params.per_page, &offset, &headline_options()],
+                |r| SearchHit {
+                    post_id: r.get(0),
+                    thread_id: r.get(1),
+                    number: r.get(2),
+                    title: r.get(3),
+                    thread_slug: r.get(4),
+                    snippet: snippet_html(r.get::<_, &str>(5)),
+                    score: r.get(6),
+                    author: r.get(7),
+                    created_at: r.get(8),
+                },
+            )
+            .await?;
+        let total = q
+            .one(
+                &format!(
+                    "SELECT COUNT(*) FROM posts p JOIN threads t ON t.id = p.thread_id, to_tsquery('english', $1) query WHERE {filters}"
+                ),
+                &[&query, &params.category_id, &params.author_id, &params.from, &params.until],
+                |r| r.get(0),
+            )
+            .await?
+            .unwrap_or(0);
+        Ok(Listing { items, total })
+    }
+
+    async fn similar_threads(&self, query: crate::domain::search::Query, limit: i64) -> Result<Vec<SimilarThread>> {
+        if query.is_empty() {
+            return Ok(Vec::new());
+        }
+        let query = tsquery(&query, false);
+        let (client, on_replica) = self.reader().await?;
+        let q = self.qr(&*client, on_replica);
+        let ranked = q
+            .all(
+                "SELECT p.thread_id, p.number, p.id FROM posts p, to_tsquery('english', $1) query \
+                 WHERE p.search @@ query AND p.deleted_at IS NULL ORDER BY ts_rank_cd(p.search, query) DESC, p.id LIMIT 200",
+                &[&query],
+                |r| (r.get::<_, i64>(0), r.get::<_, i64>(1), r.get::<_, i64>(2)),
+            )
+            .await?;
+        // Each thread once, ranked by its best post; the snippet from its best reply.
+        let mut chosen: Vec<(i64, i64, bool)> = Vec::new(); // thread, post, post is a reply
+        for (thread_id, number, post_id) in ranked {
+            match chosen.iter().position(|c| c.0 == thread_id) {
+                Some(i) if !chosen[i].2 && number > 1 => chosen[i] = (thread_id, post_id, true),
+                Some(_) => {}
+                None if (chosen.len() as i64) < limit => chosen.push((thread_id, post_id, number > 1)),
+                None => {}
+            }
+        }
+        let ids: Vec<i64> = chosen.iter().map(|c| c.1).collect();
+        let mut found = q
+            .all(
+                "SELECT p.id, t.id, t.title, t.slug, t.reply_count, ts_headline('english', p.body, to_tsquery('english', $1), $3) \
+                 FROM posts p JOIN threads t ON t.id = p.thread_id WHERE p.id = ANY($2)",
+                &[&query, &ids, &headline_options()],
+                |r| {
+                    (r.get::<_, i64>(0), SimilarThread {
+                        id: r.get(1),
+                        title: r.get(2),
+                        slug: r.get(3),
+                        replies: r.get(4),
+                        snippet: snippet_html(r.get::<_, &str>(5)),
+                    })
+                },
+            )
+            .await?;
+        found.sort_by_key(|(post_id, _)| ids.iter().position(|i| i == post_id));
+        Ok(found.into_iter().map(|(_, t)| t).collect())
     }
 }
 

@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0002_notifications.sql"),
     include_str!("migrations/sqlite/0003_events.sql"),
     include_str!("migrations/sqlite/0004_session_writes.sql"),
+    include_str!("migrations/sqlite/0005_search.sql"),
 ];
 const READERS: usize = 4;
 /// Enough to amortise the fsync under load without making one commit huge.
@@ -241,6 +242,25 @@ fn write_loop(conn: Connection, jobs: mpsc::Receiver<Job>, queries: Arc<AtomicU6
         }
     }
 }
+
+/// A parsed query in FTS5 syntax. Words are letters and digits only (see
+/// `domain::search`), so quoting them is enough to keep them plain text.
+fn fts5_query(query: &crate::domain::search::Query, all: bool, title_only: bool) -> String {
+    use crate::domain::search::Term;
+    let terms: Vec<String> = query
+        .terms
+        .iter()
+        .map(|t| match t {
+            Term::AnyOf(words) => format!("({})", words.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(" OR ")),
+            Term::Phrase(words) => format!("\"{}\"", words.join(" ")),
+        })
+        .collect();
+    let joined = terms.join(if all { " AND " } else { " OR " });
+    if title_only { format!("{{title}} : ({joined})") } else { joined }
+}
+
+/// Weights for bm25(): a title match counts ten times a body match.
+const BM25: &str = "bm25(posts_fts, 10.0, 1.0)";
 
 fn user_from_row(r: &Row) -> rusqlite::Result<User> {
     Ok(User {
@@ -865,4 +885,74 @@ impl Store for SqliteStore {
     async fn count_rows(&self, table: &'static str) -> Result<i64> {
         self.read(move |db| Ok(db.one(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?.unwrap_or(0))).await
     }
+
+    async fn search(&self, params: SearchParams) -> Result<Listing<SearchHit>> {
+        if params.query.is_empty() {
+            return Ok(Listing { items: Vec::new(), total: 0 });
+        }
+        let matching = fts5_query(&params.query, true, params.title_only);
+        self.read(move |db| {
+            let filters = "posts_fts MATCH ?1 AND (?2 IS NULL OR t.category_id = ?2) AND (?3 IS NULL OR p.user_id = ?3) \
+                           AND (?4 IS NULL OR p.created_at >= ?4) AND (?5 IS NULL OR p.created_at < ?5)";
+            let order = if params.newest_first { "p.created_at DESC" } else { BM25 };
+            let offset = (params.page.max(1) - 1) * params.per_page;
+            let items = db.all(
+                &format!(
+                    "SELECT p.id, p.thread_id, p.number, t.title, t.slug, snippet(posts_fts, 1, char(2), char(3), '…', 24), \
+                            -{BM25}, u.username, p.created_at \
+                     FROM posts_fts JOIN posts p ON p.id = posts_fts.rowid JOIN threads t ON t.id = p.thread_id \
+                     JOIN users u ON u.id = p.user_id WHERE {filters} ORDER BY {order} LIMIT ?6 OFFSET ?7"
+                ),
+                params![matching, params.category_id, params.author_id, params.from, params.until, params.per_page, offset],
+                |r| {
+                    Ok(SearchHit {
+                        post_id: r.get(0)?,
+                        thread_id: r.get(1)?,
+                        number: r.get(2)?,
+                        title: r.get(3)?,
+                        thread_slug: r.get(4)?,
+                        snippet: snippet_html(&r.get::<_, String>(5)?),
+                        score: r.get(6)?,
+                        author: r.get(7)?,
+                        created_at: r.get(8)?,
+                    })
+                },
+            )?;
+            let total = db
+                .one(
+                    &format!(
+                        "SELECT COUNT(*) FROM posts_fts JOIN posts p ON p.id = posts_fts.rowid \
+                         JOIN threads t ON t.id = p.thread_id WHERE {filters}"
+                    ),
+                    params![matching, params.category_id, params.author_id, params.from, params.until],
+                    |r| r.get(0),
+                )?
+                .unwrap_or(0);
+            Ok(Listing { items, total })
+        })
+        .await
+    }
+
+    async fn similar_threads(&self, query: crate::domain::search::Query, limit: i64) -> Result<Vec<SimilarThread>> {
+        if query.is_empty() {
+            return Ok(Vec::new());
+        }
+        let matching = fts5_query(&query, false, false);
+        self.read(move |db| {
+            // The best-matching posts, then grouped into threads here: the first
+            // post seen for a thread ranks it, its best reply gives the snippet.
+            let rows = db.all(
+                &format!(
+                    "SELECT p.thread_id, p.number, t.title, t.slug, t.reply_count, snippet(posts_fts, 1, char(2), char(3), '…', 20) \
+                     FROM posts_fts JOIN posts p ON p.id = posts_fts.rowid JOIN threads t ON t.id = p.thread_id \
+                     WHERE posts_fts MATCH ?1 ORDER BY {BM25} LIMIT 200"
+                ),
+                params![matching],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get::<_, String>(5)?)),
+            )?;
+            Ok(group_similar(rows, limit))
+        })
+        .await
+    }
 }
+

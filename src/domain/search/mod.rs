@@ -1,0 +1,172 @@
+//! What a member typed into a search box, understood once for both stores.
+//!
+//! Input is untrusted text, never query syntax: only words and quoted phrases
+//! survive, so FTS operators, unbalanced quotes and very long strings are just
+//! text. Each word is widened with the community's synonyms (a data file,
+//! `synonyms.txt`); each store turns the result into its own query language.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// How many terms a query keeps; more adds cost, not meaning.
+pub const MAX_TERMS: usize = 12;
+const MAX_INPUT: usize = 500;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Term {
+    /// Any of these words (the typed word first, then its synonyms).
+    AnyOf(Vec<String>),
+    /// These words, next to each other, in order.
+    Phrase(Vec<String>),
+}
+
+/// A parsed query: every term must match (search), or any may (similar threads).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Query {
+    pub terms: Vec<Term>,
+}
+
+impl Query {
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+}
+
+const STOPWORDS: &[&str] = &[
+    "a", "about", "after", "again", "all", "am", "an", "and", "any", "are", "as", "at", "be", "been", "before", "being",
+    "but", "by", "can", "could", "did", "do", "does", "doing", "for", "from", "had", "has", "have", "having", "he",
+    "her", "here", "him", "his", "how", "i", "i'm", "if", "in", "into", "is", "it", "it's", "its", "just", "me", "my",
+    "myself", "no", "of", "on", "or", "our", "out", "over", "she", "so", "some", "than", "that", "the", "their",
+    "them", "then", "there", "these", "they", "this", "to", "too", "up", "very", "was", "we", "were", "what", "when",
+    "which", "while", "who", "why", "will", "with", "would", "you", "your", "anyone", "anybody", "else", "get", "got",
+    "still", "should", "week", "day", "days", "following", "since", "ive", "im", "dont",
+];
+
+fn synonyms() -> &'static HashMap<String, Vec<String>> {
+    static MAP: OnceLock<HashMap<String, Vec<String>>> = OnceLock::new();
+    MAP.get_or_init(|| {
+        let mut map: HashMap<String, Vec<String>> = HashMap::new();
+        for line in include_str!("synonyms.txt").lines().filter(|l| !l.starts_with('#')) {
+            let group: Vec<String> = line.split_whitespace().map(str::to_owned).collect();
+            for word in &group {
+                let entry = map.entry(word.clone()).or_default();
+                for other in &group {
+                    if other != word && !entry.contains(other) {
+                        entry.push(other.clone());
+                    }
+                }
+            }
+        }
+        map
+    })
+}
+
+/// Lower-case letters and digits only: the only characters that reach a store.
+fn clean_word(word: &str) -> Option<String> {
+    let w: String = word.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).take(40).collect();
+    (!w.is_empty()).then_some(w)
+}
+
+fn widen(word: String) -> Term {
+    let mut words = vec![word.clone()];
+    if let Some(more) = synonyms().get(&word) {
+        words.extend(more.iter().cloned());
+    }
+    Term::AnyOf(words)
+}
+
+/// Parses what someone typed. `drop_stopwords` suits long, conversational
+/// input (a draft title and body); short searches keep every word.
+pub fn parse(input: &str, drop_stopwords: bool) -> Query {
+    let input: String = input.chars().take(MAX_INPUT).collect();
+    let mut terms = Vec::new();
+    // Quotes alternate outside/inside; an unbalanced last quote is just text.
+    let balanced = input.matches('"').count() % 2 == 0;
+    for (i, part) in input.split('"').enumerate() {
+        let quoted = i % 2 == 1 && (balanced || i < input.split('"').count() - 1);
+        let words: Vec<String> = part.split(|c: char| c.is_whitespace() || c == '-' || c == '/').filter_map(clean_word).collect();
+        if quoted && words.len() > 1 {
+            terms.push(Term::Phrase(words));
+            continue;
+        }
+        for word in words {
+            if drop_stopwords && (STOPWORDS.contains(&word.as_str()) || word.len() < 2) {
+                continue;
+            }
+            let term = widen(word);
+            if !terms.contains(&term) {
+                terms.push(term);
+            }
+        }
+    }
+    terms.truncate(MAX_TERMS);
+    Query { terms }
+}
+
+/// What the results page offers: `@name` in the box filters by author.
+pub fn split_author(input: &str) -> (String, Option<String>) {
+    let mut author = None;
+    let rest: Vec<&str> = input
+        .split_whitespace()
+        .filter(|w| match w.strip_prefix('@') {
+            Some(name) if !name.is_empty() && author.is_none() => {
+                author = Some(name.to_owned());
+                false
+            }
+            _ => true,
+        })
+        .collect();
+    (rest.join(" "), author)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(q: &Query) -> Vec<Vec<String>> {
+        q.terms
+            .iter()
+            .map(|t| match t {
+                Term::AnyOf(w) | Term::Phrase(w) => w.clone(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn words_are_widened_with_the_communitys_synonyms() {
+        let q = parse("Upper back ACHE", false);
+        assert_eq!(words(&q)[0], ["upper"]);
+        assert!(words(&q)[2].starts_with(&["ache".to_string(), "pain".to_string()]));
+    }
+
+    #[test]
+    fn quoted_phrases_stay_phrases() {
+        let q = parse("\"shin splints\" rest", false);
+        assert_eq!(q.terms[0], Term::Phrase(vec!["shin".into(), "splints".into()]));
+    }
+
+    #[test]
+    fn hostile_input_is_only_text() {
+        for input in ["\"unbalanced", "NEAR(a b) OR title:x * ^ -", "a\"b\"\"c", "'; DROP TABLE posts; --", &"long ".repeat(500), "\u{0}\u{1}"] {
+            let q = parse(input, false);
+            assert!(q.terms.len() <= MAX_TERMS);
+            for t in &q.terms {
+                let (Term::AnyOf(w) | Term::Phrase(w)) = t;
+                assert!(w.iter().all(|w| w.chars().all(char::is_alphanumeric)), "{input:?} -> {w:?}");
+            }
+        }
+        assert!(parse("\"\"\" ***", false).is_empty());
+    }
+
+    #[test]
+    fn drafts_drop_stopwords() {
+        let q = parse("Has anyone had a sore knee after running?", true);
+        assert_eq!(words(&q).iter().map(|w| w[0].as_str()).collect::<Vec<_>>(), ["sore", "knee", "running"]);
+    }
+
+    #[test]
+    fn an_at_name_filters_by_author() {
+        assert_eq!(split_author("shin @Ann pain"), ("shin pain".to_string(), Some("Ann".to_string())));
+        assert_eq!(split_author("no author"), ("no author".to_string(), None));
+    }
+}
