@@ -243,6 +243,8 @@ pub type Rows = Vec<Vec<Value>>;
 #[derive(Debug, Clone, Default)]
 pub struct SearchParams {
     pub query: crate::domain::search::Query,
+    /// Every term must match; otherwise any term may (ranked by how many and how well).
+    pub match_all: bool,
     pub category_id: Option<i64>,
     pub author_id: Option<i64>,
     pub title_only: bool,

@@ -903,7 +903,7 @@ impl Store for PgStore {
         if params.query.is_empty() {
             return Ok(Listing { items: Vec::new(), total: 0 });
         }
-        let query = tsquery(&params.query, true);
+        let query = tsquery(&params.query, params.match_all);
         let (client, on_replica) = self.reader().await?;
         let q = self.qr(&*client, on_replica);
         let vector = if params.title_only { "ts_filter(p.search, '{a}')" } else { "p.search" };

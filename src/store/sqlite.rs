@@ -890,7 +890,7 @@ impl Store for SqliteStore {
         if params.query.is_empty() {
             return Ok(Listing { items: Vec::new(), total: 0 });
         }
-        let matching = fts5_query(&params.query, true, params.title_only);
+        let matching = fts5_query(&params.query, params.match_all, params.title_only);
         self.read(move |db| {
             let filters = "posts_fts MATCH ?1 AND (?2 IS NULL OR t.category_id = ?2) AND (?3 IS NULL OR p.user_id = ?3) \
                            AND (?4 IS NULL OR p.created_at >= ?4) AND (?5 IS NULL OR p.created_at < ?5)";

@@ -265,3 +265,75 @@ pub fn post_url(thread_id: i64, thread_slug: &str, number: i64) -> String {
         format!("/t/{thread_id}/{thread_slug}?page={page}#p{number}")
     }
 }
+
+/// What the search page and `GET /api/v1/search` accept.
+#[derive(serde::Deserialize, Default, Clone)]
+pub struct SearchInput {
+    #[serde(default)]
+    pub q: String,
+    pub category: Option<String>,
+    pub author: Option<String>,
+    pub title_only: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub sort: Option<String>,
+    pub page: Option<i64>,
+}
+
+pub const RESULTS_PER_PAGE: i64 = 20;
+
+fn nonempty(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Runs a search; `@name` in the words filters by author, as does `author`.
+pub async fn search(state: &AppState, input: &SearchInput) -> Result<crate::store::Listing<crate::store::SearchHit>, Error> {
+    use crate::domain::search;
+    use crate::web::format::parse_date;
+    let (words, typed_author) = search::split_author(&input.q);
+    let date = |field: &'static str, value: &Option<String>| match nonempty(value) {
+        None => Ok(None),
+        Some(text) => parse_date(text).map(Some).ok_or_else(|| crate::domain::FieldError::new(field, "Use a date like 2026-11-28.")),
+    };
+    let (from, to) = (date("from", &input.from), date("to", &input.to));
+    validate::collect([from.clone().map(|_| ()), to.clone().map(|_| ())]).map_err(Error::Invalid)?;
+    let category_id = match nonempty(&input.category) {
+        Some(slug) => Some(state.store.category(slug).await?.ok_or_else(|| Error::field("category", "There is no such category."))?.id),
+        None => None,
+    };
+    let author = nonempty(&input.author).map(|a| a.trim_start_matches('@').to_owned()).or(typed_author);
+    let author_id = match author {
+        Some(name) => match state.store.user_by_name(&name).await? {
+            Some(user) => Some(user.id),
+            None => return Ok(crate::store::Listing { items: Vec::new(), total: 0 }),
+        },
+        None => None,
+    };
+    let mut params = crate::store::SearchParams {
+        query: search::parse(&words, true),
+        match_all: true,
+        category_id,
+        author_id,
+        title_only: nonempty(&input.title_only).is_some_and(|v| v != "0" && v != "false"),
+        from: from.unwrap_or(None),
+        // The "to" day is included in full.
+        until: to.unwrap_or(None).map(|t| t + 86_400_000),
+        newest_first: nonempty(&input.sort) == Some("date"),
+        page: input.page.unwrap_or(1).max(1),
+        per_page: RESULTS_PER_PAGE,
+    };
+    let found = state.store.search(params.clone()).await?;
+    // Nothing has every word: show what has some of them, best first.
+    if found.total == 0 && params.query.terms.len() > 1 {
+        params.match_all = false;
+        return Ok(state.store.search(params).await?);
+    }
+    Ok(found)
+}
+
+/// "Has this been asked before?": up to five threads like a draft's title and body.
+pub async fn similar(state: &AppState, title: &str, body: &str) -> Result<Vec<crate::store::SimilarThread>, Error> {
+    let body: String = body.chars().take(600).collect();
+    let query = crate::domain::search::parse(&format!("{title} {body}"), true);
+    Ok(state.store.similar_threads(query, 5).await?)
+}

@@ -28,7 +28,9 @@ pub fn router() -> Router<AppState> {
         .route("/categories", get(list_categories).post(create_category))
         .route("/categories/{slug}", axum::routing::patch(update_category))
         .route("/threads", get(list_threads).post(create_thread))
+        .route("/threads/similar", get(similar_threads))
         .route("/threads/{id}", get(show_thread))
+        .route("/search", get(search))
         .route("/threads/{id}/posts", post(create_post))
         .route("/posts/{id}", get(show_post).patch(edit_post).delete(delete_post))
         .route("/posts/{id}/revisions", get(post_revisions))
@@ -435,4 +437,41 @@ async fn read_notifications(State(state): State<AppState>, viewer: Viewer) -> Re
     let user = viewer.require()?;
     state.store.mark_notifications_read(user.id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn search(State(state): State<AppState>, Query(input): Query<actions::SearchInput>) -> Result<Json<Value>, Error> {
+    let page = input.page.unwrap_or(1).max(1);
+    let listing = actions::search(&state, &input).await?;
+    Ok(Json(json!({
+        "total": listing.total,
+        "page": page,
+        "pages": actions::pages(listing.total, actions::RESULTS_PER_PAGE),
+        "results": listing.items.iter().map(|h| json!({
+            "thread_id": h.thread_id,
+            "post_id": h.post_id,
+            "title": h.title,
+            "url": actions::post_url(h.thread_id, &h.thread_slug, h.number),
+            "snippet": h.snippet,
+            "score": h.score,
+            "author": {"username": h.author},
+            "created_at": rfc3339(h.created_at),
+        })).collect::<Vec<_>>(),
+    })))
+}
+
+#[derive(Deserialize)]
+struct SimilarQuery {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    body: String,
+}
+
+async fn similar_threads(State(state): State<AppState>, Query(q): Query<SimilarQuery>) -> Result<Json<Value>, Error> {
+    let threads = actions::similar(&state, &q.title, &q.body).await?;
+    Ok(Json(json!({
+        "threads": threads.iter().map(|t| json!({
+            "id": t.id, "title": t.title, "url": format!("/t/{}/{}", t.id, t.slug), "replies": t.replies, "snippet": t.snippet,
+        })).collect::<Vec<_>>(),
+    })))
 }

@@ -14,6 +14,30 @@ fn civil(days: i64) -> (i64, u32, u32) {
     (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
+/// Days since 1970-01-01 from a civil date (Howard Hinnant's days_from_civil).
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (i64::from(month) + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Midnight UTC of a `YYYY-MM-DD` date, in milliseconds; None if it isn't one.
+pub fn parse_date(text: &str) -> Option<i64> {
+    let mut parts = text.trim().splitn(3, '-');
+    let year: i64 = parts.next()?.parse().ok()?;
+    let month: u32 = parts.next()?.parse().ok()?;
+    let day: u32 = parts.next()?.parse().ok()?;
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || !(1970..=9999).contains(&year) {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    (civil(days) == (year, month, day)).then_some(days * 86_400_000)
+}
+
 struct Parts {
     year: i64,
     month: u32,
@@ -61,5 +85,13 @@ mod tests {
         assert_eq!(rfc3339(951_782_400_000), "2000-02-29T00:00:00Z");
         assert_eq!(human(1_795_838_767_000), "28 Nov 2026, 04:06");
         assert_eq!(day(1_795_838_767_000), "28 Nov 2026");
+    }
+
+    #[test]
+    fn dates_parse_to_midnight_utc() {
+        assert_eq!(parse_date("1970-01-01"), Some(0));
+        assert_eq!(parse_date("2026-11-28").map(rfc3339).as_deref(), Some("2026-11-28T00:00:00Z"));
+        assert_eq!(parse_date("2026-02-30"), None);
+        assert_eq!(parse_date("yesterday"), None);
     }
 }

@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin", get(admin))
         .route("/admin/categories", post(admin_create_category))
         .route("/admin/categories/{slug}", post(admin_update_category))
+        .route("/search", get(search))
         .route("/notifications", get(notifications))
         .route("/notifications/read", post(notifications_read))
         .route("/static/{file}", get(static_file))
@@ -343,6 +344,15 @@ struct ComposePage {
     errors: Vec<FieldError>,
     preview_html: Option<String>,
     safety: Option<SafetyCard>,
+    similar: Vec<SimilarView>,
+}
+
+/// A thread like the one being written, on the composer.
+pub struct SimilarView {
+    pub url: String,
+    pub title: String,
+    pub replies: i64,
+    pub snippet: String,
 }
 
 impl ComposePage {
@@ -350,6 +360,14 @@ impl ComposePage {
     async fn previewing(mut self, state: &AppState) -> Result<Response, Error> {
         self.preview_html = Some(actions::cook(state, &self.body).await?.html);
         self.safety = SafetyCard::for_writer(state, &self.body);
+        // Before starting a thread: has this been asked before?
+        if self.ask_title {
+            self.similar = actions::similar(state, &self.title, &self.body)
+                .await?
+                .into_iter()
+                .map(|t| SimilarView { url: format!("/t/{}/{}", t.id, t.slug), title: t.title, replies: t.replies, snippet: t.snippet })
+                .collect();
+        }
         html(self)
     }
 }
@@ -440,6 +458,7 @@ fn reply_page(
         errors,
         preview_html: None,
         safety: None,
+        similar: Vec::new(),
     }
 }
 
@@ -524,6 +543,7 @@ fn new_thread_page(
         errors,
         preview_html: None,
         safety: None,
+        similar: Vec::new(),
     }
 }
 
@@ -601,6 +621,7 @@ fn edit_page(viewer: &Viewer, post: &store::Post, thread: &store::Thread, body: 
         errors,
         preview_html: None,
         safety: None,
+        similar: Vec::new(),
     }
 }
 
@@ -855,6 +876,93 @@ async fn logout(State(state): State<AppState>, viewer: Viewer, CsrfForm(_): Csrf
     let mut response = see_other("/");
     response.headers_mut().append(header::SET_COOKIE, auth::set_cookie(auth::SESSION_COOKIE, "", 0, state.config.secure_cookies));
     Ok(response)
+}
+
+pub struct ResultView {
+    pub url: String,
+    pub title: String,
+    pub snippet: String,
+    pub author: String,
+    pub created_iso: String,
+    pub created_human: String,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    layout: Layout,
+    q: String,
+    categories: Vec<Category>,
+    category: String,
+    author: String,
+    title_only: bool,
+    from: String,
+    to: String,
+    newest: bool,
+    advanced: bool,
+    searched: bool,
+    total: i64,
+    results: Vec<ResultView>,
+    pager: Pager,
+    errors: Vec<FieldError>,
+}
+
+async fn search(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(input): Query<actions::SearchInput>,
+) -> Result<Response, Error> {
+    let page = input.page.unwrap_or(1).max(1);
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    let searched = !input.q.trim().is_empty() || input.author.as_deref().is_some_and(|a| !a.trim().is_empty());
+    let (listing, errors) = if searched {
+        match actions::search(&state, &input).await {
+            Ok(listing) => (listing, Vec::new()),
+            Err(Error::Invalid(errors)) => (store::Listing { items: Vec::new(), total: 0 }, errors),
+            Err(e) => return Err(e),
+        }
+    } else {
+        (store::Listing { items: Vec::new(), total: 0 }, Vec::new())
+    };
+    // Pages link back with the same filters.
+    let mut query: Vec<(&str, String)> = vec![("q", input.q.clone())];
+    for (key, value) in [("category", &input.category), ("author", &input.author), ("title_only", &input.title_only), ("from", &input.from), ("to", &input.to), ("sort", &input.sort)] {
+        if let Some(v) = value.as_ref().filter(|v| !v.is_empty()) {
+            query.push((key, v.clone()));
+        }
+    }
+    let base = format!("/search?{}", serde_urlencoded::to_string(&query).unwrap_or_default());
+    let advanced = [&input.category, &input.author, &input.title_only, &input.from, &input.to].iter().any(|v| v.as_ref().is_some_and(|v| !v.is_empty()))
+        || input.sort.as_deref() == Some("date");
+    let title = if searched { format!("Search: {}", input.q.trim()) } else { "Search".to_owned() };
+    html(SearchPage {
+        layout: Layout::new(title, &viewer),
+        categories: state.store.categories().await?,
+        category: text(&input.category),
+        author: text(&input.author),
+        title_only: input.title_only.as_deref().is_some_and(|v| !v.is_empty() && v != "0"),
+        from: text(&input.from),
+        to: text(&input.to),
+        newest: input.sort.as_deref() == Some("date"),
+        advanced,
+        searched,
+        total: listing.total,
+        pager: Pager::new(base, page, actions::pages(listing.total, actions::RESULTS_PER_PAGE)),
+        results: listing
+            .items
+            .into_iter()
+            .map(|h| ResultView {
+                url: actions::post_url(h.thread_id, &h.thread_slug, h.number),
+                title: h.title,
+                snippet: h.snippet,
+                author: h.author,
+                created_iso: format::rfc3339(h.created_at),
+                created_human: format::human(h.created_at),
+            })
+            .collect(),
+        errors,
+        q: input.q,
+    })
 }
 
 pub struct NotificationView {

@@ -10,6 +10,7 @@ mod process;
 mod queries;
 mod replica;
 mod safety;
+mod search;
 mod scenario;
 mod support;
 mod xss;

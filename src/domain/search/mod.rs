@@ -39,7 +39,7 @@ const STOPWORDS: &[&str] = &[
     "myself", "no", "of", "on", "or", "our", "out", "over", "she", "so", "some", "than", "that", "the", "their",
     "them", "then", "there", "these", "they", "this", "to", "too", "up", "very", "was", "we", "were", "what", "when",
     "which", "while", "who", "why", "will", "with", "would", "you", "your", "anyone", "anybody", "else", "get", "got",
-    "still", "should", "week", "day", "days", "following", "since", "ive", "im", "dont",
+    "still", "should", "following", "since", "ive", "im", "dont",
 ];
 
 fn synonyms() -> &'static HashMap<String, Vec<String>> {
@@ -69,8 +69,15 @@ fn clean_word(word: &str) -> Option<String> {
 
 fn widen(word: String) -> Term {
     let mut words = vec![word.clone()];
-    if let Some(more) = synonyms().get(&word) {
-        words.extend(more.iter().cloned());
+    // "aches" and "niggles" share "ache" and "niggle"'s synonyms.
+    let base = [word.as_str(), word.trim_end_matches('s'), word.trim_end_matches("es"), word.trim_end_matches("ing"), word.trim_end_matches("ed")]
+        .into_iter()
+        .find(|w| w.len() >= 3 && synonyms().contains_key(*w));
+    if let Some(more) = base.and_then(|b| synonyms().get(b)) {
+        words.extend(more.iter().filter(|w| **w != word).cloned());
+        if let Some(b) = base.filter(|b| *b != word) {
+            words.push(b.to_owned());
+        }
     }
     Term::AnyOf(words)
 }
@@ -98,6 +105,10 @@ pub fn parse(input: &str, drop_stopwords: bool) -> Query {
                 terms.push(term);
             }
         }
+    }
+    if terms.is_empty() && drop_stopwords {
+        // Only stop words ("what is it"): better to search for them than for nothing.
+        return parse(&input, false);
     }
     terms.truncate(MAX_TERMS);
     Query { terms }

@@ -137,4 +137,49 @@
     });
     source.addEventListener("reset", function () { say("This page has changed a lot: reload", window.location.href); });
   }
+
+  // "Has this been asked before?" while a new thread's title is typed.
+  var similar = document.querySelector("[data-similar]");
+  var titleInput = document.getElementById("title");
+  if (similar && titleInput) {
+    var bodyInput = document.getElementById("body");
+    var wait = null, asked = "";
+    var ask = function () {
+      var title = titleInput.value.trim();
+      var key = title + "\n" + (bodyInput ? bodyInput.value.slice(0, 600) : "");
+      if (title.length < 5 || key === asked) return;
+      asked = key;
+      var url = "/api/v1/threads/similar?title=" + encodeURIComponent(title) + "&body=" + encodeURIComponent(bodyInput ? bodyInput.value.slice(0, 600) : "");
+      fetch(url, { headers: { accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (found) {
+          if (!found || asked !== key) return;
+          similar.replaceChildren();
+          if (!found.threads.length) return;
+          var heading = document.createElement("h2");
+          heading.id = "similar-heading";
+          heading.textContent = "Has this been asked before?";
+          var list = document.createElement("ul");
+          found.threads.forEach(function (t) {
+            var item = document.createElement("li");
+            var link = document.createElement("a");
+            link.href = t.url;
+            link.textContent = t.title;
+            var meta = document.createElement("span");
+            meta.className = "meta";
+            meta.textContent = " " + t.replies + (t.replies === 1 ? " reply" : " replies");
+            var snippet = document.createElement("p");
+            snippet.className = "excerpt";
+            snippet.innerHTML = t.snippet; // escaped by the server, with <mark> around matches
+            item.append(link, meta, snippet);
+            list.appendChild(item);
+          });
+          similar.append(heading, list);
+        })
+        .catch(function () { /* offline: the list appears on preview */ });
+    };
+    [titleInput, bodyInput].forEach(function (input) {
+      if (input) input.addEventListener("input", function () { clearTimeout(wait); wait = setTimeout(ask, 500); });
+    });
+  }
 })();

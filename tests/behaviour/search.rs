@@ -1,0 +1,173 @@
+//! Search and "has this been asked before?", on the demo community.
+
+use crate::support::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const RELEVANCE: &str = include_str!("../data/search_relevance.tsv");
+
+async fn demo_server() -> TestServer {
+    let server = TestServer::start().await;
+    jogette::demo::load(server.store.as_ref()).await.unwrap();
+    server
+}
+
+fn q(text: &str) -> String {
+    serde_urlencoded::to_string([("q", text)]).unwrap()
+}
+
+/// The top five distinct threads a query finds.
+async fn top_threads(server: &TestServer, kind: &str, query: &str) -> Vec<String> {
+    let api = server.api();
+    let mut titles: Vec<String> = Vec::new();
+    match kind {
+        "search" => {
+            let found = api.get_json(&format!("/api/v1/search?{}", q(query))).await;
+            for r in found["results"].as_array().unwrap() {
+                let title = r["title"].as_str().unwrap().to_owned();
+                if !titles.contains(&title) {
+                    titles.push(title);
+                }
+            }
+        }
+        _ => {
+            let path = format!("/api/v1/threads/similar?{}", serde_urlencoded::to_string([("title", query)]).unwrap());
+            for t in api.get_json(&path).await["threads"].as_array().unwrap() {
+                titles.push(t["title"].as_str().unwrap().to_owned());
+            }
+        }
+    }
+    titles.truncate(5);
+    titles
+}
+
+/// Recall@5 over the project's relevance set: at least 0.9 for search and for similar threads.
+#[tokio::test]
+async fn the_relevance_set_finds_the_right_threads() {
+    let server = demo_server().await;
+    for kind in ["search", "similar"] {
+        let cases: Vec<(&str, Vec<&str>)> = RELEVANCE
+            .lines()
+            .filter(|l| l.starts_with(&format!("{kind}\t")))
+            .map(|l| {
+                let mut parts = l.split('\t').skip(1);
+                (parts.next().unwrap(), parts.next().unwrap().split(" | ").collect())
+            })
+            .collect();
+        assert!(cases.len() >= 15, "{kind}: {} queries", cases.len());
+        let mut found = 0;
+        let mut misses = Vec::new();
+        for (query, expected) in &cases {
+            let top = top_threads(&server, kind, query).await;
+            if expected.iter().any(|e| top.iter().any(|t| t == e)) {
+                found += 1;
+            } else {
+                misses.push(format!("{query:?} -> {top:?}"));
+            }
+        }
+        let recall = found as f64 / cases.len() as f64;
+        println!("{kind}: recall@5 {recall:.3} over {} queries; misses: {misses:#?}", cases.len());
+        assert!(recall >= 0.9, "{kind} recall@5 {recall:.3}: {misses:#?}");
+    }
+    let total = RELEVANCE.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()).count();
+    assert!(total >= 40, "{total} queries");
+}
+
+#[tokio::test]
+async fn stemming_phrases_filters_and_sorting() {
+    let server = demo_server().await;
+    let api = server.api();
+    // "running" finds posts that only say "run"; "aches" finds "ache".
+    let running = api.get_json(&format!("/api/v1/search?{}", q("jogette"))).await;
+    assert!(running["total"].as_i64().unwrap() >= 1);
+    let aches = api.get_json(&format!("/api/v1/search?{}", q("aches"))).await;
+    assert!(aches["results"].as_array().unwrap().iter().any(|r| r["snippet"].as_str().unwrap().to_lowercase().contains("<mark>ache")));
+
+    // Title matches outrank body matches.
+    let shin = api.get_json(&format!("/api/v1/search?{}", q("shin splints"))).await;
+    assert_eq!(shin["results"][0]["title"], "Shin splints?");
+
+    // Quoted phrases match words together.
+    let phrase = api.get_json(&format!("/api/v1/search?{}", q("\"tennis ball\""))).await;
+    assert!(phrase["results"].as_array().unwrap().iter().all(|r| r["snippet"].as_str().unwrap().contains("<mark>tennis</mark> <mark>ball</mark>") || r["snippet"].as_str().unwrap().contains("<mark>tennis ball</mark>")));
+    assert!(phrase["total"].as_i64().unwrap() >= 1);
+
+    // Filters: category, author (as a field or as @name), title only, date range.
+    let in_kit = api.get_json("/api/v1/search?q=run&category=kit").await;
+    assert!(in_kit["total"].as_i64().unwrap() >= 1);
+    let injuries = api.get_json("/api/v1/search?q=run&category=injuries").await;
+    assert_ne!(in_kit["results"][0]["title"], injuries["results"][0]["title"]);
+    let by_author = api.get_json(&format!("/api/v1/search?{}", q("run @coach_claire"))).await;
+    assert!(by_author["results"].as_array().unwrap().iter().all(|r| r["author"]["username"] == "coach_claire"));
+    assert_eq!(by_author["total"], api.get_json("/api/v1/search?q=run&author=coach_claire").await["total"]);
+    let titles = api.get_json("/api/v1/search?q=knee&title_only=1").await;
+    assert!(titles["results"].as_array().unwrap().iter().all(|r| r["title"].as_str().unwrap().to_lowercase().contains("knee")));
+    assert_eq!(api.get_json("/api/v1/search?q=run&from=2999-01-01").await["total"], 0);
+    assert_eq!(api.get_json("/api/v1/search?q=run&to=1999-01-01").await["total"], 0);
+    let r = api.get("/api/v1/search?q=run&from=yesterday").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json::<Value>().await.unwrap()["errors"][0]["field"], "from");
+
+    // Newest first.
+    let newest = api.get_json("/api/v1/search?q=run&sort=date").await;
+    let dates: Vec<&str> = newest["results"].as_array().unwrap().iter().map(|r| r["created_at"].as_str().unwrap()).collect();
+    assert!(dates.windows(2).all(|w| w[0] >= w[1]));
+
+    // Pages.
+    let all = api.get_json("/api/v1/search?q=run").await;
+    assert!(all["pages"].as_i64().unwrap() >= 2, "{}", all["total"]);
+    let page2 = api.get_json("/api/v1/search?q=run&page=2").await;
+    assert_ne!(all["results"][0]["post_id"], page2["results"][0]["post_id"]);
+}
+
+#[tokio::test]
+async fn hostile_queries_are_just_text() {
+    let server = demo_server().await;
+    for hostile in ["\"unbalanced", "NEAR(a b) OR title:x * ^ -", "')); DROP TABLE posts; --", "<script>alert(1)</script>", &"very long ".repeat(400), "\"\"\"", "{title}: run", "a:b:c", "AND OR NOT"] {
+        let r = server.api().get(&format!("/api/v1/search?{}", q(hostile))).await;
+        assert_eq!(r.status(), StatusCode::OK, "{hostile:?}");
+        let page = server.browser().open(&format!("/search?{}", q(hostile))).await;
+        assert_eq!(page.status, StatusCode::OK, "{hostile:?}");
+        assert!(page.select("main script").is_empty());
+    }
+}
+
+#[tokio::test]
+async fn the_index_follows_new_posts_edits_and_deletions() {
+    let server = TestServer::start().await;
+    server.admin_with_category("kit", "Kit").await;
+    let member = server.member("indexer").await;
+    let thread = member.thread("kit", "Reflective vests for dusk", "Looking for a zebrafluorescent vest").await;
+    let id = thread["first_post"]["id"].as_i64().unwrap();
+    let count = |word: &'static str| {
+        let api = server.api();
+        async move { api.get_json(&format!("/api/v1/search?q={word}")).await["total"].as_i64().unwrap() }
+    };
+    assert_eq!(count("zebrafluorescent").await, 1);
+    member.patch(&format!("/api/v1/posts/{id}"), json!({"body": "Now about a quokkareflective vest"})).await;
+    assert_eq!((count("zebrafluorescent").await, count("quokkareflective").await), (0, 1));
+    let reply = member.reply(thread["id"].as_i64().unwrap(), "A wombatglow armband", None).await;
+    assert_eq!(count("wombatglow").await, 1);
+    member.delete(&format!("/api/v1/posts/{}", reply["id"])).await;
+    assert_eq!(count("wombatglow").await, 0);
+}
+
+#[tokio::test]
+async fn the_search_page_highlights_and_the_composer_suggests_similar_threads() {
+    let server = demo_server().await;
+    let page = server.browser().open("/search?q=shin+splints").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.text("ol.results li .title")[0], "Shin splints?");
+    assert!(!page.select("ol.results mark").is_empty());
+    assert_eq!(page.attr("input#q", "value"), ["shin splints"]);
+
+    // Without JavaScript, the review-before-posting step lists similar threads.
+    let browser = server.browser();
+    browser.register("asker").await;
+    let review = browser
+        .fill("/new?category=injuries", "/new", &[("category", "injuries"), ("title", "Upper back ache after my run"), ("body", "It aches between my shoulder blades"), ("preview", "1")])
+        .await
+        .unwrap_err();
+    assert_eq!(review.text(".similar h2"), ["Has this been asked before?"]);
+    assert_eq!(review.text(".similar li a")[0], "Back pain following run");
+}
