@@ -73,6 +73,15 @@ for (const [device, options] of Object.entries(VIEWPORTS)) {
       assert.equal(await page.locator('#p3 .edited').count(), 1);
       await screenshot(page, `${label}-03-thread`);
 
+      // Search finds the thread, with the words highlighted.
+      await page.click('header.site a[href="/search"]');
+      await page.fill('#q', 'shoulder blades physio');
+      await Promise.all([page.waitForURL(/\/search\?/), page.click('form.search button[type=submit]')]);
+      const result = page.locator(`ol.results a.title:text-is("Back pain following run (${label})")`);
+      assert.equal(await result.count(), 1);
+      assert.ok(await page.locator('ol.results mark').count() > 0);
+      await screenshot(page, `${label}-04-search`);
+
       await poster.close();
       await helper.close();
     });

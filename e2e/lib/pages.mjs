@@ -1,3 +1,3 @@
 // Every page type, as a guest and as a logged-in admin.
-export const GUEST_PAGES = ['/', '/c/injuries', '/t/1/back-pain-following-run', '/u/runningnearbeirut', '/login', '/register', '/t/999/missing'];
-export const MEMBER_PAGES = ['/', '/new?category=injuries', '/t/1/back-pain-following-run', '/t/1/back-pain-following-run/reply?quote=1', '/notifications', '/u/site_admin', '/admin', '/p/2/edit'];
+export const GUEST_PAGES = ['/', '/search', '/search?q=shin+splints', '/c/injuries', '/t/1/back-pain-following-run', '/u/runningnearbeirut', '/login', '/register', '/t/999/missing'];
+export const MEMBER_PAGES = ['/', '/search?q=knee&category=injuries&sort=date', '/new?category=injuries', '/t/1/back-pain-following-run', '/t/1/back-pain-following-run/reply?quote=1', '/notifications', '/u/site_admin', '/admin', '/p/2/edit'];
