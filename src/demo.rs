@@ -4,6 +4,8 @@
 //! Every demo member's password is [`DEMO_PASSWORD`], so people trying Jogette
 //! can log in as anyone. Never use `--demo` on a real community.
 
+pub mod scale;
+
 use crate::domain::{Role, markdown, quote, slugify};
 use crate::store::{CategoryInput, NewPost, NewThread, Store, StoreError};
 use std::collections::HashMap;

@@ -42,6 +42,17 @@ enum Command {
         #[arg(long, env = "JOGETTE_DB_REPLICA")]
         db_replica: Option<String>,
     },
+    /// Fill an empty database with a large synthetic community, for measuring.
+    Demo {
+        #[arg(long, env = "JOGETTE_DB", default_value = "sqlite://jogette.db")]
+        db: String,
+        /// How many posts to make.
+        #[arg(long)]
+        scale: usize,
+        /// How many threads (default: one per 20 posts).
+        #[arg(long)]
+        threads: Option<usize>,
+    },
     /// Copy a whole community from one database to another (for example SQLite
     /// to PostgreSQL), then check every table's row count matches.
     MigrateStore {
@@ -101,6 +112,7 @@ async fn main() -> ExitCode {
             }
         }
         Command::MigrateStore { from, to } => migrate_store(&from, &to).await,
+        Command::Demo { db, scale, threads } => demo_scale(&db, scale, threads.unwrap_or(scale / 20)).await,
         Command::Admin { task: AdminTask::CreateUser { name, role, password_stdin: _, db } } => {
             create_user(&db, &name, &role).await
         }
@@ -164,5 +176,13 @@ async fn migrate_store(from: &str, to: &str) -> Result<(), String> {
     for (table, rows) in counts {
         println!("{table:>16} {rows:>9} rows copied and verified");
     }
+    Ok(())
+}
+
+async fn demo_scale(db: &str, posts: usize, threads: usize) -> Result<(), String> {
+    let store = jogette::store::open(db).await.map_err(|e| format!("{db}: {e}"))?;
+    let started = std::time::Instant::now();
+    jogette::demo::scale::generate(store.as_ref(), posts, threads).await.map_err(|e| e.to_string())?;
+    println!("made {posts} posts in {threads} threads in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }

@@ -410,6 +410,9 @@ pub trait Store: Send + Sync + 'static {
     /// Writes whole tables into an empty store, in one transaction.
     async fn import_tables(&self, tables: Vec<(&'static str, Rows)>) -> Result<()>;
     async fn count_rows(&self, table: &'static str) -> Result<i64>;
+    /// Sets members' post counts (by id, from 1) and categories' thread and post
+    /// counts, after a bulk load wrote rows without them.
+    async fn set_counters(&self, member_posts: &[i64], category_threads: &[i64], category_posts: &[i64]) -> Result<()>;
 
     /// Posts matching every term, best first (or newest first), with the total.
     async fn search(&self, params: SearchParams) -> Result<Listing<SearchHit>>;

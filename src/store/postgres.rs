@@ -894,6 +894,21 @@ impl Store for PgStore {
         })
     }
 
+    async fn set_counters(&self, member_posts: &[i64], category_threads: &[i64], category_posts: &[i64]) -> Result<()> {
+        let ids: Vec<i64> = (1..=member_posts.len() as i64).collect();
+        let category_ids: Vec<i64> = (1..=category_threads.len() as i64).collect();
+        let (members, threads, posts) = (member_posts.to_vec(), category_threads.to_vec(), category_posts.to_vec());
+        transaction!(self, |q| {
+            q.exec("UPDATE users u SET post_count = c.n FROM unnest($1::bigint[], $2::bigint[]) AS c(id, n) WHERE u.id = c.id", &[&ids, &members]).await?;
+            q.exec(
+                "UPDATE categories k SET thread_count = c.t, post_count = c.p FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS c(id, t, p) WHERE k.id = c.id",
+                &[&category_ids, &threads, &posts],
+            )
+            .await?;
+            Ok(())
+        })
+    }
+
     async fn count_rows(&self, table: &'static str) -> Result<i64> {
         let client = self.client().await?;
         Ok(self.q(&*client).one(&format!("SELECT COUNT(*) FROM {table}"), &[], |r| r.get(0)).await?.unwrap_or(0))

@@ -882,6 +882,20 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn set_counters(&self, member_posts: &[i64], category_threads: &[i64], category_posts: &[i64]) -> Result<()> {
+        let (members, threads, posts) = (member_posts.to_vec(), category_threads.to_vec(), category_posts.to_vec());
+        self.write(move |db| {
+            for (i, n) in members.iter().enumerate() {
+                db.exec("UPDATE users SET post_count = ?2 WHERE id = ?1", params![i as i64 + 1, n])?;
+            }
+            for (i, (t, p)) in threads.iter().zip(&posts).enumerate() {
+                db.exec("UPDATE categories SET thread_count = ?2, post_count = ?3 WHERE id = ?1", params![i as i64 + 1, t, p])?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
     async fn count_rows(&self, table: &'static str) -> Result<i64> {
         self.read(move |db| Ok(db.one(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?.unwrap_or(0))).await
     }

@@ -1,0 +1,127 @@
+//! Search and similar-thread latency on a large community, for each store,
+//! beside a primary-key post lookup on the same store as the baseline.
+//!
+//! Make the data once, then measure:
+//!   jogette demo --db sqlite:///tmp/scale1m.db --scale 1000000
+//!   JOGETTE_BENCH_DBS="sqlite:///tmp/scale1m.db postgres://postgres@127.0.0.1/test?options=-c%20search_path%3Dscale1m" \
+//!     cargo bench --bench search
+
+use jogette::domain::search;
+use jogette::store::{self, SearchParams, Store};
+use std::time::{Duration, Instant};
+
+const SEARCHES: &[&str] = &[
+    "shin splints", "knee pain", "tight calves", "stitch", "achilles", "heel pain morning", "running shoes", "sports bra",
+    "running watch", "dark", "blisters socks", "graduated", "parkrun", "10K", "motivation winter", "jogette",
+    "\"rest day\"", "eat before running", "asthma", "headphones", "half marathon", "hills", "week 5", "slow down",
+    "rain", "physio", "foam roller", "stretch hamstrings", "breathing", "upper back",
+];
+const DRAFTS: &[&str] = &[
+    "upper back ache after my run", "Pain in my shins when I jog on roads", "Knees sore walking down stairs",
+    "What should I eat before a morning jog?", "Can I jog two days in a row?", "Finished the programme, what next?",
+    "Best trainers for a beginner?", "Tight calves at the start of every jog", "Side stitch on every run, help",
+    "Earbuds keep falling out", "Twisted my ankle on a trail run", "Sore heel first thing in the morning",
+    "Struggling for breath during the walking recovery", "Thinking about a 10k after graduating",
+    "Running when it gets dark early", "Wheezy with asthma when running",
+];
+
+struct Percentiles {
+    p50: Duration,
+    p95: Duration,
+    p99: Duration,
+}
+
+fn percentiles(mut times: Vec<Duration>) -> Percentiles {
+    times.sort();
+    let at = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
+    Percentiles { p50: at(0.50), p95: at(0.95), p99: at(0.99) }
+}
+
+async fn measure<F, Fut>(rounds: usize, mut op: F) -> Percentiles
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut times = Vec::with_capacity(rounds);
+    for i in 0..rounds {
+        let start = Instant::now();
+        op(i).await;
+        times.push(start.elapsed());
+    }
+    percentiles(times)
+}
+
+async fn search(store: &dyn Store, text: &str) -> i64 {
+    let mut params = SearchParams { query: search::parse(text, true), match_all: true, page: 1, per_page: 20, ..Default::default() };
+    let found = store.search(params.clone()).await.unwrap();
+    if found.total == 0 && params.query.terms.len() > 1 {
+        params.match_all = false;
+        return store.search(params).await.unwrap().total;
+    }
+    found.total
+}
+
+async fn bench(url: &str, rounds: usize) {
+    let store = store::open(url).await.unwrap();
+    let posts = store.count_rows("posts").await.unwrap();
+    // Warm caches as a running server would have them.
+    for text in SEARCHES {
+        search(store.as_ref(), text).await;
+    }
+    let mut seed = 0x9e37_79b9_u64;
+    let baseline = measure(rounds, |_| {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        let id = (seed >> 33) as i64 % posts.max(1) + 1;
+        let store = store.clone();
+        async move {
+            store.post(id, None).await.unwrap();
+        }
+    })
+    .await;
+    let searched = measure(rounds, |i| {
+        let store = store.clone();
+        async move {
+            search(store.as_ref(), SEARCHES[i % SEARCHES.len()]).await;
+        }
+    })
+    .await;
+    let similar = measure(rounds, |i| {
+        let store = store.clone();
+        async move {
+            store.similar_threads(search::parse(DRAFTS[i % DRAFTS.len()], true), 5).await.unwrap();
+        }
+    })
+    .await;
+    let name = url.split("://").next().unwrap_or(url);
+    println!("{name}, {posts} posts, {rounds} requests each (p50 / p95 / p99; ratio = p50 / post lookup p50)");
+    for (what, p) in [("post lookup (baseline)", &baseline), ("search", &searched), ("similar threads", &similar)] {
+        println!(
+            "  {what:<24} {:>9.2?} {:>9.2?} {:>9.2?}   ×{:.0}",
+            p.p50,
+            p.p95,
+            p.p99,
+            p.p50.as_secs_f64() / baseline.p50.as_secs_f64()
+        );
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let measuring = std::env::args().any(|a| a == "--bench");
+    match std::env::var("JOGETTE_BENCH_DBS") {
+        Ok(urls) if measuring => {
+            for url in urls.split_whitespace() {
+                bench(url, 300).await;
+            }
+        }
+        _ => {
+            // `cargo test --all-targets`, or no data named: a small community, quickly.
+            let dir = tempfile::tempdir().unwrap();
+            let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+            let store = store::open(&url).await.unwrap();
+            jogette::demo::scale::generate(store.as_ref(), 2_000, 100).await.unwrap();
+            drop(store);
+            bench(&url, if measuring { 300 } else { 20 }).await;
+        }
+    }
+}
