@@ -256,6 +256,14 @@ pub fn page_of(number: i64) -> i64 {
     (number - 1) / POSTS_PER_PAGE + 1
 }
 
+/// Where a notification points: the post it is about, when it still has one.
+pub fn notification_url(n: &crate::store::Notification) -> Option<String> {
+    match (n.thread_id, &n.thread_slug, n.number) {
+        (Some(thread), Some(slug), Some(number)) => Some(post_url(thread, slug, number)),
+        _ => None,
+    }
+}
+
 /// The HTML address of a post: its thread page and anchor.
 pub fn post_url(thread_id: i64, thread_slug: &str, number: i64) -> String {
     let page = page_of(number);

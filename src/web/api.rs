@@ -420,10 +420,7 @@ async fn list_notifications(State(state): State<AppState>, viewer: Viewer) -> Re
             "id": n.id,
             "kind": n.kind,
             "post_id": n.post_id,
-            "url": match (n.thread_id, &n.thread_slug, n.number) {
-                (Some(t), Some(slug), Some(number)) => Some(actions::post_url(t, slug, number)),
-                _ => None,
-            },
+            "url": actions::notification_url(n),
             "thread_title": n.thread_title,
             "actor": n.actor.as_ref().map(|a| json!({"username": a})),
             "excerpt": n.excerpt,

@@ -1000,10 +1000,7 @@ async fn notifications(State(state): State<AppState>, viewer: Viewer) -> Result<
                 other => (other.to_owned(), format!("{actor} in “{thread}”")),
             };
             NotificationView {
-                url: match (n.thread_id, &n.thread_slug, n.number) {
-                    (Some(t), Some(slug), Some(number)) => Some(actions::post_url(t, slug, number)),
-                    _ => None,
-                },
+                url: actions::notification_url(&n),
                 title,
                 summary,
                 read: n.read,
