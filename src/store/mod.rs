@@ -281,59 +281,121 @@ pub struct SimilarThread {
     pub snippet: String,
 }
 
-/// Snippet markers that never occur in text people type; replaced by `<mark>` after escaping.
-pub const MARK_START: char = '\u{2}';
-pub const MARK_END: char = '\u{3}';
+/// How many of the newest matches of each kind (threads, replies) a search
+/// ranks. Ranking costs a few microseconds a match, so this bounds a search on
+/// a community of any size; older matches are still found by narrower words,
+/// filters, or ordering by date, and `total` stops counting here.
+pub const RANK_WINDOW: i64 = 2_000;
 
-/// Escapes a store's snippet and turns its markers into `<mark>` elements.
-pub fn snippet_html(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len() + 16);
-    let mut open = false;
-    for c in raw.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            MARK_START if !open => {
-                out.push_str("<mark>");
-                open = true;
-            }
-            MARK_END if open => {
-                out.push_str("</mark>");
-                open = false;
-            }
-            MARK_START | MARK_END => {}
-            c if c.is_control() && c != '\n' => {}
-            c => out.push(c),
-        }
-    }
-    if open {
-        out.push_str("</mark>");
-    }
-    out
+/// How many threads "has this been asked before?" ranks at most: the threads
+/// with the draft's rarest words (see `domain::search::selective_terms`).
+pub const SIMILAR_BUDGET: i64 = 2_000;
+
+/// Replies read per thread when choosing the best one to quote.
+pub(crate) const SIMILAR_REPLIES_READ: i64 = 100;
+
+/// One page of search results.
+#[derive(Debug, Clone, Default)]
+pub struct Found {
+    pub hits: Vec<SearchHit>,
+    pub total: i64,
+    /// False when `total` stopped counting at [`RANK_WINDOW`] matches of a kind.
+    pub exact: bool,
 }
 
-/// Threads in order of their best post; the snippet comes from the best reply.
-pub(crate) fn group_similar(rows: Vec<(i64, i64, String, String, i64, String)>, limit: i64) -> Vec<SimilarThread> {
-    let mut threads: Vec<SimilarThread> = Vec::new();
-    let mut has_reply_snippet: Vec<bool> = Vec::new();
-    for (thread_id, number, title, slug, replies, snippet) in rows {
-        match threads.iter().position(|t| t.id == thread_id) {
-            Some(i) => {
-                if number > 1 && !has_reply_snippet[i] {
-                    threads[i].snippet = snippet_html(&snippet);
-                    has_reply_snippet[i] = true;
-                }
-            }
-            None if (threads.len() as i64) < limit => {
-                threads.push(SimilarThread { id: thread_id, title, slug, replies, snippet: snippet_html(&snippet) });
-                has_reply_snippet.push(number > 1);
-            }
-            None => {}
-        }
+/// Search results come in two kinds, each ranked on its own: threads (title and
+/// opening post, so title words weigh most) first, then replies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tier {
+    Threads,
+    Replies,
+}
+
+/// A match from one tier: the post, its score, when it was written.
+pub(crate) type TierRow = (i64, f64, i64);
+
+/// Which rows of each tier a page needs, given how many the threads tier has:
+/// by relevance the tiers follow each other; by date both tiers' newest rows
+/// up to the page's end are merged.
+pub(crate) fn tier_slices(params: &SearchParams, thread_count: i64) -> [(i64, i64); 2] {
+    let offset = (params.page.max(1) - 1) * params.per_page;
+    let n = params.per_page;
+    if params.newest_first {
+        return [(0, offset + n), (0, if params.title_only { 0 } else { offset + n })];
     }
-    threads
+    let from_threads = (thread_count - offset).clamp(0, n);
+    let replies = if params.title_only { 0 } else { n - from_threads };
+    [(offset.min(thread_count), from_threads), ((offset - thread_count).max(0), replies)]
+}
+
+/// The page's posts in order, from the rows `tier_slices` asked for.
+pub(crate) fn compose_page(params: &SearchParams, threads: Vec<TierRow>, replies: Vec<TierRow>) -> Vec<TierRow> {
+    if !params.newest_first {
+        return threads.into_iter().chain(replies).collect();
+    }
+    let mut all: Vec<TierRow> = threads.into_iter().chain(replies).collect();
+    all.sort_by(|a, b| b.2.cmp(&a.2).then(b.0.cmp(&a.0)));
+    let offset = ((params.page.max(1) - 1) * params.per_page) as usize;
+    all.into_iter().skip(offset).take(params.per_page as usize).collect()
+}
+
+/// A found post as the store read it, before its snippet is made.
+pub(crate) struct HitRow {
+    pub post_id: i64,
+    pub thread_id: i64,
+    pub number: i64,
+    pub title: String,
+    pub thread_slug: String,
+    pub author: String,
+    pub created_at: i64,
+    pub body: String,
+}
+
+/// Puts the read posts in page order, each with its marked-up passage.
+pub(crate) fn hits_in_order(query: &crate::domain::search::Query, page: &[TierRow], rows: Vec<HitRow>) -> Vec<SearchHit> {
+    let mut by_id: std::collections::HashMap<i64, HitRow> = rows.into_iter().map(|r| (r.post_id, r)).collect();
+    page.iter()
+        .filter_map(|&(id, score, _)| {
+            let r = by_id.remove(&id)?;
+            Some(SearchHit {
+                snippet: crate::domain::search::passage::best(query, &r.body, 30).html,
+                post_id: r.post_id,
+                thread_id: r.thread_id,
+                number: r.number,
+                title: r.title,
+                thread_slug: r.thread_slug,
+                score,
+                author: r.author,
+                created_at: r.created_at,
+            })
+        })
+        .collect()
+}
+
+/// Similar threads in rank order, each with a passage from its best-matching
+/// reply, or from its opening post when no reply matches.
+pub(crate) fn similar_in_order(
+    query: &crate::domain::search::Query,
+    ranked: &[i64],
+    threads: Vec<(i64, String, String, i64)>,
+    posts: Vec<(i64, i64, String)>,
+) -> Vec<SimilarThread> {
+    use crate::domain::search::passage::{Passage, best};
+    let mut out = Vec::with_capacity(ranked.len());
+    for &id in ranked {
+        let Some((_, title, slug, replies)) = threads.iter().find(|t| t.0 == id).cloned() else { continue };
+        let passage = |number: &dyn Fn(i64) -> bool| -> Option<Passage> {
+            // Reversed, so that of equally good replies the earliest wins.
+            posts.iter().rev().filter(|p| p.0 == id && number(p.1)).map(|p| best(query, &p.2, 24)).max_by_key(|p| (p.terms, p.hits))
+        };
+        let snippet = passage(&|n| n > 1)
+            .filter(|p| p.terms > 0)
+            .or_else(|| passage(&|n| n == 1))
+            .map(|p| p.html)
+            .unwrap_or_default();
+        out.push(SimilarThread { id, title, slug, replies, snippet });
+    }
+    out
 }
 
 /// One page of a list, with what's needed to link to the others.
@@ -415,7 +477,7 @@ pub trait Store: Send + Sync + 'static {
     async fn set_counters(&self, member_posts: &[i64], category_threads: &[i64], category_posts: &[i64]) -> Result<()>;
 
     /// Posts matching every term, best first (or newest first), with the total.
-    async fn search(&self, params: SearchParams) -> Result<Listing<SearchHit>>;
+    async fn search(&self, params: SearchParams) -> Result<Found>;
     /// Threads matching any term, best first.
     async fn similar_threads(&self, query: crate::domain::search::Query, limit: i64) -> Result<Vec<SimilarThread>>;
 }

@@ -24,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/postgres/0003_events.sql"),
     include_str!("migrations/postgres/0004_session_writes.sql"),
     include_str!("migrations/postgres/0005_search.sql"),
+    include_str!("migrations/postgres/0006_search_tiers.sql"),
 ];
 
 const POOL_SIZE: usize = 8;
@@ -215,21 +216,42 @@ async fn migrate(client: &mut Client) -> Result<()> {
 /// A parsed query as `to_tsquery` input. Words are letters and digits only
 /// (see `domain::search`), so they can't be operators; `to_tsquery('english', …)`
 /// then stems them and drops stop words.
-fn tsquery(query: &crate::domain::search::Query, all: bool) -> String {
+/// One term as a tsquery: words are letters and digits only (see `domain::search`).
+fn tsquery_term(term: &crate::domain::search::Term) -> String {
     use crate::domain::search::Term;
-    let terms: Vec<String> = query
-        .terms
-        .iter()
-        .map(|t| match t {
-            Term::AnyOf(words) => format!("({})", words.join(" | ")),
-            Term::Phrase(words) => format!("({})", words.join(" <-> ")),
-        })
-        .collect();
-    terms.join(if all { " & " } else { " | " })
+    match term {
+        Term::AnyOf(words) => format!("({})", words.join(" | ")),
+        Term::Phrase(words) => format!("({})", words.join(" <-> ")),
+    }
 }
 
-fn headline_options() -> String {
-    format!("StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=\" … \"")
+fn tsquery<'a>(terms: impl IntoIterator<Item = &'a crate::domain::search::Term>, all: bool) -> String {
+    terms.into_iter().map(tsquery_term).collect::<Vec<_>>().join(if all { " & " } else { " | " })
+}
+
+/// The newest `RANK_WINDOW` matches of a tier that pass the filters: `id`
+/// (thread or post), `created_at` and the `search` vector.
+/// Parameters: $1 tsquery, $2 category, $3 author, $4 from, $5 until.
+fn tier_window(tier: Tier, filtered: bool, title_only: bool) -> String {
+    let (from, vector, author, created, extra) = match tier {
+        Tier::Threads => ("threads t", "t.search", "t.user_id", "t.created_at", ""),
+        Tier::Replies => ("posts p JOIN threads t ON t.id = p.thread_id", "p.search", "p.user_id", "p.created_at", " AND p.deleted_at IS NULL AND p.number > 1"),
+    };
+    let filters = if filtered {
+        format!(
+            "($2::bigint IS NULL OR t.category_id = $2) AND ($3::bigint IS NULL OR {author} = $3) \
+             AND ($4::bigint IS NULL OR {created} >= $4) AND ($5::bigint IS NULL OR {created} < $5)"
+        )
+    } else {
+        "$2::bigint IS NULL AND $3::bigint IS NULL AND $4::bigint IS NULL AND $5::bigint IS NULL".to_owned()
+    };
+    let from = if filtered || tier == Tier::Threads { from } else { "posts p" };
+    let matched = if title_only { format!("ts_filter({vector}, '{{a}}')") } else { vector.to_owned() };
+    let id = if tier == Tier::Threads { "t.id" } else { "p.id" };
+    format!(
+        "SELECT {id} AS id, {created} AS created_at, {vector} AS search FROM {from} \
+         WHERE {matched} @@ to_tsquery('english', $1){extra} AND {filters} ORDER BY {id} DESC LIMIT {RANK_WINDOW}"
+    )
 }
 
 fn user_from_row(r: &Row) -> User {
@@ -914,105 +936,115 @@ impl Store for PgStore {
         Ok(self.q(&*client).one(&format!("SELECT COUNT(*) FROM {table}"), &[], |r| r.get(0)).await?.unwrap_or(0))
     }
 
-    async fn search(&self, params: SearchParams) -> Result<Listing<SearchHit>> {
+    async fn search(&self, params: SearchParams) -> Result<Found> {
         if params.query.is_empty() {
-            return Ok(Listing { items: Vec::new(), total: 0 });
+            return Ok(Found { exact: true, ..Found::default() });
         }
-        let query = tsquery(&params.query, params.match_all);
+        let query = tsquery(&params.query.terms, params.match_all);
+        let filtered = params.category_id.is_some() || params.author_id.is_some() || params.from.is_some() || params.until.is_some();
         let (client, on_replica) = self.reader().await?;
         let q = self.qr(&*client, on_replica);
-        let vector = if params.title_only { "ts_filter(p.search, '{a}')" } else { "p.search" };
-        let filters = format!(
-            "{vector} @@ query AND p.deleted_at IS NULL AND ($2::bigint IS NULL OR t.category_id = $2) \
-             AND ($3::bigint IS NULL OR p.user_id = $3) AND ($4::bigint IS NULL OR p.created_at >= $4) \
-             AND ($5::bigint IS NULL OR p.created_at < $5)"
-        );
-        let order = if params.newest_first { "p.created_at DESC" } else { "rank DESC, p.id" };
-        let offset = (params.page.max(1) - 1) * params.per_page;
-        // Rank and cut in the inner query; headlines only for the page shown.
-        let items = q
+        let filters: [&(dyn ToSql + Sync); 5] = [&query, &params.category_id, &params.author_id, &params.from, &params.until];
+        let count = |tier| {
+            let sql = format!("SELECT count(*) FROM ({}) w", tier_window(tier, filtered, params.title_only));
+            let q = &q;
+            async move { Ok::<i64, StoreError>(q.one(&sql, &filters, |r| r.get(0)).await?.unwrap_or(0)) }
+        };
+        let rows = |tier, (offset, limit): (i64, i64), available: i64| {
+            let post = match tier {
+                Tier::Threads => "JOIN posts p ON p.thread_id = w.id AND p.number = 1",
+                Tier::Replies => "JOIN posts p ON p.id = w.id",
+            };
+            let order = if params.newest_first { "w.id DESC" } else { "s DESC, w.id DESC" };
+            let sql = format!(
+                "SELECT p.id, ts_rank_cd(w.search, to_tsquery('english', $1))::float8 AS s, w.created_at \
+                 FROM ({}) w {post} ORDER BY {order} LIMIT $6 OFFSET $7",
+                tier_window(tier, filtered, params.title_only)
+            );
+            let q = &q;
+            let (query, category, author, from, until) = (&query, &params.category_id, &params.author_id, &params.from, &params.until);
+            async move {
+                if limit == 0 || offset >= available {
+                    return Ok::<Vec<TierRow>, StoreError>(Vec::new());
+                }
+                q.all(&sql, &[query, category, author, from, until, &limit, &offset], |r| (r.get(0), r.get(1), r.get(2))).await
+            }
+        };
+        let thread_count = count(Tier::Threads).await?;
+        let reply_count = if params.title_only { 0 } else { count(Tier::Replies).await? };
+        let [thread_slice, reply_slice] = tier_slices(&params, thread_count);
+        let threads = rows(Tier::Threads, thread_slice, thread_count).await?;
+        let replies = rows(Tier::Replies, reply_slice, reply_count).await?;
+        let page = compose_page(&params, threads, replies);
+        let ids: Vec<i64> = page.iter().map(|r| r.0).collect();
+        let found = q
             .all(
-                &format!(
-                    "SELECT m.id, m.thread_id, m.number, t.title, t.slug, ts_headline('english', m.body, to_tsquery('english', $1), $8), \
-                            m.rank::float8, u.username, m.created_at \
-                     FROM (SELECT p.id, p.thread_id, p.number, p.body, p.user_id, p.created_at, ts_rank_cd(p.search, query) AS rank \
-                           FROM posts p JOIN threads t ON t.id = p.thread_id, to_tsquery('english', $1) query \
-                           WHERE {filters} ORDER BY {order} LIMIT $6 OFFSET $7) m \
-                     JOIN threads t ON t.id = m.thread_id JOIN users u ON u.id = m.user_id \
-                     ORDER BY {}",
-                    if params.newest_first { "m.created_at DESC" } else { "m.rank DESC, m.id" }
-                ),
-                &[&query, &params.category_id, &params.author_id, &params.from, &params.until, &params.per_page, &offset, &headline_options()],
-                |r| SearchHit {
+                "SELECT p.id, p.thread_id, p.number, t.title, t.slug, u.username, p.created_at, p.body \
+                 FROM posts p JOIN threads t ON t.id = p.thread_id JOIN users u ON u.id = p.user_id WHERE p.id = ANY($1)",
+                &[&ids],
+                |r| HitRow {
                     post_id: r.get(0),
                     thread_id: r.get(1),
                     number: r.get(2),
                     title: r.get(3),
                     thread_slug: r.get(4),
-                    snippet: snippet_html(r.get::<_, &str>(5)),
-                    score: r.get(6),
-                    author: r.get(7),
-                    created_at: r.get(8),
+                    author: r.get(5),
+                    created_at: r.get(6),
+                    body: r.get(7),
                 },
             )
             .await?;
-        let total = q
-            .one(
-                &format!(
-                    "SELECT COUNT(*) FROM posts p JOIN threads t ON t.id = p.thread_id, to_tsquery('english', $1) query WHERE {filters}"
-                ),
-                &[&query, &params.category_id, &params.author_id, &params.from, &params.until],
-                |r| r.get(0),
-            )
-            .await?
-            .unwrap_or(0);
-        Ok(Listing { items, total })
+        Ok(Found {
+            hits: hits_in_order(&params.query, &page, found),
+            total: thread_count + reply_count,
+            exact: thread_count < RANK_WINDOW && reply_count < RANK_WINDOW,
+        })
     }
 
     async fn similar_threads(&self, query: crate::domain::search::Query, limit: i64) -> Result<Vec<SimilarThread>> {
         if query.is_empty() {
             return Ok(Vec::new());
         }
-        let query = tsquery(&query, false);
         let (client, on_replica) = self.reader().await?;
         let q = self.qr(&*client, on_replica);
-        let ranked = q
-            .all(
-                "SELECT p.thread_id, p.number, p.id FROM posts p, to_tsquery('english', $1) query \
-                 WHERE p.search @@ query AND p.deleted_at IS NULL ORDER BY ts_rank_cd(p.search, query) DESC, p.id LIMIT 200",
-                &[&query],
-                |r| (r.get::<_, i64>(0), r.get::<_, i64>(1), r.get::<_, i64>(2)),
-            )
-            .await?;
-        // Each thread once, ranked by its best post; the snippet from its best reply.
-        let mut chosen: Vec<(i64, i64, bool)> = Vec::new(); // thread, post, post is a reply
-        for (thread_id, number, post_id) in ranked {
-            match chosen.iter().position(|c| c.0 == thread_id) {
-                Some(i) if !chosen[i].2 && number > 1 => chosen[i] = (thread_id, post_id, true),
-                Some(_) => {}
-                None if (chosen.len() as i64) < limit => chosen.push((thread_id, post_id, number > 1)),
-                None => {}
-            }
+        // Threads with the draft's rarest words are considered; all its words score them.
+        let terms: Vec<String> = query.terms.iter().map(tsquery_term).collect();
+        let counts_sql = (1..=terms.len())
+            .map(|i| format!("(SELECT count(*) FROM (SELECT 1 FROM threads WHERE search @@ to_tsquery('english', ${i}) LIMIT {}) x)", SIMILAR_BUDGET + 1))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let params: Vec<&(dyn ToSql + Sync)> = terms.iter().map(|t| t as &(dyn ToSql + Sync)).collect();
+        let counts: Vec<i64> = q
+            .one(&format!("SELECT {counts_sql}"), &params, |r| (0..terms.len()).map(|i| r.get(i)).collect())
+            .await?
+            .unwrap_or_default();
+        let selective = crate::domain::search::selective_terms(&counts, SIMILAR_BUDGET);
+        if selective.is_empty() {
+            return Ok(Vec::new());
         }
-        let ids: Vec<i64> = chosen.iter().map(|c| c.1).collect();
-        let mut found = q
+        let admit = tsquery(selective.iter().map(|&i| &query.terms[i]), false);
+        let score = tsquery(&query.terms, false);
+        let ranked: Vec<i64> = q
             .all(
-                "SELECT p.id, t.id, t.title, t.slug, t.reply_count, ts_headline('english', p.body, to_tsquery('english', $1), $3) \
-                 FROM posts p JOIN threads t ON t.id = p.thread_id WHERE p.id = ANY($2)",
-                &[&query, &ids, &headline_options()],
-                |r| {
-                    (r.get::<_, i64>(0), SimilarThread {
-                        id: r.get(1),
-                        title: r.get(2),
-                        slug: r.get(3),
-                        replies: r.get(4),
-                        snippet: snippet_html(r.get::<_, &str>(5)),
-                    })
-                },
+                &format!(
+                    "SELECT id FROM (SELECT id, search FROM threads WHERE search @@ to_tsquery('english', $1) ORDER BY id DESC LIMIT {SIMILAR_BUDGET}) w \
+                     ORDER BY ts_rank_cd(search, to_tsquery('english', $2)) DESC, id DESC LIMIT $3"
+                ),
+                &[&admit, &score, &limit],
+                |r| r.get(0),
             )
             .await?;
-        found.sort_by_key(|(post_id, _)| ids.iter().position(|i| i == post_id));
-        Ok(found.into_iter().map(|(_, t)| t).collect())
+        let threads = q
+            .all("SELECT id, title, slug, reply_count FROM threads WHERE id = ANY($1)", &[&ranked], |r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+            .await?;
+        let posts = q
+            .all(
+                "SELECT thread_id, number, body FROM posts WHERE thread_id = ANY($1) AND number <= $2 AND deleted_at IS NULL ORDER BY thread_id, number",
+                &[&ranked, &(SIMILAR_REPLIES_READ + 1)],
+                |r| (r.get(0), r.get(1), r.get(2)),
+            )
+            .await?;
+        Ok(similar_in_order(&query, &ranked, threads, posts))
     }
 }
 

@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0003_events.sql"),
     include_str!("migrations/sqlite/0004_session_writes.sql"),
     include_str!("migrations/sqlite/0005_search.sql"),
+    include_str!("migrations/sqlite/0006_search_tiers.sql"),
 ];
 const READERS: usize = 4;
 /// Enough to amortise the fsync under load without making one commit huge.
@@ -243,24 +244,68 @@ fn write_loop(conn: Connection, jobs: mpsc::Receiver<Job>, queries: Arc<AtomicU6
     }
 }
 
-/// A parsed query in FTS5 syntax. Words are letters and digits only (see
+/// One term in FTS5 syntax. Words are letters and digits only (see
 /// `domain::search`), so quoting them is enough to keep them plain text.
-fn fts5_query(query: &crate::domain::search::Query, all: bool, title_only: bool) -> String {
+fn fts5_term(term: &crate::domain::search::Term) -> String {
     use crate::domain::search::Term;
-    let terms: Vec<String> = query
-        .terms
-        .iter()
-        .map(|t| match t {
-            Term::AnyOf(words) => format!("({})", words.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(" OR ")),
-            Term::Phrase(words) => format!("\"{}\"", words.join(" ")),
-        })
-        .collect();
-    let joined = terms.join(if all { " AND " } else { " OR " });
-    if title_only { format!("{{title}} : ({joined})") } else { joined }
+    match term {
+        Term::AnyOf(words) => format!("({})", words.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(" OR ")),
+        Term::Phrase(words) => format!("\"{}\"", words.join(" ")),
+    }
 }
 
-/// Weights for bm25(): a title match counts ten times a body match.
-const BM25: &str = "bm25(posts_fts, 10.0, 1.0)";
+fn fts5_query<'a>(terms: impl IntoIterator<Item = &'a crate::domain::search::Term>, all: bool) -> String {
+    terms.into_iter().map(fts5_term).collect::<Vec<_>>().join(if all { " AND " } else { " OR " })
+}
+
+/// The newest `RANK_WINDOW` matches of a tier that pass the filters, as `id`
+/// (thread id or post id) and `s` (bm25, lower is better; 0 unless `scored`).
+/// Parameters: ?1 match, ?2 category, ?3 author, ?4 from, ?5 until.
+fn tier_window(tier: Tier, filtered: bool, scored: bool) -> String {
+    let (fts, from, author, created) = match tier {
+        Tier::Threads => ("thread_fts", "thread_fts f JOIN threads t ON t.id = f.rowid", "t.user_id", "t.created_at"),
+        Tier::Replies => ("reply_fts", "reply_fts f JOIN posts p ON p.id = f.rowid JOIN threads t ON t.id = p.thread_id", "p.user_id", "p.created_at"),
+    };
+    // Unfiltered, skip the joins; the parameters are still named so every statement takes the same ones.
+    let (from, filters) = if filtered {
+        (from.to_owned(), format!("(?2 IS NULL OR t.category_id = ?2) AND (?3 IS NULL OR {author} = ?3) AND (?4 IS NULL OR {created} >= ?4) AND (?5 IS NULL OR {created} < ?5)"))
+    } else {
+        (format!("{fts} f"), "?2 IS NULL AND ?3 IS NULL AND ?4 IS NULL AND ?5 IS NULL".to_owned())
+    };
+    let score = match (scored, tier) {
+        (false, _) => "0.0",
+        // A title word counts ten times a word in the opening post.
+        (true, Tier::Threads) => "bm25(thread_fts, 10.0, 1.0)",
+        (true, Tier::Replies) => "bm25(reply_fts)",
+    };
+    format!("SELECT f.rowid AS id, {score} AS s FROM {from} WHERE {fts} MATCH ?1 AND {filters} ORDER BY f.rowid DESC LIMIT {RANK_WINDOW}")
+}
+
+/// Counts a tier's matches (up to the window) and reads the rows `slice` asks for.
+fn search_tier(db: &Db, tier: Tier, params: &SearchParams, matching: &str, count_only: bool, slice: Option<(i64, i64)>) -> Result<(i64, Vec<TierRow>)> {
+    let filtered = params.category_id.is_some() || params.author_id.is_some() || params.from.is_some() || params.until.is_some();
+    let filters = params![matching, params.category_id, params.author_id, params.from, params.until];
+    let count: i64 = db.one(&format!("SELECT count(*) FROM ({})", tier_window(tier, filtered, false)), filters, |r| r.get(0))?.unwrap_or(0);
+    let Some((offset, limit)) = slice.filter(|&(o, l)| !count_only && l > 0 && o < count) else {
+        return Ok((count, Vec::new()));
+    };
+    let post = match tier {
+        Tier::Threads => "posts p ON p.thread_id = w.id AND p.number = 1",
+        Tier::Replies => "posts p ON p.id = w.id",
+    };
+    let order = if params.newest_first { "w.id DESC" } else { "w.s, w.id DESC" };
+    let rows = db.all(
+        &format!("SELECT p.id, -w.s, p.created_at FROM ({}) w JOIN {post} ORDER BY {order} LIMIT ?6 OFFSET ?7", tier_window(tier, filtered, !params.newest_first)),
+        params![matching, params.category_id, params.author_id, params.from, params.until, limit, offset],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    Ok((count, rows))
+}
+
+/// Integers written into SQL: safe, and simpler than a variable number of parameters.
+fn id_list(ids: impl IntoIterator<Item = i64>) -> String {
+    ids.into_iter().map(|id| id.to_string()).collect::<Vec<_>>().join(",")
+}
 
 fn user_from_row(r: &Row) -> rusqlite::Result<User> {
     Ok(User {
@@ -900,49 +945,47 @@ impl Store for SqliteStore {
         self.read(move |db| Ok(db.one(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?.unwrap_or(0))).await
     }
 
-    async fn search(&self, params: SearchParams) -> Result<Listing<SearchHit>> {
+    async fn search(&self, params: SearchParams) -> Result<Found> {
         if params.query.is_empty() {
-            return Ok(Listing { items: Vec::new(), total: 0 });
+            return Ok(Found { exact: true, ..Found::default() });
         }
-        let matching = fts5_query(&params.query, params.match_all, params.title_only);
+        let replies_query = fts5_query(&params.query.terms, params.match_all);
+        let threads_query = if params.title_only { format!("{{title}} : ({replies_query})") } else { replies_query.clone() };
         self.read(move |db| {
-            let filters = "posts_fts MATCH ?1 AND (?2 IS NULL OR t.category_id = ?2) AND (?3 IS NULL OR p.user_id = ?3) \
-                           AND (?4 IS NULL OR p.created_at >= ?4) AND (?5 IS NULL OR p.created_at < ?5)";
-            let order = if params.newest_first { "p.created_at DESC" } else { BM25 };
-            let offset = (params.page.max(1) - 1) * params.per_page;
-            let items = db.all(
+            let (thread_count, _) = search_tier(db, Tier::Threads, &params, &threads_query, true, None)?;
+            let [thread_slice, reply_slice] = tier_slices(&params, thread_count);
+            let (_, threads) = search_tier(db, Tier::Threads, &params, &threads_query, false, Some(thread_slice))?;
+            let (reply_count, replies) = if params.title_only {
+                (0, Vec::new())
+            } else {
+                search_tier(db, Tier::Replies, &params, &replies_query, false, Some(reply_slice))?
+            };
+            let page = compose_page(&params, threads, replies);
+            let rows = db.all(
                 &format!(
-                    "SELECT p.id, p.thread_id, p.number, t.title, t.slug, snippet(posts_fts, 1, char(2), char(3), '…', 24), \
-                            -{BM25}, u.username, p.created_at \
-                     FROM posts_fts JOIN posts p ON p.id = posts_fts.rowid JOIN threads t ON t.id = p.thread_id \
-                     JOIN users u ON u.id = p.user_id WHERE {filters} ORDER BY {order} LIMIT ?6 OFFSET ?7"
+                    "SELECT p.id, p.thread_id, p.number, t.title, t.slug, u.username, p.created_at, p.body \
+                     FROM posts p JOIN threads t ON t.id = p.thread_id JOIN users u ON u.id = p.user_id WHERE p.id IN ({})",
+                    id_list(page.iter().map(|r| r.0))
                 ),
-                params![matching, params.category_id, params.author_id, params.from, params.until, params.per_page, offset],
+                [],
                 |r| {
-                    Ok(SearchHit {
+                    Ok(HitRow {
                         post_id: r.get(0)?,
                         thread_id: r.get(1)?,
                         number: r.get(2)?,
                         title: r.get(3)?,
                         thread_slug: r.get(4)?,
-                        snippet: snippet_html(&r.get::<_, String>(5)?),
-                        score: r.get(6)?,
-                        author: r.get(7)?,
-                        created_at: r.get(8)?,
+                        author: r.get(5)?,
+                        created_at: r.get(6)?,
+                        body: r.get(7)?,
                     })
                 },
             )?;
-            let total = db
-                .one(
-                    &format!(
-                        "SELECT COUNT(*) FROM posts_fts JOIN posts p ON p.id = posts_fts.rowid \
-                         JOIN threads t ON t.id = p.thread_id WHERE {filters}"
-                    ),
-                    params![matching, params.category_id, params.author_id, params.from, params.until],
-                    |r| r.get(0),
-                )?
-                .unwrap_or(0);
-            Ok(Listing { items, total })
+            Ok(Found {
+                hits: hits_in_order(&params.query, &page, rows),
+                total: thread_count + reply_count,
+                exact: thread_count < RANK_WINDOW && reply_count < RANK_WINDOW,
+            })
         })
         .await
     }
@@ -951,20 +994,44 @@ impl Store for SqliteStore {
         if query.is_empty() {
             return Ok(Vec::new());
         }
-        let matching = fts5_query(&query, false, false);
         self.read(move |db| {
-            // The best-matching posts, then grouped into threads here: the first
-            // post seen for a thread ranks it, its best reply gives the snippet.
-            let rows = db.all(
+            // Threads with the draft's rarest words are considered; all its words score them.
+            let mut counts = Vec::with_capacity(query.terms.len());
+            for term in &query.terms {
+                let sql = format!("SELECT count(*) FROM (SELECT 1 FROM thread_fts WHERE thread_fts MATCH ?1 LIMIT {})", SIMILAR_BUDGET + 1);
+                counts.push(db.one(&sql, params![fts5_term(term)], |r| r.get(0))?.unwrap_or(0));
+            }
+            let selective = crate::domain::search::selective_terms(&counts, SIMILAR_BUDGET);
+            if selective.is_empty() {
+                return Ok(Vec::new());
+            }
+            let matching = format!(
+                "({}) AND ({})",
+                fts5_query(selective.iter().map(|&i| &query.terms[i]), false),
+                fts5_query(&query.terms, false)
+            );
+            let ranked: Vec<i64> = db.all(
                 &format!(
-                    "SELECT p.thread_id, p.number, t.title, t.slug, t.reply_count, snippet(posts_fts, 1, char(2), char(3), '…', 20) \
-                     FROM posts_fts JOIN posts p ON p.id = posts_fts.rowid JOIN threads t ON t.id = p.thread_id \
-                     WHERE posts_fts MATCH ?1 ORDER BY {BM25} LIMIT 200"
+                    "SELECT id FROM (SELECT rowid AS id, bm25(thread_fts, 10.0, 1.0) AS s FROM thread_fts \
+                     WHERE thread_fts MATCH ?1 ORDER BY rowid DESC LIMIT {SIMILAR_BUDGET}) ORDER BY s, id DESC LIMIT ?2"
                 ),
-                params![matching],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get::<_, String>(5)?)),
+                params![matching, limit],
+                |r| r.get(0),
             )?;
-            Ok(group_similar(rows, limit))
+            let ids = id_list(ranked.iter().copied());
+            let threads = db.all(&format!("SELECT id, title, slug, reply_count FROM threads WHERE id IN ({ids})"), [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?;
+            let posts = db.all(
+                &format!(
+                    "SELECT thread_id, number, body FROM posts WHERE thread_id IN ({ids}) AND number <= {} AND deleted_at IS NULL \
+                     ORDER BY thread_id, number",
+                    SIMILAR_REPLIES_READ + 1
+                ),
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?;
+            Ok(similar_in_order(&query, &ranked, threads, posts))
         })
         .await
     }

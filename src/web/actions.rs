@@ -295,7 +295,7 @@ fn nonempty(s: &Option<String>) -> Option<&str> {
 }
 
 /// Runs a search; `@name` in the words filters by author, as does `author`.
-pub async fn search(state: &AppState, input: &SearchInput) -> Result<crate::store::Listing<crate::store::SearchHit>, Error> {
+pub async fn search(state: &AppState, input: &SearchInput) -> Result<crate::store::Found, Error> {
     use crate::domain::search;
     use crate::web::format::parse_date;
     let (words, typed_author) = search::split_author(&input.q);
@@ -313,7 +313,7 @@ pub async fn search(state: &AppState, input: &SearchInput) -> Result<crate::stor
     let author_id = match author {
         Some(name) => match state.store.user_by_name(&name).await? {
             Some(user) => Some(user.id),
-            None => return Ok(crate::store::Listing { items: Vec::new(), total: 0 }),
+            None => return Ok(crate::store::Found { exact: true, ..Default::default() }),
         },
         None => None,
     };

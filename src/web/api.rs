@@ -438,12 +438,13 @@ async fn read_notifications(State(state): State<AppState>, viewer: Viewer) -> Re
 
 async fn search(State(state): State<AppState>, Query(input): Query<actions::SearchInput>) -> Result<Json<Value>, Error> {
     let page = input.page.unwrap_or(1).max(1);
-    let listing = actions::search(&state, &input).await?;
+    let found = actions::search(&state, &input).await?;
     Ok(Json(json!({
-        "total": listing.total,
+        "total": found.total,
+        "total_exact": found.exact,
         "page": page,
-        "pages": actions::pages(listing.total, actions::RESULTS_PER_PAGE),
-        "results": listing.items.iter().map(|h| json!({
+        "pages": actions::pages(found.total, actions::RESULTS_PER_PAGE),
+        "results": found.hits.iter().map(|h| json!({
             "thread_id": h.thread_id,
             "post_id": h.post_id,
             "title": h.title,

@@ -902,6 +902,7 @@ struct SearchPage {
     advanced: bool,
     searched: bool,
     total: i64,
+    total_exact: bool,
     results: Vec<ResultView>,
     pager: Pager,
     errors: Vec<FieldError>,
@@ -915,14 +916,14 @@ async fn search(
     let page = input.page.unwrap_or(1).max(1);
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let searched = !input.q.trim().is_empty() || input.author.as_deref().is_some_and(|a| !a.trim().is_empty());
-    let (listing, errors) = if searched {
+    let (found, errors) = if searched {
         match actions::search(&state, &input).await {
-            Ok(listing) => (listing, Vec::new()),
-            Err(Error::Invalid(errors)) => (store::Listing { items: Vec::new(), total: 0 }, errors),
+            Ok(found) => (found, Vec::new()),
+            Err(Error::Invalid(errors)) => (store::Found::default(), errors),
             Err(e) => return Err(e),
         }
     } else {
-        (store::Listing { items: Vec::new(), total: 0 }, Vec::new())
+        (store::Found::default(), Vec::new())
     };
     // Pages link back with the same filters.
     let mut query: Vec<(&str, String)> = vec![("q", input.q.clone())];
@@ -946,10 +947,11 @@ async fn search(
         newest: input.sort.as_deref() == Some("date"),
         advanced,
         searched,
-        total: listing.total,
-        pager: Pager::new(base, page, actions::pages(listing.total, actions::RESULTS_PER_PAGE)),
-        results: listing
-            .items
+        total: found.total,
+        total_exact: found.exact,
+        pager: Pager::new(base, page, actions::pages(found.total, actions::RESULTS_PER_PAGE)),
+        results: found
+            .hits
             .into_iter()
             .map(|h| ResultView {
                 url: actions::post_url(h.thread_id, &h.thread_slug, h.number),

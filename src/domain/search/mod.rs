@@ -5,6 +5,8 @@
 //! text. Each word is widened with the community's synonyms (a data file,
 //! `synonyms.txt`); each store turns the result into its own query language.
 
+pub mod passage;
+
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -114,6 +116,31 @@ pub fn parse(input: &str, drop_stopwords: bool) -> Query {
     Query { terms }
 }
 
+/// The terms a thread must contain to be considered as similar, so that on a
+/// large community ranking looks at a bounded number of threads: the rarest
+/// terms, while their matches (`matches[i]`, counted up to a cap) add up to no
+/// more than `budget`, and always the rarest one. Common words ("run", "pain")
+/// still add to the score of threads that are considered; alone they admit too
+/// many threads to tell apart.
+pub fn selective_terms(matches: &[i64], budget: i64) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..matches.len()).collect();
+    order.sort_by_key(|&i| (matches[i], i));
+    let mut total = 0;
+    let mut chosen = Vec::new();
+    for i in order {
+        if matches[i] == 0 {
+            continue;
+        }
+        if !chosen.is_empty() && total + matches[i] > budget {
+            break;
+        }
+        total += matches[i];
+        chosen.push(i);
+    }
+    chosen.sort_unstable();
+    chosen
+}
+
 /// What the results page offers: `@name` in the box filters by author.
 pub fn split_author(input: &str) -> (String, Option<String>) {
     let mut author = None;
@@ -173,6 +200,17 @@ mod tests {
     fn drafts_drop_stopwords() {
         let q = parse("Has anyone had a sore knee after running?", true);
         assert_eq!(words(&q).iter().map(|w| w[0].as_str()).collect::<Vec<_>>(), ["sore", "knee", "running"]);
+    }
+
+    #[test]
+    fn rare_terms_admit_threads_and_common_ones_only_add_to_the_score() {
+        // "upper" 40, "back" 900, "ache…" 5,000 (capped), "run…" 5,000 (capped).
+        assert_eq!(selective_terms(&[40, 900, 5_001, 5_001], 2_000), [0, 1]);
+        // Only common words: the rarest alone.
+        assert_eq!(selective_terms(&[5_001, 3_000], 2_000), [1]);
+        // A word nothing contains admits nothing.
+        assert_eq!(selective_terms(&[0, 10], 2_000), [1]);
+        assert!(selective_terms(&[0, 0], 2_000).is_empty());
     }
 
     #[test]
