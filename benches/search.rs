@@ -111,7 +111,7 @@ async fn main() {
     match std::env::var("JOGETTE_BENCH_DBS") {
         Ok(urls) if measuring => {
             for url in urls.split_whitespace() {
-                bench(url, 300).await;
+                bench(url, std::env::var("JOGETTE_BENCH_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(300)).await;
             }
         }
         _ => {

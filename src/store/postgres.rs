@@ -229,10 +229,10 @@ fn tsquery<'a>(terms: impl IntoIterator<Item = &'a crate::domain::search::Term>,
     terms.into_iter().map(tsquery_term).collect::<Vec<_>>().join(if all { " & " } else { " | " })
 }
 
-/// The newest `RANK_WINDOW` matches of a tier that pass the filters: `id`
+/// `RANK_WINDOW` matches of a tier that pass the filters, the newest if `newest`: `id`
 /// (thread or post), `created_at` and the `search` vector.
 /// Parameters: $1 tsquery, $2 category, $3 author, $4 from, $5 until.
-fn tier_window(tier: Tier, filtered: bool, title_only: bool) -> String {
+fn tier_window(tier: Tier, filtered: bool, title_only: bool, newest: bool) -> String {
     let (from, vector, author, created, extra) = match tier {
         Tier::Threads => ("threads t", "t.search", "t.user_id", "t.created_at", ""),
         Tier::Replies => ("posts p JOIN threads t ON t.id = p.thread_id", "p.search", "p.user_id", "p.created_at", " AND p.deleted_at IS NULL AND p.number > 1"),
@@ -248,10 +248,22 @@ fn tier_window(tier: Tier, filtered: bool, title_only: bool) -> String {
     let from = if filtered || tier == Tier::Threads { from } else { "posts p" };
     let matched = if title_only { format!("ts_filter({vector}, '{{a}}')") } else { vector.to_owned() };
     let id = if tier == Tier::Threads { "t.id" } else { "p.id" };
+    let order = if newest { format!(" ORDER BY {id} DESC") } else { String::new() };
     format!(
         "SELECT {id} AS id, {created} AS created_at, {vector} AS search FROM {from} \
-         WHERE {matched} @@ to_tsquery('english', $1){extra} AND {filters} ORDER BY {id} DESC LIMIT {RANK_WINDOW}"
+         WHERE {matched} @@ to_tsquery('english', $1){extra} AND {filters}{order} LIMIT {RANK_WINDOW}"
     )
+}
+
+/// The rows of a tier that a page needs, and the tier's count when any row came back.
+async fn tier_rows(q: &Q<'_, Client>, sql: &str, filters: &[&(dyn ToSql + Sync); 5], (offset, limit): (i64, i64)) -> Result<(Vec<TierRow>, Option<i64>)> {
+    if limit == 0 {
+        return Ok((Vec::new(), None));
+    }
+    let [query, category, author, from, until] = *filters;
+    let rows = q.all(sql, &[query, category, author, from, until, &limit, &offset], |r| ((r.get(0), r.get(1), r.get(2)), r.get::<_, i64>(3))).await?;
+    let count = rows.first().map(|r| r.1);
+    Ok((rows.into_iter().map(|r| r.0).collect(), count))
 }
 
 fn user_from_row(r: &Row) -> User {
@@ -942,39 +954,50 @@ impl Store for PgStore {
         }
         let query = tsquery(&params.query.terms, params.match_all);
         let filtered = params.category_id.is_some() || params.author_id.is_some() || params.from.is_some() || params.until.is_some();
+        // The replies are counted on a second connection while the threads are ranked on the first.
         let (client, on_replica) = self.reader().await?;
-        let q = self.qr(&*client, on_replica);
+        let (second, second_on_replica) = self.reader().await?;
+        let (q, q2) = (self.qr(&*client, on_replica), self.qr(&*second, second_on_replica));
         let filters: [&(dyn ToSql + Sync); 5] = [&query, &params.category_id, &params.author_id, &params.from, &params.until];
-        let count = |tier| {
-            let sql = format!("SELECT count(*) FROM ({}) w", tier_window(tier, filtered, params.title_only));
-            let q = &q;
-            async move { Ok::<i64, StoreError>(q.one(&sql, &filters, |r| r.get(0)).await?.unwrap_or(0)) }
-        };
-        let rows = |tier, (offset, limit): (i64, i64), available: i64| {
+        // Any `RANK_WINDOW` matches will do for counting, so no newest-first scan.
+        let count_sql = |tier| format!("SELECT count(*) FROM ({}) w", tier_window(tier, filtered, params.title_only, false));
+        let rows_sql = |tier| {
             let post = match tier {
                 Tier::Threads => "JOIN posts p ON p.thread_id = w.id AND p.number = 1",
                 Tier::Replies => "JOIN posts p ON p.id = w.id",
             };
-            let order = if params.newest_first { "w.id DESC" } else { "s DESC, w.id DESC" };
-            let sql = format!(
-                "SELECT p.id, ts_rank_cd(w.search, to_tsquery('english', $1))::float8 AS s, w.created_at \
-                 FROM ({}) w {post} ORDER BY {order} LIMIT $6 OFFSET $7",
-                tier_window(tier, filtered, params.title_only)
-            );
-            let q = &q;
-            let (query, category, author, from, until) = (&query, &params.category_id, &params.author_id, &params.from, &params.until);
-            async move {
-                if limit == 0 || offset >= available {
-                    return Ok::<Vec<TierRow>, StoreError>(Vec::new());
-                }
-                q.all(&sql, &[query, category, author, from, until, &limit, &offset], |r| (r.get(0), r.get(1), r.get(2))).await
-            }
+            let order = if params.newest_first { "w.id DESC" } else { "w.s DESC, w.id DESC" };
+            // Rank and cut first; only the page's rows meet the posts table.
+            format!(
+                "SELECT p.id, w.s, w.created_at, w.n FROM (SELECT r.id, r.created_at, ts_rank(r.search, to_tsquery('english', $1))::float8 AS s, \
+                 count(*) OVER () AS n FROM ({}) r ORDER BY {} LIMIT $6 OFFSET $7) w {post} ORDER BY {order}",
+                tier_window(tier, filtered, params.title_only, true),
+                order.replace("w.", "")
+            )
         };
-        let thread_count = count(Tier::Threads).await?;
-        let reply_count = if params.title_only { 0 } else { count(Tier::Replies).await? };
-        let [thread_slice, reply_slice] = tier_slices(&params, thread_count);
-        let threads = rows(Tier::Threads, thread_slice, thread_count).await?;
-        let replies = rows(Tier::Replies, reply_slice, reply_count).await?;
+        let threads_part = async {
+            // The page's first slice assumes the tier has enough rows; the count comes with them.
+            let [wanted, _] = tier_slices(&params, i64::MAX);
+            let (rows, counted) = tier_rows(&q, &rows_sql(Tier::Threads), &filters, wanted).await?;
+            let count = match counted {
+                Some(n) => n,
+                None => q.one(&count_sql(Tier::Threads), &filters, |r| r.get::<_, i64>(0)).await?.unwrap_or(0),
+            };
+            Ok::<_, StoreError>((count, rows))
+        };
+        let reply_count = async {
+            if params.title_only {
+                return Ok(0);
+            }
+            Ok::<_, StoreError>(q2.one(&count_sql(Tier::Replies), &filters, |r| r.get::<_, i64>(0)).await?.unwrap_or(0))
+        };
+        let ((thread_count, threads), reply_count) = tokio::try_join!(threads_part, reply_count)?;
+        let reply_slice = tier_slices(&params, thread_count)[1];
+        let replies = if reply_slice.1 > 0 && reply_slice.0 < reply_count {
+            tier_rows(&q2, &rows_sql(Tier::Replies), &filters, reply_slice).await?.0
+        } else {
+            Vec::new()
+        };
         let page = compose_page(&params, threads, replies);
         let ids: Vec<i64> = page.iter().map(|r| r.0).collect();
         let found = q
@@ -1028,7 +1051,7 @@ impl Store for PgStore {
             .all(
                 &format!(
                     "SELECT id FROM (SELECT id, search FROM threads WHERE search @@ to_tsquery('english', $1) ORDER BY id DESC LIMIT {SIMILAR_BUDGET}) w \
-                     ORDER BY ts_rank_cd(search, to_tsquery('english', $2)) DESC, id DESC LIMIT $3"
+                     ORDER BY ts_rank(search, to_tsquery('english', $2)) DESC, id DESC LIMIT $3"
                 ),
                 &[&admit, &score, &limit],
                 |r| r.get(0),
