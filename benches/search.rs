@@ -5,6 +5,7 @@
 //!   jogette demo --db sqlite:///tmp/scale1m.db --scale 1000000
 //!   JOGETTE_BENCH_DBS="sqlite:///tmp/scale1m.db postgres://postgres@127.0.0.1/test?options=-c%20search_path%3Dscale1m" \
 //!     cargo bench --bench search
+//! JOGETTE_BENCH_ROUNDS sets the requests per operation (300).
 
 use jogette::domain::search;
 use jogette::store::{self, SearchParams, Store};
