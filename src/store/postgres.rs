@@ -246,7 +246,12 @@ fn tier_window(tier: Tier, filtered: bool, title_only: bool, newest: bool) -> St
         "$2::bigint IS NULL AND $3::bigint IS NULL AND $4::bigint IS NULL AND $5::bigint IS NULL".to_owned()
     };
     let from = if filtered || tier == Tier::Threads { from } else { "posts p" };
-    let matched = if title_only { format!("ts_filter({vector}, '{{a}}')") } else { vector.to_owned() };
+    // Title words only: the index narrows on the whole vector, the filter keeps the titles.
+    let matched = if title_only {
+        format!("{vector} @@ to_tsquery('english', $1) AND ts_filter({vector}, '{{a}}')")
+    } else {
+        vector.to_owned()
+    };
     let id = if tier == Tier::Threads { "t.id" } else { "p.id" };
     let order = if newest { format!(" ORDER BY {id} DESC") } else { String::new() };
     format!(
