@@ -106,6 +106,8 @@ test('a reply arrives live in another browser, and thanks update in place', asyn
   const bar = readerPage.locator('.live-bar a');
   await bar.waitFor({ timeout: 2000 });
   assert.match(await bar.textContent(), /1 new reply/);
+  // The bar is a status region, so screen readers announce the reply politely.
+  assert.equal(await readerPage.locator('.live-bar').getAttribute('role'), 'status');
   await screenshot(readerPage, 'desktop-js-04-live-reply');
 
   // Thanks from the writer update the reader's count without a reload.
