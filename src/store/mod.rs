@@ -257,6 +257,13 @@ pub struct SearchParams {
     pub per_page: i64,
 }
 
+impl SearchParams {
+    /// Narrowed by anything besides the words.
+    pub fn filtered(&self) -> bool {
+        self.category_id.is_some() || self.author_id.is_some() || self.from.is_some() || self.until.is_some()
+    }
+}
+
 /// One matching post. `snippet` is HTML: escaped text with `<mark>` around matches.
 #[derive(Debug, Clone)]
 pub struct SearchHit {
@@ -301,6 +308,13 @@ pub struct Found {
     pub total: i64,
     /// False when `total` stopped counting at [`RANK_WINDOW`] matches of a kind.
     pub exact: bool,
+}
+
+impl Found {
+    /// A page, and the total from each tier's count (each at most [`RANK_WINDOW`]).
+    pub(crate) fn counted(hits: Vec<SearchHit>, threads: i64, replies: i64) -> Self {
+        Found { hits, total: threads + replies, exact: threads < RANK_WINDOW && replies < RANK_WINDOW }
+    }
 }
 
 /// Search results come in two kinds, each ranked on its own: threads (title and

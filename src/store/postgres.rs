@@ -958,7 +958,7 @@ impl Store for PgStore {
             return Ok(Found { exact: true, ..Found::default() });
         }
         let query = tsquery(&params.query.terms, params.match_all);
-        let filtered = params.category_id.is_some() || params.author_id.is_some() || params.from.is_some() || params.until.is_some();
+        let filtered = params.filtered();
         // The replies are counted on a second connection while the threads are ranked on the first.
         let (client, on_replica) = self.reader().await?;
         let (second, second_on_replica) = self.reader().await?;
@@ -1022,11 +1022,7 @@ impl Store for PgStore {
                 },
             )
             .await?;
-        Ok(Found {
-            hits: hits_in_order(&params.query, &page, found),
-            total: thread_count + reply_count,
-            exact: thread_count < RANK_WINDOW && reply_count < RANK_WINDOW,
-        })
+        Ok(Found::counted(hits_in_order(&params.query, &page, found), thread_count, reply_count))
     }
 
     async fn similar_threads(&self, query: crate::domain::search::Query, limit: i64) -> Result<Vec<SimilarThread>> {

@@ -281,25 +281,30 @@ fn tier_window(tier: Tier, filtered: bool, scored: bool) -> String {
     format!("SELECT f.rowid AS id, {score} AS s FROM {from} WHERE {fts} MATCH ?1 AND {filters} ORDER BY f.rowid DESC LIMIT {RANK_WINDOW}")
 }
 
-/// Counts a tier's matches (up to the window) and reads the rows `slice` asks for.
-fn search_tier(db: &Db, tier: Tier, params: &SearchParams, matching: &str, count_only: bool, slice: Option<(i64, i64)>) -> Result<(i64, Vec<TierRow>)> {
-    let filtered = params.category_id.is_some() || params.author_id.is_some() || params.from.is_some() || params.until.is_some();
-    let filters = params![matching, params.category_id, params.author_id, params.from, params.until];
-    let count: i64 = db.one(&format!("SELECT count(*) FROM ({})", tier_window(tier, filtered, false)), filters, |r| r.get(0))?.unwrap_or(0);
-    let Some((offset, limit)) = slice.filter(|&(o, l)| !count_only && l > 0 && o < count) else {
-        return Ok((count, Vec::new()));
-    };
+/// A tier's matches, counted up to the window.
+fn tier_count(db: &Db, tier: Tier, params: &SearchParams, matching: &str) -> Result<i64> {
+    let sql = format!("SELECT count(*) FROM ({})", tier_window(tier, params.filtered(), false));
+    Ok(db.one(&sql, params![matching, params.category_id, params.author_id, params.from, params.until], |r| r.get(0))?.unwrap_or(0))
+}
+
+/// The rows of a tier that a page needs (`slice`), given the tier's count.
+fn tier_rows(db: &Db, tier: Tier, params: &SearchParams, matching: &str, (offset, limit): (i64, i64), count: i64) -> Result<Vec<TierRow>> {
+    if limit == 0 || offset >= count {
+        return Ok(Vec::new());
+    }
     let post = match tier {
         Tier::Threads => "posts p ON p.thread_id = w.id AND p.number = 1",
         Tier::Replies => "posts p ON p.id = w.id",
     };
     let order = if params.newest_first { "w.id DESC" } else { "w.s, w.id DESC" };
-    let rows = db.all(
-        &format!("SELECT p.id, -w.s, p.created_at FROM ({}) w JOIN {post} ORDER BY {order} LIMIT ?6 OFFSET ?7", tier_window(tier, filtered, !params.newest_first)),
+    db.all(
+        &format!(
+            "SELECT p.id, -w.s, p.created_at FROM ({}) w JOIN {post} ORDER BY {order} LIMIT ?6 OFFSET ?7",
+            tier_window(tier, params.filtered(), !params.newest_first)
+        ),
         params![matching, params.category_id, params.author_id, params.from, params.until, limit, offset],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    )?;
-    Ok((count, rows))
+    )
 }
 
 /// Integers written into SQL: safe, and simpler than a variable number of parameters.
@@ -952,14 +957,11 @@ impl Store for SqliteStore {
         let replies_query = fts5_query(&params.query.terms, params.match_all);
         let threads_query = if params.title_only { format!("{{title}} : ({replies_query})") } else { replies_query.clone() };
         self.read(move |db| {
-            let (thread_count, _) = search_tier(db, Tier::Threads, &params, &threads_query, true, None)?;
+            let thread_count = tier_count(db, Tier::Threads, &params, &threads_query)?;
+            let reply_count = if params.title_only { 0 } else { tier_count(db, Tier::Replies, &params, &replies_query)? };
             let [thread_slice, reply_slice] = tier_slices(&params, thread_count);
-            let (_, threads) = search_tier(db, Tier::Threads, &params, &threads_query, false, Some(thread_slice))?;
-            let (reply_count, replies) = if params.title_only {
-                (0, Vec::new())
-            } else {
-                search_tier(db, Tier::Replies, &params, &replies_query, false, Some(reply_slice))?
-            };
+            let threads = tier_rows(db, Tier::Threads, &params, &threads_query, thread_slice, thread_count)?;
+            let replies = tier_rows(db, Tier::Replies, &params, &replies_query, reply_slice, reply_count)?;
             let page = compose_page(&params, threads, replies);
             let rows = db.all(
                 &format!(
@@ -981,11 +983,7 @@ impl Store for SqliteStore {
                     })
                 },
             )?;
-            Ok(Found {
-                hits: hits_in_order(&params.query, &page, rows),
-                total: thread_count + reply_count,
-                exact: thread_count < RANK_WINDOW && reply_count < RANK_WINDOW,
-            })
+            Ok(Found::counted(hits_in_order(&params.query, &page, rows), thread_count, reply_count))
         })
         .await
     }

@@ -67,6 +67,22 @@ async fn login(base: &str, name: &str) -> String {
     r.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
 }
 
+/// A server on `db` with an admin (whose token comes back) and an "intro" category.
+async fn serve_with_admin_and_category(db: &str) -> (Running, String) {
+    assert!(create_user(db, "site_admin", "admin", PASSWORD).status.success());
+    let server = serve(db);
+    let token = login(&server.base, "site_admin").await;
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/v1/categories", server.base))
+        .bearer_auth(&token)
+        .json(&json!({"slug": "intro", "name": "Intro"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    (server, token)
+}
+
 #[tokio::test]
 async fn an_admin_created_from_the_command_line_can_log_in_and_make_categories() {
     let test_db = TestDb::new();
@@ -94,11 +110,8 @@ async fn an_admin_created_from_the_command_line_can_log_in_and_make_categories()
 async fn acknowledged_posts_survive_a_crash() {
     let test_db = TestDb::new();
     let db = test_db.url.clone();
-    assert!(create_user(&db, "site_admin", "admin", PASSWORD).status.success());
-    let mut server = serve(&db);
-    let token = login(&server.base, "site_admin").await;
+    let (mut server, token) = serve_with_admin_and_category(&db).await;
     let http = reqwest::Client::new();
-    http.post(format!("{}/api/v1/categories", server.base)).bearer_auth(&token).json(&json!({"slug": "intro", "name": "Intro"})).send().await.unwrap();
     let thread: Value = http
         .post(format!("{}/api/v1/threads", server.base))
         .bearer_auth(&token)
@@ -140,11 +153,8 @@ async fn acknowledged_posts_survive_a_crash() {
 async fn sigterm_finishes_requests_in_flight_and_exits_cleanly() {
     let test_db = TestDb::new();
     let db = test_db.url.clone();
-    assert!(create_user(&db, "site_admin", "admin", PASSWORD).status.success());
-    let mut server = serve(&db);
-    let token = login(&server.base, "site_admin").await;
+    let (mut server, token) = serve_with_admin_and_category(&db).await;
     let http = reqwest::Client::new();
-    http.post(format!("{}/api/v1/categories", server.base)).bearer_auth(&token).json(&json!({"slug": "intro", "name": "Intro"})).send().await.unwrap();
 
     let sends: Vec<_> = (0..40)
         .map(|n| {
