@@ -920,6 +920,9 @@ impl Store for PgStore {
                     let sql = format!("INSERT INTO {table} ({}) VALUES {}", names.join(", "), marks.join(", "));
                     q.exec(&sql, &params).await?;
                 }
+                // Plans cached while the table was small (foreign-key checks, trigger
+                // statements) would otherwise keep scanning it whole as it grows.
+                q.exec(&format!("ANALYZE {table}"), &[]).await?;
                 // Identity columns must carry on after the copied ids.
                 if columns[0] == ("id", Kind::Int) {
                     q.exec(
