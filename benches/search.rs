@@ -5,7 +5,8 @@
 //!   jogette demo --db sqlite:///tmp/scale1m.db --scale 1000000
 //!   JOGETTE_BENCH_DBS="sqlite:///tmp/scale1m.db postgres://postgres@127.0.0.1/test?options=-c%20search_path%3Dscale1m" \
 //!     cargo bench --bench search
-//! JOGETTE_BENCH_ROUNDS sets the requests per operation (300).
+//! JOGETTE_BENCH_ROUNDS sets the requests per operation (300); JOGETTE_BENCH_DETAIL=1
+//! also prints each search's median.
 
 use jogette::domain::search;
 use jogette::store::{self, SearchParams, Store};
@@ -93,6 +94,19 @@ async fn bench(url: &str, rounds: usize) {
         }
     })
     .await;
+    if std::env::var_os("JOGETTE_BENCH_DETAIL").is_some() {
+        // Which searches make the tail: each one's median of five.
+        for text in SEARCHES {
+            let p = measure(5, |_| {
+                let store = store.clone();
+                async move {
+                    search(store.as_ref(), text).await;
+                }
+            })
+            .await;
+            println!("  {text:<24} {:>9.2?}", p.p50);
+        }
+    }
     let name = url.split("://").next().unwrap_or(url);
     println!("{name}, {posts} posts, {rounds} requests each (p50 / p95 / p99; ratio = p50 / post lookup p50)");
     for (what, p) in [("post lookup (baseline)", &baseline), ("search", &searched), ("similar threads", &similar)] {

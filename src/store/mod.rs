@@ -288,9 +288,11 @@ pub struct SimilarThread {
     pub snippet: String,
 }
 
-/// How many of the newest matches of each kind (threads, replies) a search
-/// ranks. Ranking costs a few microseconds a match, so this bounds a search on
-/// a community of any size; older matches are still found by narrower words,
+/// How many results a search has at most: by relevance, the best of the newest
+/// `RANK_WINDOW` matching threads, then the best of the newest replies while
+/// there is room; by date, the newest `RANK_WINDOW` of both. Ranking costs a few
+/// microseconds a match and counting a few more, so this bounds a search on a
+/// community of any size; older matches are still found by narrower words,
 /// filters, or ordering by date, and `total` stops counting here.
 pub const RANK_WINDOW: i64 = 2_000;
 
@@ -305,15 +307,16 @@ pub(crate) const SIMILAR_REPLIES_READ: i64 = 100;
 #[derive(Debug, Clone, Default)]
 pub struct Found {
     pub hits: Vec<SearchHit>,
+    /// At most [`RANK_WINDOW`].
     pub total: i64,
-    /// False when `total` stopped counting at [`RANK_WINDOW`] matches of a kind.
+    /// False when `total` stopped counting at [`RANK_WINDOW`].
     pub exact: bool,
 }
 
 impl Found {
-    /// A page, and the total from each tier's count (each at most [`RANK_WINDOW`]).
+    /// A page, and the total from each tier's count (replies counted up to `replies_to_count`).
     pub(crate) fn counted(hits: Vec<SearchHit>, threads: i64, replies: i64) -> Self {
-        Found { hits, total: threads + replies, exact: threads < RANK_WINDOW && replies < RANK_WINDOW }
+        Found { hits, total: (threads + replies).min(RANK_WINDOW), exact: threads + replies < RANK_WINDOW }
     }
 }
 
@@ -328,17 +331,30 @@ pub(crate) enum Tier {
 /// A match from one tier: the post, its score, when it was written.
 pub(crate) type TierRow = (i64, f64, i64);
 
+/// How many matching replies a search must count, once it knows how many
+/// threads match: by relevance, only as many as fit after the threads, so a
+/// search with common words never counts its replies at all.
+pub(crate) fn replies_to_count(params: &SearchParams, thread_count: i64) -> i64 {
+    if params.title_only {
+        0
+    } else if params.newest_first {
+        RANK_WINDOW
+    } else {
+        (RANK_WINDOW - thread_count).max(0)
+    }
+}
+
 /// Which rows of each tier a page needs, given how many the threads tier has:
 /// by relevance the tiers follow each other; by date both tiers' newest rows
-/// up to the page's end are merged.
+/// up to the page's end are merged. Nothing past `RANK_WINDOW`.
 pub(crate) fn tier_slices(params: &SearchParams, thread_count: i64) -> [(i64, i64); 2] {
     let offset = (params.page.max(1) - 1) * params.per_page;
-    let n = params.per_page;
+    let end = (offset + params.per_page).min(RANK_WINDOW);
     if params.newest_first {
-        return [(0, offset + n), (0, if params.title_only { 0 } else { offset + n })];
+        return [(0, end), (0, if params.title_only { 0 } else { end })];
     }
-    let from_threads = (thread_count - offset).clamp(0, n);
-    let replies = if params.title_only { 0 } else { n - from_threads };
+    let from_threads = (thread_count.min(end) - offset).max(0);
+    let replies = if params.title_only { 0 } else { (end - offset - from_threads).max(0) };
     [(offset.min(thread_count), from_threads), ((offset - thread_count).max(0), replies)]
 }
 
@@ -349,6 +365,7 @@ pub(crate) fn compose_page(params: &SearchParams, threads: Vec<TierRow>, replies
     }
     let mut all: Vec<TierRow> = threads.into_iter().chain(replies).collect();
     all.sort_by(|a, b| b.2.cmp(&a.2).then(b.0.cmp(&a.0)));
+    all.truncate(RANK_WINDOW as usize);
     let offset = ((params.page.max(1) - 1) * params.per_page) as usize;
     all.into_iter().skip(offset).take(params.per_page as usize).collect()
 }

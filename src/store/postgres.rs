@@ -962,13 +962,21 @@ impl Store for PgStore {
         }
         let query = tsquery(&params.query.terms, params.match_all);
         let filtered = params.filtered();
-        // The replies are counted on a second connection while the threads are ranked on the first.
         let (client, on_replica) = self.reader().await?;
-        let (second, second_on_replica) = self.reader().await?;
-        let (q, q2) = (self.qr(&*client, on_replica), self.qr(&*second, second_on_replica));
+        let q = self.qr(&*client, on_replica);
         let filters: [&(dyn ToSql + Sync); 5] = [&query, &params.category_id, &params.author_id, &params.from, &params.until];
-        // Any `RANK_WINDOW` matches will do for counting, so no newest-first scan.
-        let count_sql = |tier| format!("SELECT count(*) FROM ({}) w", tier_window(tier, filtered, params.title_only, false));
+        let count = |tier, up_to: i64| {
+            let q = &q;
+            // Any matches will do for counting, so no newest-first scan.
+            let sql = format!("SELECT count(*) FROM (SELECT 1 FROM ({}) w LIMIT $6) c", tier_window(tier, filtered, params.title_only, false));
+            async move {
+                if up_to == 0 {
+                    return Ok(0);
+                }
+                let [query, category, author, from, until] = filters;
+                Ok::<_, StoreError>(q.one(&sql, &[query, category, author, from, until, &up_to], |r| r.get::<_, i64>(0)).await?.unwrap_or(0))
+            }
+        };
         let rows_sql = |tier| {
             let post = match tier {
                 Tier::Threads => "JOIN posts p ON p.thread_id = w.id AND p.number = 1",
@@ -983,26 +991,17 @@ impl Store for PgStore {
                 order.replace("w.", "")
             )
         };
-        let threads_part = async {
-            // The page's first slice assumes the tier has enough rows; the count comes with them.
-            let [wanted, _] = tier_slices(&params, i64::MAX);
-            let (rows, counted) = tier_rows(&q, &rows_sql(Tier::Threads), &filters, wanted).await?;
-            let count = match counted {
-                Some(n) => n,
-                None => q.one(&count_sql(Tier::Threads), &filters, |r| r.get::<_, i64>(0)).await?.unwrap_or(0),
-            };
-            Ok::<_, StoreError>((count, rows))
+        // The page's first slice assumes the tier has enough rows; the count comes with them.
+        let [wanted, _] = tier_slices(&params, i64::MAX);
+        let (threads, counted) = tier_rows(&q, &rows_sql(Tier::Threads), &filters, wanted).await?;
+        let thread_count = match counted {
+            Some(n) => n,
+            None => count(Tier::Threads, RANK_WINDOW).await?,
         };
-        let reply_count = async {
-            if params.title_only {
-                return Ok(0);
-            }
-            Ok::<_, StoreError>(q2.one(&count_sql(Tier::Replies), &filters, |r| r.get::<_, i64>(0)).await?.unwrap_or(0))
-        };
-        let ((thread_count, threads), reply_count) = tokio::try_join!(threads_part, reply_count)?;
+        let reply_count = count(Tier::Replies, replies_to_count(&params, thread_count)).await?;
         let reply_slice = tier_slices(&params, thread_count)[1];
         let replies = if reply_slice.1 > 0 && reply_slice.0 < reply_count {
-            tier_rows(&q2, &rows_sql(Tier::Replies), &filters, reply_slice).await?.0
+            tier_rows(&q, &rows_sql(Tier::Replies), &filters, reply_slice).await?.0
         } else {
             Vec::new()
         };

@@ -281,10 +281,13 @@ fn tier_window(tier: Tier, filtered: bool, scored: bool) -> String {
     format!("SELECT f.rowid AS id, {score} AS s FROM {from} WHERE {fts} MATCH ?1 AND {filters} ORDER BY f.rowid DESC LIMIT {RANK_WINDOW}")
 }
 
-/// A tier's matches, counted up to the window.
-fn tier_count(db: &Db, tier: Tier, params: &SearchParams, matching: &str) -> Result<i64> {
-    let sql = format!("SELECT count(*) FROM ({})", tier_window(tier, params.filtered(), false));
-    Ok(db.one(&sql, params![matching, params.category_id, params.author_id, params.from, params.until], |r| r.get(0))?.unwrap_or(0))
+/// A tier's matches, counted up to `up_to`.
+fn tier_count(db: &Db, tier: Tier, params: &SearchParams, matching: &str, up_to: i64) -> Result<i64> {
+    if up_to == 0 {
+        return Ok(0);
+    }
+    let sql = format!("SELECT count(*) FROM (SELECT 1 FROM ({}) LIMIT ?6)", tier_window(tier, params.filtered(), false));
+    Ok(db.one(&sql, params![matching, params.category_id, params.author_id, params.from, params.until, up_to], |r| r.get(0))?.unwrap_or(0))
 }
 
 /// The rows of a tier that a page needs (`slice`), given the tier's count.
@@ -957,8 +960,8 @@ impl Store for SqliteStore {
         let replies_query = fts5_query(&params.query.terms, params.match_all);
         let threads_query = if params.title_only { format!("{{title}} : ({replies_query})") } else { replies_query.clone() };
         self.read(move |db| {
-            let thread_count = tier_count(db, Tier::Threads, &params, &threads_query)?;
-            let reply_count = if params.title_only { 0 } else { tier_count(db, Tier::Replies, &params, &replies_query)? };
+            let thread_count = tier_count(db, Tier::Threads, &params, &threads_query, RANK_WINDOW)?;
+            let reply_count = tier_count(db, Tier::Replies, &params, &replies_query, replies_to_count(&params, thread_count))?;
             let [thread_slice, reply_slice] = tier_slices(&params, thread_count);
             let threads = tier_rows(db, Tier::Threads, &params, &threads_query, thread_slice, thread_count)?;
             let replies = tier_rows(db, Tier::Replies, &params, &replies_query, reply_slice, reply_count)?;
