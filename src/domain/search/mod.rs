@@ -7,6 +7,7 @@
 
 pub mod passage;
 
+use rust_stemmers::{Algorithm, Stemmer};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -69,6 +70,12 @@ fn clean_word(word: &str) -> Option<String> {
     (!w.is_empty()).then_some(w)
 }
 
+/// The English (Snowball) stem of a word, as both stores' indexes stem it.
+pub(crate) fn stem(word: &str) -> String {
+    static ENGLISH: OnceLock<Stemmer> = OnceLock::new();
+    ENGLISH.get_or_init(|| Stemmer::create(Algorithm::English)).stem(&word.to_lowercase()).into_owned()
+}
+
 fn widen(word: String) -> Term {
     let mut words = vec![word.clone()];
     // "aches" and "niggles" share "ache" and "niggle"'s synonyms.
@@ -81,6 +88,10 @@ fn widen(word: String) -> Term {
             words.push(b.to_owned());
         }
     }
+    // "hurt", "hurts" and "hurting" are one word to an index; asking for each
+    // again would only read the same postings again.
+    let mut seen = std::collections::HashSet::new();
+    words.retain(|w| seen.insert(stem(w)));
     Term::AnyOf(words)
 }
 
@@ -175,6 +186,17 @@ mod tests {
         let q = parse("Upper back ACHE", false);
         assert_eq!(words(&q)[0], ["upper"]);
         assert!(words(&q)[2].starts_with(&["ache".to_string(), "pain".to_string()]));
+    }
+
+    #[test]
+    fn a_word_and_its_synonyms_are_each_asked_for_once() {
+        let q = parse("knee hurting", false);
+        for term in words(&q) {
+            let stems: Vec<String> = term.iter().map(|w| stem(w)).collect();
+            let unique: std::collections::HashSet<&String> = stems.iter().collect();
+            assert_eq!(unique.len(), stems.len(), "{term:?}");
+        }
+        assert_eq!(words(&q)[1][0], "hurting", "the typed word comes first");
     }
 
     #[test]

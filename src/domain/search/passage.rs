@@ -2,10 +2,8 @@
 //! matched marked. Both stores use this, so a snippet looks the same whichever
 //! database found the post, and only the posts on the page pay for it.
 
-use super::{Query, Term};
-use rust_stemmers::{Algorithm, Stemmer};
+use super::{Query, Term, stem};
 use std::collections::HashMap;
-use std::sync::OnceLock;
 
 /// Long posts are looked at this far; a passage further in is not worth the time.
 const MAX_WORDS_READ: usize = 3_000;
@@ -18,11 +16,6 @@ pub struct Passage {
     pub hits: usize,
     /// Escaped text with `<mark>` around the matching words.
     pub html: String,
-}
-
-fn stem(word: &str) -> String {
-    static ENGLISH: OnceLock<Stemmer> = OnceLock::new();
-    ENGLISH.get_or_init(|| Stemmer::create(Algorithm::English)).stem(&word.to_lowercase()).into_owned()
 }
 
 /// Each stemmed query word, pointing at the term it belongs to.
