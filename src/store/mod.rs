@@ -294,7 +294,7 @@ pub struct SimilarThread {
 /// microseconds a match and counting a few more, so this bounds a search on a
 /// community of any size; older matches are still found by narrower words,
 /// filters, or ordering by date, and `total` stops counting here.
-pub const RANK_WINDOW: i64 = 2_000;
+pub const RANK_WINDOW: i64 = 1_000;
 
 /// How many threads "has this been asked before?" ranks at most: the threads
 /// with the draft's rarest words (see `domain::search::selective_terms`).

@@ -177,12 +177,12 @@ async fn the_search_page_highlights_and_the_composer_suggests_similar_threads() 
 #[tokio::test]
 async fn a_very_common_word_ranks_the_newest_matches_and_says_there_are_more() {
     let server = TestServer::start().await;
-    jogette::demo::scale::generate(server.store.as_ref(), 8_000, 3_500).await.unwrap();
+    jogette::demo::scale::generate(server.store.as_ref(), 8_000, 2_000).await.unwrap();
     let api = server.api();
     let is_thread = |r: &serde_json::Value| r["url"].as_str().unwrap().split('#').nth(1) == Some("p1");
     let window = jogette::store::RANK_WINDOW;
 
-    // "week" is in fewer than 2,000 threads, so replies follow them up to the window.
+    // "week" is in fewer than 1,000 threads, so replies follow them up to the window.
     let common = api.get_json(&format!("/api/v1/search?{}", q("week"))).await;
     assert_eq!(common["total_exact"], false);
     assert_eq!(common["total"], window);
@@ -204,7 +204,7 @@ async fn a_very_common_word_ranks_the_newest_matches_and_says_there_are_more() {
     let end = api.get_json(&format!("/api/v1/search?{}&page={last}", q("running"))).await;
     assert!(end["results"].as_array().unwrap().iter().all(is_thread));
     let page = server.browser().open(&format!("/search?{}", q("running"))).await;
-    assert!(page.text("p.meta[role=status]")[0].starts_with("More than 2000 results"));
+    assert!(page.text("p.meta[role=status]")[0].starts_with(&format!("More than {window} results")));
     // By date, the newest of both kinds, still within the window.
     let newest = api.get_json(&format!("/api/v1/search?{}&sort=date&page={last}", q("running"))).await;
     assert_eq!(newest["total"], window);
