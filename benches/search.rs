@@ -6,7 +6,7 @@
 //!   JOGETTE_BENCH_DBS="sqlite:///tmp/scale1m.db postgres://postgres@127.0.0.1/test?options=-c%20search_path%3Dscale1m" \
 //!     cargo bench --bench search
 //! JOGETTE_BENCH_ROUNDS sets the requests per operation (300); JOGETTE_BENCH_DETAIL=1
-//! also prints each search's median.
+//! also prints each search's median, plain and narrowed each way.
 
 use jogette::domain::search;
 use jogette::store::{self, SearchParams, Store};
@@ -53,8 +53,30 @@ where
     percentiles(times)
 }
 
-async fn search(store: &dyn Store, text: &str) -> i64 {
+/// The narrowings the search page offers, one per request in turn.
+#[derive(Clone, Copy)]
+enum Narrowing {
+    None,
+    Category,
+    Author,
+    LastYear,
+    TitleOnly,
+    ByDate,
+}
+const NARROWINGS: [Narrowing; 5] = [Narrowing::Category, Narrowing::Author, Narrowing::LastYear, Narrowing::TitleOnly, Narrowing::ByDate];
+
+async fn search(store: &dyn Store, text: &str, narrowing: Narrowing, i: usize) -> i64 {
     let mut params = SearchParams { query: search::parse(text, true), match_all: true, page: 1, per_page: 20, ..Default::default() };
+    let year = 365 * 86_400_000;
+    match narrowing {
+        Narrowing::None => {}
+        Narrowing::Category => params.category_id = Some(1 + i as i64 % 5),
+        // A member with a few hundred posts, as the demo community's are.
+        Narrowing::Author => params.author_id = Some(1 + (i as i64 * 7919) % 5_000),
+        Narrowing::LastYear => params.from = Some(jogette::store::now_millis() - year),
+        Narrowing::TitleOnly => params.title_only = true,
+        Narrowing::ByDate => params.newest_first = true,
+    }
     let found = store.search(params.clone()).await.unwrap();
     if found.total == 0 && params.query.terms.len() > 1 {
         params.match_all = false;
@@ -68,7 +90,7 @@ async fn bench(url: &str, rounds: usize) {
     let posts = store.count_rows("posts").await.unwrap();
     // Warm caches as a running server would have them.
     for text in SEARCHES {
-        search(store.as_ref(), text).await;
+        search(store.as_ref(), text, Narrowing::None, 0).await;
     }
     let mut seed = 0x9e37_79b9_u64;
     let baseline = measure(rounds, |_| {
@@ -83,7 +105,14 @@ async fn bench(url: &str, rounds: usize) {
     let searched = measure(rounds, |i| {
         let store = store.clone();
         async move {
-            search(store.as_ref(), SEARCHES[i % SEARCHES.len()]).await;
+            search(store.as_ref(), SEARCHES[i % SEARCHES.len()], Narrowing::None, i).await;
+        }
+    })
+    .await;
+    let narrowed = measure(rounds, |i| {
+        let store = store.clone();
+        async move {
+            search(store.as_ref(), SEARCHES[i % SEARCHES.len()], NARROWINGS[i % NARROWINGS.len()], i).await;
         }
     })
     .await;
@@ -95,21 +124,26 @@ async fn bench(url: &str, rounds: usize) {
     })
     .await;
     if std::env::var_os("JOGETTE_BENCH_DETAIL").is_some() {
-        // Which searches make the tail: each one's median of five.
+        // Which searches make the tail: each one's median of five, plain and narrowed each way.
+        println!("  median of 5: plain, category, author, last year, title only, by date");
         for text in SEARCHES {
-            let p = measure(5, |_| {
-                let store = store.clone();
-                async move {
-                    search(store.as_ref(), text).await;
-                }
-            })
-            .await;
-            println!("  {text:<24} {:>9.2?}", p.p50);
+            let mut row = format!("  {text:<24}");
+            for narrowing in std::iter::once(Narrowing::None).chain(NARROWINGS) {
+                let p = measure(5, |i| {
+                    let store = store.clone();
+                    async move {
+                        search(store.as_ref(), text, narrowing, i).await;
+                    }
+                })
+                .await;
+                row.push_str(&format!(" {:>9.2?}", p.p50));
+            }
+            println!("{row}");
         }
     }
     let name = url.split("://").next().unwrap_or(url);
     println!("{name}, {posts} posts, {rounds} requests each (p50 / p95 / p99; ratio = p50 / post lookup p50)");
-    for (what, p) in [("post lookup (baseline)", &baseline), ("search", &searched), ("similar threads", &similar)] {
+    for (what, p) in [("post lookup (baseline)", &baseline), ("search", &searched), ("search, narrowed", &narrowed), ("similar threads", &similar)] {
         println!(
             "  {what:<24} {:>9.2?} {:>9.2?} {:>9.2?}   ×{:.0}",
             p.p50,

@@ -262,6 +262,25 @@ impl SearchParams {
     pub fn filtered(&self) -> bool {
         self.category_id.is_some() || self.author_id.is_some() || self.from.is_some() || self.until.is_some()
     }
+
+    /// SQL conditions for the narrowings, given a tier's category, author and
+    /// date columns and how a store writes parameter `i` and "`i` is unused".
+    /// Only the narrowings in use compare a column, since "(?3 IS NULL OR
+    /// user_id = ?3)" hides the column's index from the planner; every
+    /// parameter (2 to 5) is still named, so every statement takes the same ones.
+    pub(crate) fn narrowing_sql(&self, [category, author, created]: [&str; 3], param: fn(usize) -> String, unused: fn(usize) -> String) -> String {
+        [
+            self.category_id.map(|_| format!("{category} = {}", param(2))),
+            self.author_id.map(|_| format!("{author} = {}", param(3))),
+            self.from.map(|_| format!("{created} >= {}", param(4))),
+            self.until.map(|_| format!("{created} < {}", param(5))),
+        ]
+        .into_iter()
+        .enumerate()
+        .map(|(i, condition)| condition.unwrap_or_else(|| unused(i + 2)))
+        .collect::<Vec<_>>()
+        .join(" AND ")
+    }
 }
 
 /// One matching post. `snippet` is HTML: escaped text with `<mark>` around matches.

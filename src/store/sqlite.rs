@@ -261,17 +261,14 @@ fn fts5_query<'a>(terms: impl IntoIterator<Item = &'a crate::domain::search::Ter
 /// The newest `RANK_WINDOW` matches of a tier that pass the filters, as `id`
 /// (thread id or post id) and `s` (bm25, lower is better; 0 unless `scored`).
 /// Parameters: ?1 match, ?2 category, ?3 author, ?4 from, ?5 until.
-fn tier_window(tier: Tier, filtered: bool, scored: bool) -> String {
+fn tier_window(tier: Tier, params: &SearchParams, scored: bool) -> String {
     let (fts, from, author, created) = match tier {
         Tier::Threads => ("thread_fts", "thread_fts f JOIN threads t ON t.id = f.rowid", "t.user_id", "t.created_at"),
         Tier::Replies => ("reply_fts", "reply_fts f JOIN posts p ON p.id = f.rowid JOIN threads t ON t.id = p.thread_id", "p.user_id", "p.created_at"),
     };
-    // Unfiltered, skip the joins; the parameters are still named so every statement takes the same ones.
-    let (from, filters) = if filtered {
-        (from.to_owned(), format!("(?2 IS NULL OR t.category_id = ?2) AND (?3 IS NULL OR {author} = ?3) AND (?4 IS NULL OR {created} >= ?4) AND (?5 IS NULL OR {created} < ?5)"))
-    } else {
-        (format!("{fts} f"), "?2 IS NULL AND ?3 IS NULL AND ?4 IS NULL AND ?5 IS NULL".to_owned())
-    };
+    // Unfiltered, skip the joins.
+    let from = if params.filtered() { from.to_owned() } else { format!("{fts} f") };
+    let filters = params.narrowing_sql(["t.category_id", author, created], |i| format!("?{i}"), |i| format!("?{i} IS NULL"));
     let score = match (scored, tier) {
         (false, _) => "0.0",
         // A title word counts ten times a word in the opening post.
@@ -286,7 +283,7 @@ fn tier_count(db: &Db, tier: Tier, params: &SearchParams, matching: &str, up_to:
     if up_to == 0 {
         return Ok(0);
     }
-    let sql = format!("SELECT count(*) FROM (SELECT 1 FROM ({}) LIMIT ?6)", tier_window(tier, params.filtered(), false));
+    let sql = format!("SELECT count(*) FROM (SELECT 1 FROM ({}) LIMIT ?6)", tier_window(tier, params, false));
     Ok(db.one(&sql, params![matching, params.category_id, params.author_id, params.from, params.until, up_to], |r| r.get(0))?.unwrap_or(0))
 }
 
@@ -303,7 +300,7 @@ fn tier_rows(db: &Db, tier: Tier, params: &SearchParams, matching: &str, (offset
     db.all(
         &format!(
             "SELECT p.id, -w.s, p.created_at FROM ({}) w JOIN {post} ORDER BY {order} LIMIT ?6 OFFSET ?7",
-            tier_window(tier, params.filtered(), !params.newest_first)
+            tier_window(tier, params, !params.newest_first)
         ),
         params![matching, params.category_id, params.author_id, params.from, params.until, limit, offset],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
