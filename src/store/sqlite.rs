@@ -24,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0004_session_writes.sql"),
     include_str!("migrations/sqlite/0005_search.sql"),
     include_str!("migrations/sqlite/0006_search_tiers.sql"),
+    include_str!("migrations/sqlite/0007_search_by_author.sql"),
 ];
 const READERS: usize = 4;
 /// Enough to amortise the fsync under load without making one commit huge.
@@ -258,6 +259,21 @@ fn fts5_query<'a>(terms: impl IntoIterator<Item = &'a crate::domain::search::Ter
     terms.into_iter().map(fts5_term).collect::<Vec<_>>().join(if all { " AND " } else { " OR " })
 }
 
+/// A query over some columns only: the indexes' `author` column holds a token
+/// per post ("u42") that a typed word must never match.
+fn in_columns(columns: &str, query: &str) -> String {
+    format!("{{{columns}}} : ({query})")
+}
+
+/// A search's MATCH for one tier: its words in `columns`, and when narrowed to
+/// a member, their token, so that FTS5 intersects the postings itself.
+fn tier_match(columns: &str, words: &str, author_id: Option<i64>) -> String {
+    match author_id {
+        Some(id) => format!("{} AND author : \"u{id}\"", in_columns(columns, words)),
+        None => in_columns(columns, words),
+    }
+}
+
 /// The newest `RANK_WINDOW` matches of a tier that pass the filters, as `id`
 /// (thread id or post id) and `s` (bm25, lower is better; 0 unless `scored`).
 /// Parameters: ?1 match, ?2 category, ?3 author, ?4 from, ?5 until.
@@ -272,8 +288,8 @@ fn tier_window(tier: Tier, params: &SearchParams, scored: bool) -> String {
     let score = match (scored, tier) {
         (false, _) => "0.0",
         // A title word counts ten times a word in the opening post.
-        (true, Tier::Threads) => "bm25(thread_fts, 10.0, 1.0)",
-        (true, Tier::Replies) => "bm25(reply_fts)",
+        (true, Tier::Threads) => "bm25(thread_fts, 10.0, 1.0, 0.0)",
+        (true, Tier::Replies) => "bm25(reply_fts, 1.0, 0.0)",
     };
     format!("SELECT f.rowid AS id, {score} AS s FROM {from} WHERE {fts} MATCH ?1 AND {filters} ORDER BY f.rowid DESC LIMIT {RANK_WINDOW}")
 }
@@ -954,8 +970,9 @@ impl Store for SqliteStore {
         if params.query.is_empty() {
             return Ok(Found { exact: true, ..Found::default() });
         }
-        let replies_query = fts5_query(&params.query.terms, params.match_all);
-        let threads_query = if params.title_only { format!("{{title}} : ({replies_query})") } else { replies_query.clone() };
+        let words = fts5_query(&params.query.terms, params.match_all);
+        let replies_query = tier_match("body", &words, params.author_id);
+        let threads_query = tier_match(if params.title_only { "title" } else { "title body" }, &words, params.author_id);
         self.read(move |db| {
             let thread_count = tier_count(db, Tier::Threads, &params, &threads_query, RANK_WINDOW)?;
             let reply_count = tier_count(db, Tier::Replies, &params, &replies_query, replies_to_count(&params, thread_count))?;
@@ -997,20 +1014,19 @@ impl Store for SqliteStore {
             let mut counts = Vec::with_capacity(query.terms.len());
             for term in &query.terms {
                 let sql = format!("SELECT count(*) FROM (SELECT 1 FROM thread_fts WHERE thread_fts MATCH ?1 LIMIT {})", SIMILAR_BUDGET + 1);
-                counts.push(db.one(&sql, params![fts5_term(term)], |r| r.get(0))?.unwrap_or(0));
+                counts.push(db.one(&sql, params![in_columns("title body", &fts5_term(term))], |r| r.get(0))?.unwrap_or(0));
             }
             let selective = crate::domain::search::selective_terms(&counts, SIMILAR_BUDGET);
             if selective.is_empty() {
                 return Ok(Vec::new());
             }
-            let matching = format!(
-                "({}) AND ({})",
-                fts5_query(selective.iter().map(|&i| &query.terms[i]), false),
-                fts5_query(&query.terms, false)
+            let matching = in_columns(
+                "title body",
+                &format!("({}) AND ({})", fts5_query(selective.iter().map(|&i| &query.terms[i]), false), fts5_query(&query.terms, false)),
             );
             let ranked: Vec<i64> = db.all(
                 &format!(
-                    "SELECT id FROM (SELECT rowid AS id, bm25(thread_fts, 10.0, 1.0) AS s FROM thread_fts \
+                    "SELECT id FROM (SELECT rowid AS id, bm25(thread_fts, 10.0, 1.0, 0.0) AS s FROM thread_fts \
                      WHERE thread_fts MATCH ?1 ORDER BY rowid DESC LIMIT {SIMILAR_BUDGET}) ORDER BY s, id DESC LIMIT ?2"
                 ),
                 params![matching, limit],

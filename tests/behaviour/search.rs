@@ -98,7 +98,12 @@ async fn stemming_phrases_filters_and_sorting() {
     let injuries = api.get_json("/api/v1/search?q=run&category=injuries").await;
     assert_ne!(in_kit["results"][0]["title"], injuries["results"][0]["title"]);
     let by_author = api.get_json(&format!("/api/v1/search?{}", q("run @coach_claire"))).await;
+    assert!(by_author["total"].as_i64().unwrap() >= 2);
     assert!(by_author["results"].as_array().unwrap().iter().all(|r| r["author"]["username"] == "coach_claire"));
+    // What a store keeps to narrow by author is not a word anyone can find.
+    for id in 1..=5 {
+        assert_eq!(api.get_json(&format!("/api/v1/search?q=u{id}")).await["total"], 0);
+    }
     assert_eq!(by_author["total"], api.get_json("/api/v1/search?q=run&author=coach_claire").await["total"]);
     let titles = api.get_json("/api/v1/search?q=knee&title_only=1").await;
     assert!(titles["results"].as_array().unwrap().iter().all(|r| r["title"].as_str().unwrap().to_lowercase().contains("knee")));
@@ -214,4 +219,37 @@ async fn a_very_common_word_ranks_the_newest_matches_and_says_there_are_more() {
     let rare = api.get_json(&format!("/api/v1/search?{}", q("\"tennis ball\" wall"))).await;
     assert_eq!(rare["total_exact"], true);
     assert!(rare["total"].as_i64().unwrap() < jogette::store::RANK_WINDOW);
+}
+
+/// A database made before searches could be narrowed to an author inside the
+/// index upgrades on opening: the index is rebuilt from the posts, whole.
+#[tokio::test]
+async fn an_older_sqlite_database_upgrades_with_its_search_index_rebuilt() {
+    if on_postgres() {
+        return;
+    }
+    let db = TestDb::new();
+    let path = db.url.trim_start_matches("sqlite://").to_owned();
+    let before = {
+        let server = TestServer::on_url(&db.url).await;
+        jogette::demo::load(server.store.as_ref()).await.unwrap();
+        server.api().get_json("/api/v1/search?q=run").await["total"].clone()
+    };
+    // Back to version 6: its two indexes, without the author column.
+    let v6 = include_str!("../../src/store/migrations/sqlite/0006_search_tiers.sql");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(&format!(
+        "DROP TRIGGER search_post_insert; DROP TRIGGER search_post_update; DROP TRIGGER search_thread_title; \
+         DROP TABLE thread_fts; DROP TABLE reply_fts; {} PRAGMA user_version = 6;",
+        &v6[v6.find("CREATE VIRTUAL TABLE").unwrap()..]
+    ))
+    .unwrap();
+    drop(conn);
+
+    let server = TestServer::on_url(&db.url).await;
+    let api = server.api();
+    assert_eq!(api.get_json("/api/v1/search?q=run").await["total"], before);
+    let by_author = api.get_json("/api/v1/search?q=run&author=coach_claire").await;
+    assert!(by_author["total"].as_i64().unwrap() >= 2);
+    assert!(by_author["results"].as_array().unwrap().iter().all(|r| r["author"]["username"] == "coach_claire"));
 }
