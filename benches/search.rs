@@ -141,7 +141,11 @@ async fn bench(url: &str, rounds: usize) {
             println!("{row}");
         }
     }
-    let name = url.split("://").next().unwrap_or(url);
+    // The store, and any settings the URL gives it (`options=-c%20…`).
+    let mut name = url.split("://").next().unwrap_or(url).to_owned();
+    if let Some(options) = url.split(['?', '&']).find_map(|p| p.strip_prefix("options=")) {
+        name = format!("{name} ({})", options.replace("%20", " ").replace("%3D", "="));
+    }
     println!("{name}, {posts} posts, {rounds} requests each (p50 / p95 / p99; ratio = p50 / post lookup p50)");
     for (what, p) in [("post lookup (baseline)", &baseline), ("search", &searched), ("search, narrowed", &narrowed), ("similar threads", &similar)] {
         println!(

@@ -273,8 +273,19 @@ fn tier_window(tier: Tier, params: &SearchParams, newest: bool, from_author: boo
     )
 }
 
+/// Allows only bitmap scans for the next statements of the transaction, or all
+/// scans again. Under a LIMIT the planner bets that a sequential or index scan
+/// meets enough matches early; when its estimate is high (a date range whose
+/// rows all sit at the table's end, a word that fills opening posts but no
+/// replies) the bet costs a whole-table scan. A bitmap scan reads only the
+/// matches, so counting, and reading a tier's few matches, use nothing else.
+async fn bitmap_scans_only(q: &Q<'_, impl GenericClient + Sync>, only: bool) -> Result<()> {
+    let on = if only { "off" } else { "on" };
+    Ok(q.c.batch_execute(&format!("SET LOCAL enable_seqscan = {on}; SET LOCAL enable_indexscan = {on}")).await?)
+}
+
 /// The rows of a tier that a page needs, and the tier's count when any row came back.
-async fn tier_rows(q: &Q<'_, Client>, sql: &str, filters: &[&(dyn ToSql + Sync); 5], (offset, limit): (i64, i64)) -> Result<(Vec<TierRow>, Option<i64>)> {
+async fn tier_rows(q: &Q<'_, impl GenericClient + Sync>, sql: &str, filters: &[&(dyn ToSql + Sync); 5], (offset, limit): (i64, i64)) -> Result<(Vec<TierRow>, Option<i64>)> {
     if limit == 0 {
         return Ok((Vec::new(), None));
     }
@@ -974,8 +985,10 @@ impl Store for PgStore {
             return Ok(Found { exact: true, ..Found::default() });
         }
         let query = tsquery(&params.query.terms, params.match_all);
-        let (client, on_replica) = self.reader().await?;
-        let q = self.qr(&*client, on_replica);
+        let (mut client, on_replica) = self.reader().await?;
+        // One transaction, so that plan settings can change for single statements.
+        let tx = client.transaction().await?;
+        let q = self.qr(&tx, on_replica);
         let filters: [&(dyn ToSql + Sync); 5] = [&query, &params.category_id, &params.author_id, &params.from, &params.until];
         let from_author = match params.author_id {
             Some(id) => q.one("SELECT post_count FROM users WHERE id = $1", &[&id], |r| r.get::<_, i64>(0)).await?.is_some_and(|n| n <= AUTHOR_SCAN_POSTS),
@@ -990,7 +1003,10 @@ impl Store for PgStore {
                     return Ok(0);
                 }
                 let [query, category, author, from, until] = filters;
-                Ok::<_, StoreError>(q.one(&sql, &[query, category, author, from, until, &up_to], |r| r.get::<_, i64>(0)).await?.unwrap_or(0))
+                bitmap_scans_only(q, true).await?;
+                let n = q.one(&sql, &[query, category, author, from, until, &up_to], |r| r.get::<_, i64>(0)).await?.unwrap_or(0);
+                bitmap_scans_only(q, false).await?;
+                Ok::<_, StoreError>(n)
             }
         };
         let rows_sql = |tier| {
@@ -998,10 +1014,16 @@ impl Store for PgStore {
                 Tier::Threads => "JOIN posts p ON p.thread_id = w.id AND p.number = 1",
                 Tier::Replies => "JOIN posts p ON p.id = w.id",
             };
-            let order = if params.newest_first { "w.id DESC" } else { "w.s DESC, w.id DESC" };
-            // Rank and cut first; only the page's rows meet the posts table.
+            let rank = "ts_rank(r.search, to_tsquery('english', $1))::float8";
+            // Rank and cut first; only the page's rows meet the posts table. By date,
+            // only the page's rows are ranked, for their scores.
+            let (order, inner_score, score) = if params.newest_first {
+                ("w.id DESC", "0", rank.replace("r.", "w."))
+            } else {
+                ("w.s DESC, w.id DESC", rank, "w.s".to_owned())
+            };
             format!(
-                "SELECT p.id, w.s, w.created_at, w.n FROM (SELECT r.id, r.created_at, ts_rank(r.search, to_tsquery('english', $1))::float8 AS s, \
+                "SELECT p.id, {score}, w.created_at, w.n FROM (SELECT r.id, r.created_at, r.search, {inner_score} AS s, \
                  count(*) OVER () AS n FROM ({}) r ORDER BY {} LIMIT $6 OFFSET $7) w {post} ORDER BY {order}",
                 tier_window(tier, &params, true, from_author),
                 order.replace("w.", "")
@@ -1014,10 +1036,16 @@ impl Store for PgStore {
             Some(n) => n,
             None => count(Tier::Threads, RANK_WINDOW).await?,
         };
-        let reply_count = count(Tier::Replies, replies_to_count(&params, thread_count)).await?;
+        let budget = replies_to_count(&params, thread_count);
+        let reply_count = count(Tier::Replies, budget).await?;
         let reply_slice = tier_slices(&params, thread_count)[1];
         let replies = if reply_slice.1 > 0 && reply_slice.0 < reply_count {
-            tier_rows(&q, &rows_sql(Tier::Replies), &filters, reply_slice).await?.0
+            // Fewer matches than the count allowed for: read them as they were counted.
+            let few = reply_count < budget;
+            bitmap_scans_only(&q, few).await?;
+            let rows = tier_rows(&q, &rows_sql(Tier::Replies), &filters, reply_slice).await?.0;
+            bitmap_scans_only(&q, false).await?;
+            rows
         } else {
             Vec::new()
         };
@@ -1040,6 +1068,8 @@ impl Store for PgStore {
                 },
             )
             .await?;
+        drop(q);
+        tx.commit().await?;
         Ok(Found::counted(hits_in_order(&params.query, &page, found), thread_count, reply_count))
     }
 
