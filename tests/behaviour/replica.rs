@@ -66,6 +66,14 @@ async fn reads_go_to_the_replica_and_members_read_their_own_writes() {
     assert!(seen, "the replica shows the new threads within five seconds");
     assert!(replica_queries(&base).await > before, "guests read from the replica");
 
+    // Search and similar threads run there too (search in a read-only transaction).
+    let before = replica_queries(&base).await;
+    let found: serde_json::Value = anon("/api/v1/search?q=writes").send().await.unwrap().json().await.unwrap();
+    assert_eq!(found["total"], 5, "{found}");
+    let similar: serde_json::Value = anon("/api/v1/threads/similar?title=reading+my+own+writes").send().await.unwrap().json().await.unwrap();
+    assert!(!similar["threads"].as_array().unwrap().is_empty(), "{similar}");
+    assert!(replica_queries(&base).await > before, "searches read from the replica");
+
     let (client, connection) = tokio_postgres::connect(&primary, tokio_postgres::NoTls).await.unwrap();
     tokio::spawn(connection);
     client.batch_execute(&format!("DROP SCHEMA {schema} CASCADE")).await.unwrap();
