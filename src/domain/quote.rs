@@ -45,10 +45,11 @@ pub fn quoted_authors(body: &str) -> Vec<String> {
     for line in body.lines() {
         let Some(rest) = line.trim_start().strip_prefix('>') else { continue };
         let Some(rest) = rest.trim_start().strip_prefix("**") else { continue };
-        if let Some(m) = mention::find(rest).into_iter().find(|m| m.range.start == 0) {
-            if rest[m.range.end..].starts_with("**") && !authors.iter().any(|a| a.eq_ignore_ascii_case(m.name)) {
-                authors.push(m.name.to_owned());
-            }
+        if let Some(m) = mention::find(rest).into_iter().find(|m| m.range.start == 0)
+            && rest[m.range.end..].starts_with("**")
+            && !authors.iter().any(|a| a.eq_ignore_ascii_case(m.name))
+        {
+            authors.push(m.name.to_owned());
         }
     }
     authors

@@ -29,7 +29,7 @@ const MIGRATIONS: &[&str] = &[
 
 const POOL_SIZE: usize = 8;
 /// Any fixed number: it names the lock that serialises migrations across nodes.
-const MIGRATION_LOCK: i64 = 0x6a6f_6765_7474_65;
+const MIGRATION_LOCK: i64 = 0x006a_6f67_6574_7465;
 
 pub struct PgStore {
     primary: Pool,
@@ -1068,7 +1068,6 @@ impl Store for PgStore {
                 },
             )
             .await?;
-        drop(q);
         tx.commit().await?;
         Ok(Found::counted(hits_in_order(&params.query, &page, found), thread_count, reply_count))
     }

@@ -79,10 +79,11 @@ impl Db<'_> {
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
-        if let rusqlite::Error::SqliteFailure(f, Some(msg)) = &e {
-            if f.code == rusqlite::ErrorCode::ConstraintViolation && msg.starts_with("UNIQUE") {
-                return StoreError::Conflict(conflicting_field(msg));
-            }
+        if let rusqlite::Error::SqliteFailure(f, Some(msg)) = &e
+            && f.code == rusqlite::ErrorCode::ConstraintViolation
+            && msg.starts_with("UNIQUE")
+        {
+            return StoreError::Conflict(conflicting_field(msg));
         }
         StoreError::Database(e.to_string())
     }

@@ -161,7 +161,7 @@ pub async fn reply(
     let thread = state.store.thread(thread_id).await?.ok_or(Error::NotFound)?;
     if let Some(id) = reply_to {
         let parent = state.store.post(id, None).await?;
-        if !parent.is_some_and(|p| p.thread_id == thread_id) {
+        if parent.is_none_or(|p| p.thread_id != thread_id) {
             return Err(Error::field("reply_to", "That post is not in this thread."));
         }
     }

@@ -109,12 +109,11 @@ async fn read_your_writes(State(state): State<AppState>, request: Request, next:
             crate::store::read_from_primary();
         }
         let response = next.run(request).await;
-        if let Some(token) = token {
-            if response.status().is_success() || response.status().is_redirection() {
-                if let Err(e) = state.store.touch_session(&auth::token_hash(&token)).await {
-                    tracing::warn!(error = %e, "could not note a session's write");
-                }
-            }
+        let wrote = response.status().is_success() || response.status().is_redirection();
+        if let Some(token) = token.filter(|_| wrote)
+            && let Err(e) = state.store.touch_session(&auth::token_hash(&token)).await
+        {
+            tracing::warn!(error = %e, "could not note a session's write");
         }
         response
     })

@@ -289,7 +289,7 @@ impl Rules {
                 signs.push(sign);
             }
         }
-        signs.sort_by(|a, b| b.tier.cmp(&a.tier));
+        signs.sort_by_key(|s| std::cmp::Reverse(s.tier));
         let tier = signs.first().map_or(Tier::None, |s| s.tier);
         let advice = self.advice(tier, &signs, locale);
         Assessment { tier, signs, advice }

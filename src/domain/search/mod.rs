@@ -101,7 +101,7 @@ pub fn parse(input: &str, drop_stopwords: bool) -> Query {
     let input: String = input.chars().take(MAX_INPUT).collect();
     let mut terms = Vec::new();
     // Quotes alternate outside/inside; an unbalanced last quote is just text.
-    let balanced = input.matches('"').count() % 2 == 0;
+    let balanced = input.matches('"').count().is_multiple_of(2);
     for (i, part) in input.split('"').enumerate() {
         let quoted = i % 2 == 1 && (balanced || i < input.split('"').count() - 1);
         let words: Vec<String> = part.split(|c: char| c.is_whitespace() || c == '-' || c == '/').filter_map(clean_word).collect();
