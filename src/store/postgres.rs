@@ -1042,9 +1042,13 @@ impl Store for PgStore {
         let replies = if reply_slice.1 > 0 && reply_slice.0 < reply_count {
             // Fewer matches than the count allowed for: read them as they were counted.
             let few = reply_count < budget;
-            bitmap_scans_only(&q, few).await?;
+            if few {
+                bitmap_scans_only(&q, true).await?;
+            }
             let rows = tier_rows(&q, &rows_sql(Tier::Replies), &filters, reply_slice).await?.0;
-            bitmap_scans_only(&q, false).await?;
+            if few {
+                bitmap_scans_only(&q, false).await?;
+            }
             rows
         } else {
             Vec::new()
