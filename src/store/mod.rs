@@ -363,6 +363,15 @@ pub(crate) fn replies_to_count(params: &SearchParams, thread_count: i64) -> i64 
     }
 }
 
+/// The ids of one page of threads, latest activity first, given how a store
+/// writes its category, limit and offset parameters. The page is found in the
+/// `threads_latest` or `threads_category_latest` index alone, so skipping to a
+/// deep page reads index entries, not rows, and only the page's rows are joined.
+pub(crate) fn thread_page(in_category: bool, category: &str, limit: &str, offset: &str) -> String {
+    let filter = if in_category { format!("category_id = {category}") } else { format!("{category} IS NULL") };
+    format!("SELECT id FROM threads WHERE {filter} ORDER BY last_post_at DESC, id DESC LIMIT {limit} OFFSET {offset}")
+}
+
 /// Which rows of each tier a page needs, given how many the threads tier has:
 /// by relevance the tiers follow each other; by date both tiers' newest rows
 /// up to the page's end are merged. Nothing past `RANK_WINDOW`.

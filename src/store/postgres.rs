@@ -640,10 +640,12 @@ impl Store for PgStore {
         let offset = (page.max(1) - 1) * per_page;
         let items = q
             .all(
-                "SELECT t.id, t.title, t.slug, c.slug, c.name, a.username, t.created_at, t.last_post_at, l.username, t.reply_count \
-                 FROM threads t JOIN categories c ON c.id = t.category_id \
-                 JOIN users a ON a.id = t.user_id JOIN users l ON l.id = t.last_post_user_id \
-                 WHERE $1::bigint IS NULL OR t.category_id = $1 ORDER BY t.last_post_at DESC, t.id DESC LIMIT $2 OFFSET $3",
+                &format!(
+                    "SELECT t.id, t.title, t.slug, c.slug, c.name, a.username, t.created_at, t.last_post_at, l.username, t.reply_count \
+                     FROM ({THREAD_PAGE}) page JOIN threads t ON t.id = page.id JOIN categories c ON c.id = t.category_id \
+                     JOIN users a ON a.id = t.user_id JOIN users l ON l.id = t.last_post_user_id ORDER BY t.last_post_at DESC, t.id DESC",
+                    THREAD_PAGE = thread_page(category_id.is_some(), "$1::bigint", "$2", "$3")
+                ),
                 &[&category_id, &per_page, &offset],
                 |r| ThreadSummary {
                     id: r.get(0),

@@ -657,13 +657,12 @@ impl Store for SqliteStore {
     async fn threads(&self, category_id: Option<i64>, page: i64, per_page: i64) -> Result<Listing<ThreadSummary>> {
         self.read(move |db| {
             let offset = (page.max(1) - 1) * per_page;
-            let filter = if category_id.is_some() { "WHERE t.category_id = ?1" } else { "WHERE ?1 IS NULL" };
             let items = db.all(
                 &format!(
                     "SELECT t.id, t.title, t.slug, c.slug, c.name, a.username, t.created_at, t.last_post_at, l.username, t.reply_count \
-                     FROM threads t JOIN categories c ON c.id = t.category_id \
-                     JOIN users a ON a.id = t.user_id JOIN users l ON l.id = t.last_post_user_id \
-                     {filter} ORDER BY t.last_post_at DESC, t.id DESC LIMIT ?2 OFFSET ?3"
+                     FROM ({}) page JOIN threads t ON t.id = page.id JOIN categories c ON c.id = t.category_id \
+                     JOIN users a ON a.id = t.user_id JOIN users l ON l.id = t.last_post_user_id ORDER BY t.last_post_at DESC, t.id DESC",
+                    thread_page(category_id.is_some(), "?1", "?2", "?3")
                 ),
                 params![category_id, per_page, offset],
                 |r| {
