@@ -363,6 +363,12 @@ pub(crate) fn replies_to_count(params: &SearchParams, thread_count: i64) -> i64 
     }
 }
 
+/// How many items come before page `page` (from 1), for any page number a
+/// client sends: beyond the last page is simply empty, never an overflow.
+pub(crate) fn page_offset(page: i64, per_page: i64) -> i64 {
+    (page.max(1) - 1).saturating_mul(per_page)
+}
+
 /// The ids of one page of threads, latest activity first, given how a store
 /// writes its category, limit and offset parameters. The page is found in the
 /// `threads_latest` or `threads_category_latest` index alone, so skipping to a
@@ -376,8 +382,8 @@ pub(crate) fn thread_page(in_category: bool, category: &str, limit: &str, offset
 /// by relevance the tiers follow each other; by date both tiers' newest rows
 /// up to the page's end are merged. Nothing past `RANK_WINDOW`.
 pub(crate) fn tier_slices(params: &SearchParams, thread_count: i64) -> [(i64, i64); 2] {
-    let offset = (params.page.max(1) - 1) * params.per_page;
-    let end = (offset + params.per_page).min(RANK_WINDOW);
+    let offset = page_offset(params.page, params.per_page);
+    let end = offset.saturating_add(params.per_page).min(RANK_WINDOW);
     if params.newest_first {
         return [(0, end), (0, if params.title_only { 0 } else { end })];
     }
@@ -394,7 +400,7 @@ pub(crate) fn compose_page(params: &SearchParams, threads: Vec<TierRow>, replies
     let mut all: Vec<TierRow> = threads.into_iter().chain(replies).collect();
     all.sort_by(|a, b| b.2.cmp(&a.2).then(b.0.cmp(&a.0)));
     all.truncate(RANK_WINDOW as usize);
-    let offset = ((params.page.max(1) - 1) * params.per_page) as usize;
+    let offset = page_offset(params.page, params.per_page).try_into().unwrap_or(usize::MAX);
     all.into_iter().skip(offset).take(params.per_page as usize).collect()
 }
 

@@ -637,7 +637,7 @@ impl Store for PgStore {
     async fn threads(&self, category_id: Option<i64>, page: i64, per_page: i64) -> Result<Listing<ThreadSummary>> {
         let (client, on_replica) = self.reader().await?;
         let q = self.qr(&*client, on_replica);
-        let offset = (page.max(1) - 1) * per_page;
+        let offset = page_offset(page, per_page);
         let items = q
             .all(
                 &format!(

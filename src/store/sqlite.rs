@@ -656,7 +656,7 @@ impl Store for SqliteStore {
 
     async fn threads(&self, category_id: Option<i64>, page: i64, per_page: i64) -> Result<Listing<ThreadSummary>> {
         self.read(move |db| {
-            let offset = (page.max(1) - 1) * per_page;
+            let offset = page_offset(page, per_page);
             let items = db.all(
                 &format!(
                     "SELECT t.id, t.title, t.slug, c.slug, c.name, a.username, t.created_at, t.last_post_at, l.username, t.reply_count \

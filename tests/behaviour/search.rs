@@ -135,6 +135,16 @@ async fn hostile_queries_are_just_text() {
         assert_eq!(page.status, StatusCode::OK, "{hostile:?}");
         assert!(page.select("main script").is_empty());
     }
+    // A page number past the end, however large, is an empty page.
+    let far = i64::MAX;
+    for path in [format!("/api/v1/search?q=run&page={far}"), format!("/api/v1/search?q=run&sort=date&page={far}")] {
+        let found = server.api().get_json(&path).await;
+        assert_eq!(found["results"], json!([]), "{path}");
+        assert!(found["total"].as_i64().unwrap() > 0);
+    }
+    assert_eq!(server.api().get_json(&format!("/api/v1/threads?page={far}")).await["threads"], json!([]));
+    assert_eq!(server.browser().open(&format!("/search?q=run&page={far}")).await.status, StatusCode::OK);
+    assert_eq!(server.browser().open(&format!("/?page={far}")).await.status, StatusCode::OK);
 }
 
 #[tokio::test]
