@@ -629,3 +629,56 @@ pub async fn open_with_replica(url: &str, replica: Option<&str>) -> Result<std::
         "unsupported database URL {url:?}: use sqlite://PATH or postgres://USER@HOST/DATABASE"
     )))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn by_relevance(page: i64) -> SearchParams {
+        SearchParams { page, per_page: 20, ..Default::default() }
+    }
+
+    #[test]
+    fn threads_come_first_then_replies_fill_the_rest_of_the_window() {
+        // 30 matching threads: page 1 is all threads; page 2 ends them and starts the replies.
+        assert_eq!(tier_slices(&by_relevance(1), 30), [(0, 20), (0, 0)]);
+        assert_eq!(tier_slices(&by_relevance(2), 30), [(20, 10), (0, 10)]);
+        assert_eq!(tier_slices(&by_relevance(3), 30), [(30, 0), (10, 20)]);
+        assert_eq!(replies_to_count(&by_relevance(1), 30), RANK_WINDOW - 30);
+    }
+
+    #[test]
+    fn a_window_full_of_threads_never_counts_replies() {
+        let last = RANK_WINDOW / 20;
+        assert_eq!(replies_to_count(&by_relevance(1), RANK_WINDOW), 0);
+        assert_eq!(tier_slices(&by_relevance(last), RANK_WINDOW), [(RANK_WINDOW - 20, 20), (0, 0)]);
+        assert_eq!(tier_slices(&by_relevance(last + 1), RANK_WINDOW), [(RANK_WINDOW, 0), (0, 0)]);
+    }
+
+    #[test]
+    fn by_date_both_kinds_are_merged_within_the_window() {
+        let params = SearchParams { newest_first: true, ..by_relevance(2) };
+        assert_eq!(tier_slices(&params, 5), [(0, 40), (0, 40)]);
+        let threads = vec![(1, 0.0, 100), (2, 0.0, 300)];
+        let replies = vec![(3, 0.0, 200), (4, 0.0, 400)];
+        let first = SearchParams { per_page: 3, ..params.clone() };
+        let page: Vec<i64> = compose_page(&SearchParams { page: 1, ..first }, threads, replies).iter().map(|r| r.0).collect();
+        assert_eq!(page, [4, 2, 3]);
+        assert_eq!(replies_to_count(&params, RANK_WINDOW), RANK_WINDOW);
+    }
+
+    #[test]
+    fn any_page_number_is_safe() {
+        assert_eq!(page_offset(-5, 20), 0);
+        assert_eq!(page_offset(i64::MAX, 20), i64::MAX);
+        let [(_, threads), (_, replies)] = tier_slices(&by_relevance(i64::MAX), 10);
+        assert_eq!((threads, replies), (0, 0), "nothing to read");
+    }
+
+    #[test]
+    fn totals_stop_at_the_window() {
+        assert_eq!((Found::counted(vec![], 30, 12).total, Found::counted(vec![], 30, 12).exact), (42, true));
+        let full = Found::counted(vec![], RANK_WINDOW - 10, 10);
+        assert_eq!((full.total, full.exact), (RANK_WINDOW, false));
+    }
+}
