@@ -16,6 +16,9 @@ pub struct Config {
     pub safety_rules: Option<std::path::PathBuf>,
     /// A PostgreSQL streaming replica for read-only queries.
     pub db_replica: Option<String>,
+    /// How often an idle live-update stream sends a comment, so that proxies
+    /// (which often drop connections idle for 60 s) and browsers keep it open.
+    pub sse_keep_alive: Duration,
 }
 
 impl Default for Config {
@@ -29,6 +32,7 @@ impl Default for Config {
             locale: "uk".into(),
             safety_rules: None,
             db_replica: None,
+            sse_keep_alive: Duration::from_secs(15),
         }
     }
 }

@@ -105,7 +105,7 @@ async fn main() -> ExitCode {
             let rate_limits = if rate_limits.is_empty() { Ok(RateLimits::default()) } else { RateLimits::parse(&rate_limits) };
             match rate_limits {
                 Ok(rate_limits) => {
-                    let config = Config { db, listen, demo, rate_limits, secure_cookies, locale, safety_rules, db_replica };
+                    let config = Config { db, listen, demo, rate_limits, secure_cookies, locale, safety_rules, db_replica, ..Config::default() };
                     serve(config).await
                 }
                 Err(e) => Err(e),

@@ -15,7 +15,6 @@ use serde::Deserialize;
 use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::sync::broadcast;
 
 /// A client further behind than this is told to reload instead of replayed.
@@ -134,7 +133,7 @@ pub async fn stream(
         None => follower.seen = state.store.latest_event_id().await?,
     }
     let events = futures_util::stream::unfold(follower, |mut f| async move { f.next().await.map(|e| (Ok(e), f)) });
-    let sse = Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)));
+    let sse = Sse::new(events).keep_alive(KeepAlive::new().interval(state.config.sse_keep_alive));
     // Tell proxies such as nginx not to buffer the stream.
     Ok(([("x-accel-buffering", "no")], sse))
 }

@@ -57,6 +57,23 @@ impl Stream {
     }
 }
 
+/// Proxies drop connections that stay idle; a quiet stream still sends a
+/// comment line at the configured interval (15 s unless set).
+#[tokio::test]
+async fn an_idle_stream_sends_keep_alive_comments() {
+    let server = TestServer::configured(|c| c.sse_keep_alive = Duration::from_millis(200)).await;
+    let mut stream = Stream::open(&server.base, "", None).await;
+    let mut comments = 0;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+    while comments < 3 {
+        let Ok(chunk) = tokio::time::timeout_at(deadline, stream.response.chunk()).await else { break };
+        let chunk = chunk.unwrap().expect("the stream stays open");
+        comments += String::from_utf8_lossy(&chunk).lines().filter(|l| l.starts_with(':')).count();
+    }
+    assert!(comments >= 3, "{comments} keep-alive comments in 3 s at a 200 ms interval");
+    assert!(stream.next(Duration::from_millis(300)).await.is_none(), "keep-alives are not events");
+}
+
 async fn thread_with_member(server: &TestServer) -> (Api, i64, i64) {
     server.admin_with_category("injuries", "Injuries and niggles").await;
     let member = server.member("live_poster").await;

@@ -120,12 +120,22 @@ impl TestServer {
         Self::serve(db, RateLimits::off()).await
     }
 
+    /// A server whose configuration the test adjusts.
+    pub async fn configured(adjust: impl FnOnce(&mut Config)) -> Self {
+        Self::serve_with(TestDb::new(), RateLimits::off(), adjust).await
+    }
+
     async fn serve(test_db: TestDb, rate_limits: RateLimits) -> Self {
+        Self::serve_with(test_db, rate_limits, |_| {}).await
+    }
+
+    async fn serve_with(test_db: TestDb, rate_limits: RateLimits, adjust: impl FnOnce(&mut Config)) -> Self {
         let db = test_db.url.clone();
         let store = store::open(&db).await.expect("store opens");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let config = Config { db, listen: base.clone(), rate_limits, ..Config::default() };
+        let mut config = Config { db, listen: base.clone(), rate_limits, ..Config::default() };
+        adjust(&mut config);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let state = jogette::web::AppState::new(store.clone(), config).await.expect("built-in rules load");
         tokio::spawn(jogette::web::serve(listener, state, async {
