@@ -239,7 +239,7 @@ const AUTHOR_SCAN_POSTS: i64 = 5_000;
 /// query: for a member's few hundred posts that is quicker than intersecting a
 /// common word's index entries with theirs, which the planner doesn't foresee.
 /// (`OFFSET 0` keeps the planner from folding the match back into the index.)
-fn tier_window(tier: Tier, params: &SearchParams, newest: bool, from_author: bool) -> String {
+fn tier_window(tier: Tier, params: &SearchParams, newest: bool, from_author: bool, limit: &str) -> String {
     let (threads, posts) = if from_author {
         (
             "(SELECT t.* FROM posts a JOIN threads t ON t.id = a.thread_id WHERE a.user_id = $3 AND a.number = 1 OFFSET 0) t",
@@ -269,7 +269,7 @@ fn tier_window(tier: Tier, params: &SearchParams, newest: bool, from_author: boo
     let order = if newest { format!(" ORDER BY {id} DESC") } else { String::new() };
     format!(
         "SELECT {id} AS id, {created} AS created_at, {vector} AS search FROM {from} \
-         WHERE {matched} @@ to_tsquery('english', $1){extra} AND {filters}{order} LIMIT {RANK_WINDOW}"
+         WHERE {matched} @@ to_tsquery('english', $1){extra} AND {filters}{order} LIMIT {limit}"
     )
 }
 
@@ -999,7 +999,7 @@ impl Store for PgStore {
         let count = |tier, up_to: i64| {
             let q = &q;
             // Any matches will do for counting, so no newest-first scan.
-            let sql = format!("SELECT count(*) FROM (SELECT 1 FROM ({}) w LIMIT $6) c", tier_window(tier, &params, false, from_author));
+            let sql = format!("SELECT count(*) FROM (SELECT 1 FROM ({}) w LIMIT $6) c", tier_window(tier, &params, false, from_author, "$6"));
             async move {
                 if up_to == 0 {
                     return Ok(0);
@@ -1024,17 +1024,20 @@ impl Store for PgStore {
             } else {
                 ("w.s DESC, w.id DESC", rank, "w.s".to_owned())
             };
+            // By relevance the whole window is ranked; by date the page's end is enough.
+            let window = if params.newest_first { "($6::bigint + $7::bigint)".to_owned() } else { RANK_WINDOW.to_string() };
             format!(
                 "SELECT p.id, {score}, w.created_at, w.n FROM (SELECT r.id, r.created_at, r.search, {inner_score} AS s, \
                  count(*) OVER () AS n FROM ({}) r ORDER BY {} LIMIT $6 OFFSET $7) w {post} ORDER BY {order}",
-                tier_window(tier, &params, true, from_author),
+                tier_window(tier, &params, true, from_author, &window),
                 order.replace("w.", "")
             )
         };
-        // The page's first slice assumes the tier has enough rows; the count comes with them.
+        // The page's first slice assumes the tier has enough rows; by relevance the
+        // count comes with them (by date the rows stop at the page's end).
         let [wanted, _] = tier_slices(&params, i64::MAX);
         let (threads, counted) = tier_rows(&q, &rows_sql(Tier::Threads), &filters, wanted).await?;
-        let thread_count = match counted {
+        let thread_count = match counted.filter(|_| !params.newest_first) {
             Some(n) => n,
             None => count(Tier::Threads, RANK_WINDOW).await?,
         };
