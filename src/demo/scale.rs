@@ -62,10 +62,6 @@ fn sentences() -> Vec<String> {
     out
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
 /// Makes `posts` posts in `threads` threads in an empty store.
 pub async fn generate(store: &dyn Store, posts: usize, threads: usize) -> Result<(), StoreError> {
     if !store.is_empty().await? {
@@ -119,7 +115,7 @@ pub async fn generate(store: &dyn Store, posts: usize, threads: usize) -> Result
             let reply_to = (number > 1 && rng.below(3) == 0).then(|| int(post_id - 1 - rng.below(number - 1) as i64));
             post_rows.push(vec![
                 int(post_id), int(thread_id), int(number as i64), int(writer as i64 + 1), reply_to.unwrap_or(Value::Null),
-                text(&body), text(&format!("<p>{}</p>\n", escape(&body))), text(&excerpt), text("[]"),
+                text(&body), text(&format!("<p>{}</p>\n", crate::domain::markdown::escape_html(&body))), text(&excerpt), text("[]"),
                 int(0), int(at), Value::Null, Value::Null,
             ]);
             member_posts[writer] += 1;

@@ -134,6 +134,24 @@ fn excerpt_of<'a>(root: Node<'a>) -> String {
     truncate_words(&words.split_whitespace().collect::<Vec<_>>().join(" "), EXCERPT_CHARS)
 }
 
+/// Appends `c` to HTML text, escaped.
+pub fn push_escaped(html: &mut String, c: char) {
+    match c {
+        '&' => html.push_str("&amp;"),
+        '<' => html.push_str("&lt;"),
+        '>' => html.push_str("&gt;"),
+        '"' => html.push_str("&quot;"),
+        c => html.push(c),
+    }
+}
+
+/// Plain text as HTML text.
+pub fn escape_html(text: &str) -> String {
+    let mut html = String::with_capacity(text.len());
+    text.chars().for_each(|c| push_escaped(&mut html, c));
+    html
+}
+
 pub fn truncate_words(text: &str, max_chars: usize) -> String {
     if text.chars().count() <= max_chars {
         return text.to_owned();

@@ -333,6 +333,11 @@ pub struct Found {
 }
 
 impl Found {
+    /// No results, exactly.
+    pub fn none() -> Self {
+        Found { exact: true, ..Found::default() }
+    }
+
     /// A page, and the total from each tier's count (replies counted up to `replies_to_count`).
     pub(crate) fn counted(hits: Vec<SearchHit>, threads: i64, replies: i64) -> Self {
         Found { hits, total: (threads + replies).min(RANK_WINDOW), exact: threads + replies < RANK_WINDOW }
@@ -394,10 +399,10 @@ pub(crate) fn tier_slices(params: &SearchParams, thread_count: i64) -> [(i64, i6
 
 /// The page's posts in order, from the rows `tier_slices` asked for.
 pub(crate) fn compose_page(params: &SearchParams, threads: Vec<TierRow>, replies: Vec<TierRow>) -> Vec<TierRow> {
-    if !params.newest_first {
-        return threads.into_iter().chain(replies).collect();
-    }
     let mut all: Vec<TierRow> = threads.into_iter().chain(replies).collect();
+    if !params.newest_first {
+        return all;
+    }
     all.sort_by(|a, b| b.2.cmp(&a.2).then(b.0.cmp(&a.0)));
     all.truncate(RANK_WINDOW as usize);
     let offset = page_offset(params.page, params.per_page).try_into().unwrap_or(usize::MAX);

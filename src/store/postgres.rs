@@ -213,9 +213,6 @@ async fn migrate(client: &mut Client) -> Result<()> {
     Ok(())
 }
 
-/// A parsed query as `to_tsquery` input. Words are letters and digits only
-/// (see `domain::search`), so they can't be operators; `to_tsquery('english', …)`
-/// then stems them and drops stop words.
 /// One term as a tsquery: words are letters and digits only (see `domain::search`).
 fn tsquery_term(term: &crate::domain::search::Term) -> String {
     use crate::domain::search::Term;
@@ -225,6 +222,8 @@ fn tsquery_term(term: &crate::domain::search::Term) -> String {
     }
 }
 
+/// Terms as `to_tsquery` input. Words are letters and digits only, so they
+/// can't be operators; `to_tsquery('english', …)` then stems them and drops stop words.
 fn tsquery<'a>(terms: impl IntoIterator<Item = &'a crate::domain::search::Term>, all: bool) -> String {
     terms.into_iter().map(tsquery_term).collect::<Vec<_>>().join(if all { " & " } else { " | " })
 }
@@ -232,7 +231,7 @@ fn tsquery<'a>(terms: impl IntoIterator<Item = &'a crate::domain::search::Term>,
 /// Up to how many posts an author-narrowed search tests one by one (see `tier_window`).
 const AUTHOR_SCAN_POSTS: i64 = 5_000;
 
-/// `RANK_WINDOW` matches of a tier that pass the filters, the newest if `newest`: `id`
+/// Up to `limit` matches of a tier that pass the filters, the newest if `newest`: `id`
 /// (thread or post), `created_at` and the `search` vector.
 /// Parameters: $1 tsquery, $2 category, $3 author, $4 from, $5 until.
 /// With `from_author`, the rows are the author's, each tested against the
@@ -273,15 +272,21 @@ fn tier_window(tier: Tier, params: &SearchParams, newest: bool, from_author: boo
     )
 }
 
-/// Allows only bitmap scans for the next statements of the transaction, or all
-/// scans again. Under a LIMIT the planner bets that a sequential or index scan
-/// meets enough matches early; when its estimate is high (a date range whose
-/// rows all sit at the table's end, a word that fills opening posts but no
-/// replies) the bet costs a whole-table scan. A bitmap scan reads only the
+/// Runs `work` (statements in the transaction of `q`) allowing only bitmap
+/// scans when `only`. Under a LIMIT the planner bets that a sequential or index
+/// scan meets enough matches early; when its estimate is high (a date range
+/// whose rows all sit at the table's end, a word that fills opening posts but
+/// no replies) the bet costs a whole-table scan. A bitmap scan reads only the
 /// matches, so counting, and reading a tier's few matches, use nothing else.
-async fn bitmap_scans_only(q: &Q<'_, impl GenericClient + Sync>, only: bool) -> Result<()> {
-    let on = if only { "off" } else { "on" };
-    Ok(q.c.batch_execute(&format!("SET LOCAL enable_seqscan = {on}; SET LOCAL enable_indexscan = {on}")).await?)
+async fn with_bitmap_scans_only<T>(q: &Q<'_, impl GenericClient + Sync>, only: bool, work: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+    if !only {
+        return work.await;
+    }
+    let scans = |on: &str| format!("SET LOCAL enable_seqscan = {on}; SET LOCAL enable_indexscan = {on}");
+    q.c.batch_execute(&scans("off")).await?;
+    let out = work.await?;
+    q.c.batch_execute(&scans("on")).await?;
+    Ok(out)
 }
 
 /// The rows of a tier that a page needs, and the tier's count when any row came back.
@@ -984,7 +989,7 @@ impl Store for PgStore {
 
     async fn search(&self, params: SearchParams) -> Result<Found> {
         if params.query.is_empty() {
-            return Ok(Found { exact: true, ..Found::default() });
+            return Ok(Found::none());
         }
         let query = tsquery(&params.query.terms, params.match_all);
         let (mut client, on_replica) = self.reader().await?;
@@ -1005,10 +1010,8 @@ impl Store for PgStore {
                     return Ok(0);
                 }
                 let [query, category, author, from, until] = filters;
-                bitmap_scans_only(q, true).await?;
-                let n = q.one(&sql, &[query, category, author, from, until, &up_to], |r| r.get::<_, i64>(0)).await?.unwrap_or(0);
-                bitmap_scans_only(q, false).await?;
-                Ok::<_, StoreError>(n)
+                let n = with_bitmap_scans_only(q, true, q.one(&sql, &[query, category, author, from, until, &up_to], |r| r.get::<_, i64>(0))).await?;
+                Ok::<_, StoreError>(n.unwrap_or(0))
             }
         };
         let rows_sql = |tier| {
@@ -1047,14 +1050,7 @@ impl Store for PgStore {
         let replies = if reply_slice.1 > 0 && reply_slice.0 < reply_count {
             // Fewer matches than the count allowed for: read them as they were counted.
             let few = reply_count < budget;
-            if few {
-                bitmap_scans_only(&q, true).await?;
-            }
-            let rows = tier_rows(&q, &rows_sql(Tier::Replies), &filters, reply_slice).await?.0;
-            if few {
-                bitmap_scans_only(&q, false).await?;
-            }
-            rows
+            with_bitmap_scans_only(&q, few, tier_rows(&q, &rows_sql(Tier::Replies), &filters, reply_slice)).await?.0
         } else {
             Vec::new()
         };

@@ -275,6 +275,10 @@ fn tier_match(columns: &str, words: &str, author_id: Option<i64>) -> String {
     }
 }
 
+/// A thread's relevance (lower is better): a title word counts ten times a word
+/// in the opening post; the `author` column counts for nothing.
+const THREAD_BM25: &str = "bm25(thread_fts, 10.0, 1.0, 0.0)";
+
 /// The newest `RANK_WINDOW` matches of a tier that pass the filters, as `id`
 /// (thread id or post id) and `s` (bm25, lower is better; 0 unless `scored`).
 /// Parameters: ?1 match, ?2 category, ?3 author, ?4 from, ?5 until.
@@ -288,8 +292,7 @@ fn tier_window(tier: Tier, params: &SearchParams, scored: bool) -> String {
     let filters = params.narrowing_sql(["t.category_id", author, created], |i| format!("?{i}"), |i| format!("?{i} IS NULL"));
     let score = match (scored, tier) {
         (false, _) => "0.0",
-        // A title word counts ten times a word in the opening post.
-        (true, Tier::Threads) => "bm25(thread_fts, 10.0, 1.0, 0.0)",
+        (true, Tier::Threads) => THREAD_BM25,
         (true, Tier::Replies) => "bm25(reply_fts, 1.0, 0.0)",
     };
     format!("SELECT f.rowid AS id, {score} AS s FROM {from} WHERE {fts} MATCH ?1 AND {filters} ORDER BY f.rowid DESC LIMIT {RANK_WINDOW}")
@@ -968,7 +971,7 @@ impl Store for SqliteStore {
 
     async fn search(&self, params: SearchParams) -> Result<Found> {
         if params.query.is_empty() {
-            return Ok(Found { exact: true, ..Found::default() });
+            return Ok(Found::none());
         }
         let words = fts5_query(&params.query.terms, params.match_all);
         let replies_query = tier_match("body", &words, params.author_id);
@@ -1026,7 +1029,7 @@ impl Store for SqliteStore {
             );
             let ranked: Vec<i64> = db.all(
                 &format!(
-                    "SELECT id FROM (SELECT rowid AS id, bm25(thread_fts, 10.0, 1.0, 0.0) AS s FROM thread_fts \
+                    "SELECT id FROM (SELECT rowid AS id, {THREAD_BM25} AS s FROM thread_fts \
                      WHERE thread_fts MATCH ?1 ORDER BY rowid DESC LIMIT {SIMILAR_BUDGET}) ORDER BY s, id DESC LIMIT ?2"
                 ),
                 params![matching, limit],

@@ -313,7 +313,7 @@ pub async fn search(state: &AppState, input: &SearchInput) -> Result<crate::stor
     let author_id = match author {
         Some(name) => match state.store.user_by_name(&name).await? {
             Some(user) => Some(user.id),
-            None => return Ok(crate::store::Found { exact: true, ..Default::default() }),
+            None => return Ok(crate::store::Found::none()),
         },
         None => None,
     };

@@ -74,28 +74,25 @@ impl Line {
                 '*' | '_' | '#' | '`' | '~' => {}
                 '>' if self.line_start => {}
                 c => {
-                    if self.space && !self.html.is_empty() && !self.html.ends_with(' ') {
-                        self.html.push(' ');
-                    }
-                    (self.space, self.line_start) = (false, false);
-                    match c {
-                        '&' => self.html.push_str("&amp;"),
-                        '<' => self.html.push_str("&lt;"),
-                        '>' => self.html.push_str("&gt;"),
-                        '"' => self.html.push_str("&quot;"),
-                        c => self.html.push(c),
-                    }
+                    self.spaced();
+                    self.line_start = false;
+                    crate::domain::markdown::push_escaped(&mut self.html, c);
                 }
             }
         }
     }
 
     fn raw(&mut self, html: &str) {
+        self.spaced();
+        self.html.push_str(html);
+    }
+
+    /// Writes the one space that white space since the last character stands for.
+    fn spaced(&mut self) {
         if self.space && !self.html.is_empty() && !self.html.ends_with(' ') {
             self.html.push(' ');
         }
         self.space = false;
-        self.html.push_str(html);
     }
 }
 
