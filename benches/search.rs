@@ -65,7 +65,7 @@ enum Narrowing {
 }
 const NARROWINGS: [Narrowing; 5] = [Narrowing::Category, Narrowing::Author, Narrowing::LastYear, Narrowing::TitleOnly, Narrowing::ByDate];
 
-async fn search(store: &dyn Store, text: &str, narrowing: Narrowing, i: usize) -> i64 {
+async fn search(store: &Store, text: &str, narrowing: Narrowing, i: usize) -> i64 {
     let mut params = SearchParams { query: search::parse(text, true), match_all: true, page: 1, per_page: 20, ..Default::default() };
     let year = 365 * 86_400_000;
     match narrowing {

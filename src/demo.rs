@@ -7,7 +7,7 @@
 pub mod scale;
 
 use crate::domain::{Role, markdown, quote, slugify};
-use crate::store::{CategoryInput, NewPost, NewThread, Store, StoreError};
+use crate::store::{CategoryInput, NewPost, NewThread, Store, StoreError, forum};
 use std::collections::HashMap;
 
 pub const DEMO_PASSWORD: &str = "jogette-demo";
@@ -60,7 +60,7 @@ fn parse(text: &str) -> Result<Vec<Line<'_>>, String> {
 }
 
 /// Fills an empty store with the demo community. Returns the number of threads made.
-pub async fn load(store: &dyn Store) -> Result<usize, String> {
+pub async fn load(store: &Store) -> Result<usize, String> {
     let lines = parse(COMMUNITY)?;
     let err = |e: StoreError| e.to_string();
 
@@ -115,20 +115,22 @@ pub async fn load(store: &dyn Store) -> Result<usize, String> {
                 let post = NewPost { author_id, created_at, reply_to: parent.map(|(id, _)| id), body, rendered };
                 if let Some((category_id, title, _)) = pending_thread.take() {
                     let new = NewThread { category_id, title: title.to_owned(), slug: slugify(title), first_post: post };
-                    let (saved, first) = store.create_thread(new).await.map_err(err)?;
+                    let (saved, first) = store.write(move |tx| Box::pin(async move { forum::create_thread(tx, &new).await })).await.map_err(err)?;
                     thread = Some((saved.id, saved.slug));
                     posts = vec![(first.id, author.to_string())];
                     threads += 1;
                 } else {
                     let (thread_id, _) = thread.as_ref().ok_or("a reply before any thread")?;
-                    let saved = store.create_post(*thread_id, post).await.map_err(err)?;
+                    let thread_id = *thread_id;
+                    let saved = store.write(move |tx| Box::pin(async move { forum::create_post(tx, thread_id, &post).await })).await.map_err(err)?;
                     posts.push((saved.id, author.to_string()));
                 }
             }
             Line::Thanks { number, members: thankers } => {
                 let (post_id, _) = posts.get(number - 1).ok_or(format!("no post #{number} to thank"))?;
                 for name in thankers {
-                    store.set_thanks(*post_id, member(name)?, true).await.map_err(err)?;
+                    let (post_id, member) = (*post_id, member(name)?);
+                    store.write(move |tx| Box::pin(forum::set_thanks(tx, post_id, member, true))).await.map_err(err)?;
                 }
             }
         }

@@ -1,14 +1,15 @@
 //! Live updates: each process's hub fans events out to its SSE streams.
 //!
-//! The `events` table is the source of truth. A write appends an event after
-//! its own commit, then the hub *catches up*: it reads every event newer than
-//! the last one it published and broadcasts them in id order. On PostgreSQL,
-//! other nodes' writes arrive as NOTIFY signals that trigger the same catch-up,
-//! and a listener that reconnects signals once more, so a gap in listening is
-//! filled from the table rather than lost. Browsers that reconnect send
+//! The `events` table is the source of truth. A write records its event in
+//! its own transaction; after the commit the store signals, and the hub
+//! *catches up*: it reads every event newer than the last one it published and
+//! broadcasts them in id order. On PostgreSQL, other nodes' writes arrive as
+//! NOTIFY signals that trigger the same catch-up, and a listener that
+//! reconnects signals once more, so a gap in listening is filled from the
+//! table rather than lost. Browsers that reconnect send
 //! `Last-Event-ID` and are replayed from the table the same way.
 
-use crate::store::{Event, NewEvent, Store, StoreError};
+use crate::store::{Event, Store, StoreError};
 use std::sync::Arc;
 use tokio::sync::{Mutex, broadcast};
 
@@ -17,7 +18,7 @@ const CHANNEL_CAPACITY: usize = 1024;
 const CATCH_UP_BATCH: i64 = 500;
 
 pub struct Hub {
-    store: Arc<dyn Store>,
+    store: Arc<Store>,
     sender: broadcast::Sender<Arc<Event>>,
     /// The id of the last event broadcast; the lock also keeps catch-ups in order.
     published: Mutex<i64>,
@@ -25,36 +26,22 @@ pub struct Hub {
 
 impl Hub {
     /// Starts from the newest event already stored, and follows other nodes' writes.
-    pub async fn start(store: Arc<dyn Store>) -> Result<Arc<Hub>, StoreError> {
+    pub async fn start(store: Arc<Store>) -> Result<Arc<Hub>, StoreError> {
         let latest = store.latest_event_id().await?;
         let (sender, _) = broadcast::channel(CHANNEL_CAPACITY);
         let hub = Arc::new(Hub { store: store.clone(), sender, published: Mutex::new(latest) });
-        if let Some(mut signals) = store.event_signals() {
-            let weak = Arc::downgrade(&hub);
-            tokio::spawn(async move {
-                while signals.recv().await.is_some() {
-                    let Some(hub) = weak.upgrade() else { return };
-                    if let Err(e) = hub.catch_up().await {
-                        tracing::warn!(error = %e, "could not read new events");
-                    }
+        let mut committed = store.events_committed();
+        store.follow_other_nodes();
+        let weak = Arc::downgrade(&hub);
+        tokio::spawn(async move {
+            while committed.changed().await.is_ok() {
+                let Some(hub) = weak.upgrade() else { return };
+                if let Err(e) = hub.catch_up().await {
+                    tracing::warn!(error = %e, "could not read new events");
                 }
-            });
-        }
+            }
+        });
         Ok(hub)
-    }
-
-    /// Records a change that has committed, and tells every listener.
-    pub async fn publish(&self, event: NewEvent) {
-        let result = async {
-            self.store.append_event(event).await?;
-            self.catch_up().await
-        }
-        .await;
-        // The change itself is safe; a lost event only delays a live update
-        // until the next catch-up or page load.
-        if let Err(e) = result {
-            tracing::warn!(error = %e, "could not publish a live update");
-        }
     }
 
     /// Broadcasts every stored event newer than the last one broadcast.
@@ -79,7 +66,7 @@ impl Hub {
         self.sender.subscribe()
     }
 
-    pub fn store(&self) -> &Arc<dyn Store> {
+    pub fn store(&self) -> &Arc<Store> {
         &self.store
     }
 }

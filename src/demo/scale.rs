@@ -63,9 +63,9 @@ fn sentences() -> Vec<String> {
 }
 
 /// Makes `posts` posts in `threads` threads in an empty store.
-pub async fn generate(store: &dyn Store, posts: usize, threads: usize) -> Result<(), StoreError> {
+pub async fn generate(store: &Store, posts: usize, threads: usize) -> Result<(), StoreError> {
     if !store.is_empty().await? {
-        return Err(StoreError::Database("the database is not empty; --scale needs an empty one".into()));
+        return Err(StoreError::message("the database is not empty; --scale needs an empty one"));
     }
     let threads = threads.clamp(1, posts.max(1));
     let pool = sentences();

@@ -5,7 +5,7 @@
 use super::{AppState, error::Error};
 use crate::domain::markdown::{self, Rendered};
 use crate::domain::{Role, permission, slugify, validate};
-use crate::store::{Category, CategoryInput, NewPost, NewThread, Post, SessionKind, Thread, User};
+use crate::store::{Category, CategoryInput, NewPost, NewThread, Post, SessionKind, Thread, User, events, forum, notify};
 use crate::web::auth;
 
 pub const POSTS_PER_PAGE: i64 = 20;
@@ -125,27 +125,38 @@ pub async fn start_thread(
         .map_err(Error::Invalid)?;
     let category = category.expect("checked above");
     let title = title.trim();
-    let thread = NewThread {
+    let new = NewThread {
         category_id: category.id,
         title: title.to_owned(),
         slug: slugify(title),
         first_post: NewPost { author_id: author.id, created_at: crate::store::now_millis(), reply_to: None, body: body.to_owned(), rendered: cook(state, body).await? },
     };
-    let (thread, post) = state.store.create_thread(thread).await?;
-    alert_staff_if_emergency(state, &post, None).await?;
-    state.live.publish(event("thread-created", &thread, Some(post.id))).await;
+    let emergency = describes_emergency(state, body);
+    let (thread, post) = state
+        .store
+        .write(move |tx| {
+            Box::pin(async move {
+                let (thread, post) = forum::create_thread(tx, &new).await?;
+                events::record(tx, &event("thread-created", thread.id, post.id)).await?;
+                if emergency {
+                    alert_staff(tx, &post).await?;
+                }
+                Ok((thread, post))
+            })
+        })
+        .await?;
     Ok((thread, post))
 }
 
+fn describes_emergency(state: &AppState, body: &str) -> bool {
+    state.assess(body).tier == crate::domain::safety::Tier::Emergency
+}
+
 /// Staff hear at once about a post that describes an emergency: the member may
-/// need help now. An edit only alerts when it newly describes one.
-async fn alert_staff_if_emergency(state: &AppState, post: &Post, before: Option<&str>) -> Result<(), Error> {
-    use crate::domain::safety::Tier;
-    let was_emergency = before.is_some_and(|body| state.assess(body).tier == Tier::Emergency);
-    if !was_emergency && state.assess(&post.body).tier == Tier::Emergency {
-        let told = state.store.notify_staff("safety-emergency", post.id, post.user_id).await?;
-        tracing::warn!(post = post.id, staff = told, "a post describes an emergency; staff notified");
-    }
+/// need help now. The alert commits with the post.
+async fn alert_staff(tx: &crate::store::Tx<'_>, post: &Post) -> crate::store::Result<()> {
+    let told = notify::notify_staff(tx, "safety-emergency", post.id, post.user_id).await?;
+    tracing::warn!(post = post.id, staff = told, "a post describes an emergency; staff notified");
     Ok(())
 }
 
@@ -158,17 +169,28 @@ pub async fn reply(
 ) -> Result<Post, Error> {
     state.limiter.check("post", state.config.rate_limits.post, &author.id.to_string())?;
     validate::body(body).map_err(|e| Error::Invalid(vec![e]))?;
-    let thread = state.store.thread(thread_id).await?.ok_or(Error::NotFound)?;
+    state.store.thread(thread_id).await?.ok_or(Error::NotFound)?;
     if let Some(id) = reply_to {
         let parent = state.store.post(id, None).await?;
         if parent.is_none_or(|p| p.thread_id != thread_id) {
             return Err(Error::field("reply_to", "That post is not in this thread."));
         }
     }
-    let post = NewPost { author_id: author.id, created_at: crate::store::now_millis(), reply_to, body: body.to_owned(), rendered: cook(state, body).await? };
-    let post = state.store.create_post(thread_id, post).await?;
-    alert_staff_if_emergency(state, &post, None).await?;
-    state.live.publish(event("post-created", &thread, Some(post.id))).await;
+    let new = NewPost { author_id: author.id, created_at: crate::store::now_millis(), reply_to, body: body.to_owned(), rendered: cook(state, body).await? };
+    let emergency = describes_emergency(state, body);
+    let post = state
+        .store
+        .write(move |tx| {
+            Box::pin(async move {
+                let post = forum::create_post(tx, thread_id, &new).await?;
+                events::record(tx, &event("post-created", thread_id, post.id)).await?;
+                if emergency {
+                    alert_staff(tx, &post).await?;
+                }
+                Ok(post)
+            })
+        })
+        .await?;
     Ok(post)
 }
 
@@ -191,16 +213,39 @@ pub async fn edit(state: &AppState, actor: permission::Actor, post_id: i64, body
         return Ok(post);
     }
     let rendered = cook(state, body).await?;
-    let edited = state.store.edit_post(post_id, actor.user_id, body.to_owned(), rendered).await?;
-    alert_staff_if_emergency(state, &edited, Some(&post.body)).await?;
-    post_event(state, "post-edited", &edited).await;
+    // An edit only alerts staff when it newly describes an emergency.
+    let newly_emergency = describes_emergency(state, body) && !describes_emergency(state, &post.body);
+    let body = body.to_owned();
+    let thread_id = post.thread_id;
+    let edited = state
+        .store
+        .write(move |tx| {
+            Box::pin(async move {
+                let edited = forum::edit_post(tx, post_id, actor.user_id, &body, &rendered).await?;
+                events::record(tx, &event("post-edited", thread_id, post_id)).await?;
+                if newly_emergency {
+                    alert_staff(tx, &edited).await?;
+                }
+                Ok(edited)
+            })
+        })
+        .await?;
     Ok(edited)
 }
 
 pub async fn delete(state: &AppState, actor: permission::Actor, post_id: i64) -> Result<Post, Error> {
     let post = post_for_change(state, actor, post_id).await?;
-    state.store.delete_post(post_id).await?;
-    post_event(state, "post-deleted", &post).await;
+    let thread_id = post.thread_id;
+    state
+        .store
+        .write(move |tx| {
+            Box::pin(async move {
+                forum::delete_post(tx, post_id).await?;
+                events::record(tx, &event("post-deleted", thread_id, post_id)).await?;
+                Ok(())
+            })
+        })
+        .await?;
     Ok(post)
 }
 
@@ -212,22 +257,22 @@ pub async fn thank(state: &AppState, actor: permission::Actor, post_id: i64, tha
     if !permission::can_thank(actor, post.user_id, post.deleted) {
         return Err(Error::Forbidden("You can't thank your own post.".into()));
     }
-    let count = state.store.set_thanks(post_id, actor.user_id, thanked).await?;
-    post_event(state, "thanks", &post).await;
+    let thread_id = post.thread_id;
+    let count = state
+        .store
+        .write(move |tx| {
+            Box::pin(async move {
+                let count = forum::set_thanks(tx, post_id, actor.user_id, thanked).await?;
+                events::record(tx, &event("thanks", thread_id, post_id)).await?;
+                Ok(count)
+            })
+        })
+        .await?;
     Ok((post, count))
 }
 
-fn event(kind: &'static str, thread: &Thread, post_id: Option<i64>) -> crate::store::NewEvent {
-    crate::store::NewEvent { kind, thread_id: Some(thread.id), post_id, category_id: Some(thread.category_id) }
-}
-
-/// Tells live pages that a post changed; after the change has committed.
-async fn post_event(state: &AppState, kind: &'static str, post: &Post) {
-    match state.store.thread(post.thread_id).await {
-        Ok(Some(thread)) => state.live.publish(event(kind, &thread, Some(post.id))).await,
-        Ok(None) => {}
-        Err(e) => tracing::warn!(error = %e, "could not publish a live update"),
-    }
+fn event(kind: &'static str, thread_id: i64, post_id: i64) -> crate::store::NewEvent {
+    crate::store::NewEvent { kind, thread_id: Some(thread_id), post_id: Some(post_id) }
 }
 
 /// One page of a thread: the thread, its posts numbered into that page, and the page count.

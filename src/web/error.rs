@@ -73,7 +73,7 @@ impl From<StoreError> for Error {
         match e {
             StoreError::NotFound => Error::NotFound,
             StoreError::Conflict(field) => Error::field(field, format!("That {field} is already taken.")),
-            StoreError::Database(detail) => Error::Internal(detail),
+            e @ StoreError::Database(..) => Error::Internal(crate::web::error::cause_chain(&e)),
         }
     }
 }
@@ -87,6 +87,18 @@ impl IntoResponse for Error {
         response.extensions_mut().insert(self);
         response
     }
+}
+
+/// An error and every cause beneath it, for the log.
+pub fn cause_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// RFC 9457 problem details, with the fields that need attention.

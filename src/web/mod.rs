@@ -28,7 +28,7 @@ use std::time::Instant;
 
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Arc<dyn Store>,
+    pub store: Arc<Store>,
     pub config: Arc<Config>,
     pub limiter: Arc<ratelimit::RateLimiter>,
     pub safety: Arc<Rules>,
@@ -38,7 +38,7 @@ pub struct AppState {
 impl AppState {
     /// Fails when the configured safety rules file can't be read or is invalid,
     /// or doesn't have the configured locale.
-    pub async fn new(store: Arc<dyn Store>, config: Config) -> Result<Self, String> {
+    pub async fn new(store: Arc<Store>, config: Config) -> Result<Self, String> {
         let source = match &config.safety_rules {
             Some(path) => std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?,
             None => crate::domain::safety::BUILTIN_RULES.to_owned(),

@@ -86,7 +86,7 @@ impl Drop for TestDb {
 
 pub struct TestServer {
     pub base: String,
-    pub store: Arc<dyn Store>,
+    pub store: Arc<Store>,
     _db: TestDb,
     _stop: tokio::sync::oneshot::Sender<()>,
 }

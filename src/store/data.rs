@@ -1,0 +1,151 @@
+//! Whole-community data: copying every table between stores (`migrate-store`)
+//! and bulk loads (`demo --scale`), with the statements written once.
+
+use super::conn::{Arg, Conn, Tx, args};
+use super::{Result, Store, StoreError};
+
+/// A column value when copying a whole store: every column Jogette stores is
+/// an integer or text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    Null,
+    Int(i64),
+    Text(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Int,
+    Text,
+}
+
+/// Every table, parents before children, with its columns: what
+/// `migrate-store` copies. Adding a table or column to the schema means adding
+/// it here, or the copy test fails.
+pub const TABLES: &[(&str, &[(&str, Kind)])] = {
+    use Kind::{Int, Text};
+    &[
+        ("users", &[("id", Int), ("username", Text), ("username_lower", Text), ("email", Text), ("password_hash", Text), ("role", Text), ("created_at", Int), ("post_count", Int), ("thanks_received", Int)]),
+        ("sessions", &[("token_hash", Text), ("user_id", Int), ("kind", Text), ("created_at", Int), ("expires_at", Int)]),
+        ("categories", &[("id", Int), ("slug", Text), ("name", Text), ("description", Text), ("position", Int), ("thread_count", Int), ("post_count", Int), ("created_at", Int)]),
+        ("threads", &[("id", Int), ("category_id", Int), ("user_id", Int), ("title", Text), ("slug", Text), ("created_at", Int), ("last_post_at", Int), ("last_post_user_id", Int), ("post_count", Int), ("reply_count", Int)]),
+        ("posts", &[("id", Int), ("thread_id", Int), ("number", Int), ("user_id", Int), ("reply_to", Int), ("body", Text), ("html", Text), ("excerpt", Text), ("mentions", Text), ("thanks_count", Int), ("created_at", Int), ("edited_at", Int), ("deleted_at", Int)]),
+        ("post_revisions", &[("id", Int), ("post_id", Int), ("body", Text), ("html", Text), ("created_at", Int), ("replaced_at", Int), ("replaced_by", Int)]),
+        ("post_mentions", &[("post_id", Int), ("user_id", Int)]),
+        ("thanks", &[("post_id", Int), ("user_id", Int), ("created_at", Int)]),
+        ("notifications", &[("id", Int), ("user_id", Int), ("kind", Text), ("post_id", Int), ("actor_id", Int), ("created_at", Int), ("read_at", Int)]),
+        ("events", &[("id", Int), ("kind", Text), ("thread_id", Int), ("post_id", Int), ("category_id", Int), ("created_at", Int)]),
+    ]
+};
+
+pub type Rows = Vec<Vec<Value>>;
+
+/// Rows per INSERT when loading: one statement per hundred rows, not per row.
+const ROWS_PER_INSERT: usize = 100;
+
+fn columns_of(table: &str) -> Result<&'static [(&'static str, Kind)]> {
+    TABLES.iter().find(|(t, _)| *t == table).map(|(_, c)| *c).ok_or_else(|| StoreError::message(format!("no table {table:?} is copied")))
+}
+
+fn column_names(table: &str) -> Result<String> {
+    Ok(columns_of(table)?.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", "))
+}
+
+/// The first column, or the whole key for tables keyed by two columns.
+fn key_of(table: &str) -> Result<String> {
+    let columns = columns_of(table)?;
+    let keyed_by_two = table == "post_mentions" || table == "thanks";
+    Ok(columns.iter().take(if keyed_by_two { 2 } else { 1 }).map(|(c, _)| *c).collect::<Vec<_>>().join(", "))
+}
+
+/// Every row of one of [`TABLES`], in key order.
+pub async fn export_table(c: &Conn<'_>, table: &str) -> Result<Rows> {
+    let width = columns_of(table)?.len();
+    let sql = format!("SELECT {} FROM {table} ORDER BY {}", column_names(table)?, key_of(table)?);
+    c.all(&sql, &[], |r| (0..width).map(|i| r.value(i)).collect()).await
+}
+
+/// Writes rows into one of [`TABLES`], then lets the backend catch up with them.
+pub async fn import_rows(tx: &Tx<'_>, table: &str, rows: &[Vec<Value>]) -> Result<()> {
+    let width = columns_of(table)?.len();
+    let names = column_names(table)?;
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let marks: Vec<String> = (0..chunk.len())
+            .map(|r| format!("({})", (1..=width).map(|c| format!("?{}", r * width + c)).collect::<Vec<_>>().join(", ")))
+            .collect();
+        let values: Vec<Arg> = chunk.iter().flat_map(|row| row.iter().map(Arg::from)).collect();
+        tx.exec(&format!("INSERT INTO {table} ({names}) VALUES {}", marks.join(", ")), &values).await?;
+    }
+    match &**tx {
+        Conn::Sqlite(_) => Ok(()),
+        Conn::Postgres(pg) => super::postgres::data::after_import(pg, table, columns_of(table)?[0] == ("id", Kind::Int)).await,
+    }
+}
+
+pub async fn count_rows(c: &Conn<'_>, table: &str) -> Result<i64> {
+    columns_of(table)?;
+    Ok(c.one(&format!("SELECT COUNT(*) FROM {table}"), &[], |r| r.int(0)).await?.unwrap_or(0))
+}
+
+/// Sets members' post counts (by id, from 1) and categories' thread and post
+/// counts, after a bulk load wrote rows without them.
+pub async fn set_counters(tx: &Tx<'_>, member_posts: &Vec<i64>, category_threads: &Vec<i64>, category_posts: &Vec<i64>) -> Result<()> {
+    let sql = match &**tx {
+        Conn::Sqlite(_) => super::sqlite::data::SET_COUNTERS,
+        Conn::Postgres(_) => super::postgres::data::SET_COUNTERS,
+    };
+    tx.exec(sql[0], args![member_posts]).await?;
+    tx.exec(sql[1], args![category_threads, category_posts]).await?;
+    Ok(())
+}
+
+impl Store {
+    /// Every row of one of [`TABLES`], in key order.
+    pub async fn export_table(&self, table: &'static str) -> Result<Rows> {
+        self.read_primary(move |c| Box::pin(export_table(c, table))).await
+    }
+
+    /// Writes whole tables into an empty store, in one transaction.
+    pub async fn import_tables(&self, tables: Vec<(&'static str, Rows)>) -> Result<()> {
+        self.write(move |tx| {
+            Box::pin(async move {
+                for (table, rows) in &tables {
+                    import_rows(tx, table, rows).await?;
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    pub async fn count_rows(&self, table: &'static str) -> Result<i64> {
+        self.read_primary(move |c| Box::pin(count_rows(c, table))).await
+    }
+
+    pub async fn set_counters(&self, member_posts: &[i64], category_threads: &[i64], category_posts: &[i64]) -> Result<()> {
+        let (members, threads, posts) = (member_posts.to_vec(), category_threads.to_vec(), category_posts.to_vec());
+        self.write(move |tx| Box::pin(async move { set_counters(tx, &members, &threads, &posts).await })).await
+    }
+}
+
+/// Copies every table from `from` into the empty `to`, then checks that each
+/// table holds the same number of rows on both sides.
+pub async fn copy_all(from: &Store, to: &Store) -> Result<Vec<(&'static str, i64)>> {
+    if !to.is_empty().await? {
+        return Err(StoreError::message("the target database already has members; migrate into an empty one"));
+    }
+    let mut tables = Vec::with_capacity(TABLES.len());
+    for (table, _) in TABLES {
+        tables.push((*table, from.export_table(table).await?));
+    }
+    to.import_tables(tables).await?;
+    let mut counts = Vec::new();
+    for (table, _) in TABLES {
+        let (source, target) = (from.count_rows(table).await?, to.count_rows(table).await?);
+        if source != target {
+            return Err(StoreError::message(format!("{table}: {source} rows in the source but {target} in the target")));
+        }
+        counts.push((*table, target));
+    }
+    Ok(counts)
+}

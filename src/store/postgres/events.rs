@@ -1,0 +1,62 @@
+//! Events across app nodes: NOTIFY inside the writing transaction, LISTEN on
+//! a connection of its own.
+//!
+//! NOTIFY is delivered when its transaction commits and never when it rolls
+//! back, so other nodes hear of exactly the events that happened. It carries
+//! no data: each node reads the `events` table, so a notification lost while
+//! a listener was away costs only a catch-up, which the listener asks for
+//! each time it reconnects.
+
+use super::Conn;
+use crate::store::Result;
+
+/// Tells every listening node, at this transaction's commit, that there are new events.
+pub(in crate::store) async fn announce(conn: &Conn<'_>, channel: &str) -> Result<()> {
+    conn.exec("SELECT pg_notify(?1, '')", crate::store::conn::args![channel]).await.map(|_| ())
+}
+
+/// Holds a connection that LISTENs for new events and bumps `signal` for each
+/// one. When the connection drops it reconnects, and bumps once more on
+/// reconnecting: notifications sent while it was away are lost, so the hub
+/// resyncs from the table.
+pub(in crate::store) async fn listen(url: String, channel: String, signal: tokio::sync::watch::Sender<u64>) {
+    use futures_util::StreamExt;
+    use tokio_postgres::NoTls;
+    let bump = || signal.send_modify(|n| *n += 1);
+    let mut backoff = std::time::Duration::from_millis(100);
+    loop {
+        match tokio_postgres::connect(&url, NoTls).await {
+            Ok((client, mut connection)) => {
+                let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+                let statement = format!("LISTEN {channel}");
+                let listen = client.batch_execute(&statement);
+                // The connection must be polled for LISTEN to complete.
+                let listened = tokio::select! {
+                    r = listen => r.is_ok(),
+                    _ = messages.next() => false,
+                };
+                if listened {
+                    backoff = std::time::Duration::from_millis(100);
+                    bump();
+                    while let Some(message) = messages.next().await {
+                        match message {
+                            Ok(tokio_postgres::AsyncMessage::Notification(_)) => bump(),
+                            Ok(_) => {}
+                            Err(e) => {
+                                tracing::warn!(error = %e, "event listener connection lost; reconnecting");
+                                break;
+                            }
+                        }
+                    }
+                }
+                drop(client);
+            }
+            Err(e) => tracing::warn!(error = %e, "event listener cannot connect; retrying"),
+        }
+        if signal.is_closed() {
+            return;
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(std::time::Duration::from_secs(5));
+    }
+}

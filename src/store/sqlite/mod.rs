@@ -1,0 +1,325 @@
+//! The embedded SQLite backend.
+//!
+//! One writer thread owns the only read-write connection. Writes from every
+//! request queue up to it; it takes whatever is waiting, runs each job inside
+//! its own savepoint of one `BEGIN IMMEDIATE` transaction, and commits them
+//! together. With `synchronous=FULL` a commit is an fsync, so grouping keeps
+//! durability cheap: one fsync covers many posts, and no caller hears "done"
+//! before its data is on disk. A job's side records are in its savepoint, so
+//! they commit, or roll back, with its change.
+//!
+//! Reads run on a small pool of read-only connections; WAL lets them proceed
+//! while the writer commits.
+//!
+//! Dialect, against the shared statements (`store::conn`):
+//! - list membership `= ANY(?N)` becomes `IN (SELECT value FROM json_each(?N))`,
+//!   the list bound as JSON text;
+//! - there are no row or table locks to take: the one writer already
+//!   serialises every write;
+//! - full-text search is FTS5 ([`search`]).
+
+pub(super) mod data;
+pub(super) mod events;
+pub(super) mod search;
+
+use super::conn::{Arg, Row, Tx};
+use super::{Result, StoreError, Wake};
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+use rusqlite::{Connection, OpenFlags};
+use std::borrow::Cow;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use tokio::sync::{Semaphore, oneshot};
+
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/sqlite/0001_forum_core.sql"),
+    include_str!("../migrations/sqlite/0002_notifications.sql"),
+    include_str!("../migrations/sqlite/0003_events.sql"),
+    include_str!("../migrations/sqlite/0004_session_writes.sql"),
+    include_str!("../migrations/sqlite/0005_search.sql"),
+    include_str!("../migrations/sqlite/0006_search_tiers.sql"),
+    include_str!("../migrations/sqlite/0007_search_by_author.sql"),
+];
+const READERS: usize = 4;
+/// Enough to amortise the fsync under load without making one commit huge.
+const MAX_GROUP: usize = 128;
+/// Statements kept prepared per connection: every fixed statement, and the
+/// search variants in use, without parsing any of them again.
+const PREPARED: usize = 256;
+
+pub(super) struct Sqlite {
+    writer: mpsc::Sender<Job>,
+    readers: Arc<Mutex<Vec<Connection>>>,
+    reader_permits: Arc<Semaphore>,
+    queries: Arc<AtomicU64>,
+}
+
+/// A queued write, run by the writer thread against its connection inside a
+/// savepoint. It returns whether it succeeded, and a callback that answers the
+/// caller once the group's commit is known. It is handed `None` when the
+/// group's transaction could not begin.
+type Job = Box<dyn FnOnce(Option<&Conn>) -> (bool, Deliver) + Send>;
+type Deliver = Box<dyn FnOnce(Option<&Arc<StoreError>>) + Send>;
+
+/// A SQLite connection as the shared statements see it. The mutex is never
+/// contended (each connection belongs to one thread at a time); it makes the
+/// connection shareable by reference, as [`super::conn::Conn`] must be.
+pub struct Conn<'a> {
+    db: &'a Mutex<Connection>,
+    queries: &'a AtomicU64,
+}
+
+impl Conn<'_> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.db.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(super) fn all<T>(&self, sql: &str, args: &[Arg<'_>], map: impl Fn(&Row<'_>) -> Result<T>) -> Result<Vec<T>> {
+        self.queries.fetch_add(1, Ordering::Relaxed);
+        let db = self.lock();
+        let mut statement = db.prepare_cached(&translate(sql))?;
+        let mut rows = statement.query(rusqlite::params_from_iter(args))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            out.push(map(&Row::Sqlite(row))?);
+        }
+        Ok(out)
+    }
+
+    pub(super) fn exec(&self, sql: &str, args: &[Arg<'_>]) -> Result<u64> {
+        self.queries.fetch_add(1, Ordering::Relaxed);
+        let db = self.lock();
+        let changed = db.prepare_cached(&translate(sql))?.execute(rusqlite::params_from_iter(args))?;
+        Ok(changed as u64)
+    }
+
+    /// Statements with no parameters or rows: transaction control, migrations.
+    fn batch(&self, sql: &str) -> Result<()> {
+        self.queries.fetch_add(1, Ordering::Relaxed);
+        Ok(self.lock().execute_batch(sql)?)
+    }
+}
+
+/// The shared statements in SQLite's words (see the module comment).
+fn translate(sql: &str) -> Cow<'_, str> {
+    const ANY: &str = "= ANY(?";
+    if !sql.contains(ANY) {
+        return Cow::Borrowed(sql);
+    }
+    let mut out = String::with_capacity(sql.len() + 32);
+    let mut rest = sql;
+    while let Some(at) = rest.find(ANY) {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + ANY.len()..];
+        let digits = after.find(|c: char| !c.is_ascii_digit()).unwrap_or(after.len());
+        out.push_str("IN (SELECT value FROM json_each(?");
+        out.push_str(&after[..digits]);
+        out.push_str("))");
+        // Past the digits and the closing parenthesis of ANY(…).
+        rest = after[digits..].strip_prefix(')').unwrap_or(&after[digits..]);
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
+impl rusqlite::ToSql for Arg<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, Value, ValueRef};
+        let list = |json: serde_json::Result<String>| {
+            json.map(|j| ToSqlOutput::Owned(Value::Text(j))).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+        };
+        match self {
+            Arg::Null => Ok(ToSqlOutput::Borrowed(ValueRef::Null)),
+            Arg::Int(n) => Ok(ToSqlOutput::Borrowed(ValueRef::Integer(*n))),
+            Arg::Real(x) => Ok(ToSqlOutput::Borrowed(ValueRef::Real(*x))),
+            Arg::Text(s) => Ok(ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes()))),
+            Arg::Ints(ids) => list(serde_json::to_string(ids)),
+            Arg::Texts(texts) => list(serde_json::to_string(texts)),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        if let rusqlite::Error::SqliteFailure(f, Some(msg)) = &e
+            && f.code == rusqlite::ErrorCode::ConstraintViolation
+            && msg.starts_with("UNIQUE")
+        {
+            // "UNIQUE constraint failed: users.username_lower"
+            return StoreError::Conflict(super::conflicting_field(msg));
+        }
+        StoreError::failed("SQLite", e)
+    }
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")?;
+    conn.set_prepared_statement_cache_capacity(PREPARED);
+    Ok(())
+}
+
+impl Sqlite {
+    pub(super) async fn open(path: &str) -> Result<Self> {
+        let path = path.to_owned();
+        tokio::task::spawn_blocking(move || Self::open_blocking(&path)).await.map_err(StoreError::task)?
+    }
+
+    fn open_blocking(path: &str) -> Result<Self> {
+        let writer = Connection::open(path)?;
+        let mode: String = writer.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::message(format!("could not switch {path} to WAL mode (got {mode})")));
+        }
+        configure(&writer)?;
+        migrate(&writer)?;
+
+        let mut readers = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            let reader = Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+            )?;
+            configure(&reader)?;
+            readers.push(reader);
+        }
+
+        let queries = Arc::new(AtomicU64::new(0));
+        let (tx, rx) = mpsc::channel::<Job>();
+        let writer_queries = queries.clone();
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || write_loop(writer, rx, writer_queries))
+            .map_err(|e| StoreError::failed("starting the writer thread", e))?;
+
+        Ok(Sqlite { writer: tx, readers: Arc::new(Mutex::new(readers)), reader_permits: Arc::new(Semaphore::new(READERS)), queries })
+    }
+
+    pub(super) fn queries_executed(&self) -> u64 {
+        self.queries.load(Ordering::Relaxed)
+    }
+
+    pub(super) async fn read<T: Send + 'static>(
+        &self,
+        work: impl for<'c> FnOnce(&'c super::Conn<'c>) -> BoxFuture<'c, Result<T>> + Send + 'static,
+    ) -> Result<T> {
+        let _permit = self.reader_permits.acquire().await.map_err(StoreError::task)?;
+        let readers = self.readers.clone();
+        let queries = self.queries.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = readers.lock().unwrap_or_else(|p| p.into_inner()).pop().expect("a permit guarantees a reader");
+            let db = Mutex::new(conn);
+            let result = run_now(work(&super::Conn::Sqlite(Conn { db: &db, queries: &queries })));
+            readers.lock().unwrap_or_else(|p| p.into_inner()).push(db.into_inner().unwrap_or_else(|p| p.into_inner()));
+            result
+        })
+        .await
+        .map_err(StoreError::task)?
+    }
+
+    pub(super) async fn write<T: Send + 'static>(
+        &self,
+        work: impl for<'c> FnOnce(&'c Tx<'c>) -> BoxFuture<'c, Result<T>> + Send + 'static,
+    ) -> Result<(T, Wake)> {
+        let (answer, answered) = oneshot::channel();
+        let job: Job = Box::new(move |conn| {
+            let result = match conn {
+                Some(conn) => {
+                    let tx = Tx::new(super::Conn::Sqlite(Conn { db: conn.db, queries: conn.queries }));
+                    run_now(work(&tx)).map(|value| (value, tx.wakes()))
+                }
+                None => Err(StoreError::message("could not begin a write transaction")),
+            };
+            let ok = result.is_ok();
+            let deliver: Deliver = Box::new(move |commit_error| {
+                let _ = answer.send(match commit_error {
+                    Some(e) => Err(StoreError::failed("committing a group of writes", e.clone())),
+                    None => result,
+                });
+            });
+            (ok, deliver)
+        });
+        self.writer.send(job).map_err(|_| StoreError::message("the writer has stopped"))?;
+        answered.await.map_err(|_| StoreError::message("the writer stopped before answering"))?
+    }
+}
+
+/// Runs work that never waits: every SQLite statement completes in place.
+fn run_now<T>(work: BoxFuture<'_, Result<T>>) -> Result<T> {
+    work.now_or_never().unwrap_or_else(|| Err(StoreError::message("SQLite work waited on something other than its connection")))
+}
+
+fn migrate(conn: &Connection) -> Result<()> {
+    let applied: usize = conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize;
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
+        let version = index + 1;
+        conn.execute_batch(&format!("BEGIN IMMEDIATE; {sql}\nPRAGMA user_version = {version}; COMMIT;")).map_err(|e| {
+            let _ = conn.execute_batch("ROLLBACK");
+            StoreError::failed(format!("migration {version}"), e)
+        })?;
+    }
+    Ok(())
+}
+
+fn write_loop(conn: Connection, jobs: mpsc::Receiver<Job>, queries: Arc<AtomicU64>) {
+    let db = Mutex::new(conn);
+    let conn = Conn { db: &db, queries: &queries };
+    // Blocks for the first job, then takes whatever else queued meanwhile.
+    while let Ok(first) = jobs.recv() {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match jobs.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut deliveries = Vec::with_capacity(group.len());
+        let begin = conn.batch("BEGIN IMMEDIATE");
+        for job in group {
+            if begin.is_err() {
+                deliveries.push(job(None).1);
+                continue;
+            }
+            let _ = conn.batch("SAVEPOINT job");
+            // A panicking job loses only its own answer (the caller sees the
+            // writer "stopped before answering"), not the writer thread.
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(Some(&conn)))) {
+                Ok((ok, deliver)) => {
+                    if !ok {
+                        let _ = conn.batch("ROLLBACK TO job");
+                    }
+                    deliveries.push(deliver);
+                }
+                Err(_) => {
+                    let _ = conn.batch("ROLLBACK TO job");
+                }
+            }
+            let _ = conn.batch("RELEASE job");
+        }
+        let outcome = match begin {
+            Err(e) => Err(e),
+            Ok(()) => conn.batch("COMMIT").inspect_err(|_| {
+                let _ = conn.batch("ROLLBACK");
+            }),
+        };
+        let error = outcome.err().map(Arc::new);
+        for deliver in deliveries {
+            deliver(error.as_ref());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::translate;
+
+    #[test]
+    fn list_membership_reads_a_json_array() {
+        assert_eq!(
+            translate("SELECT a FROM t WHERE id = ANY(?1) AND b = ANY(?12) LIMIT 3"),
+            "SELECT a FROM t WHERE id IN (SELECT value FROM json_each(?1)) AND b IN (SELECT value FROM json_each(?12)) LIMIT 3"
+        );
+        assert!(matches!(translate("SELECT 1 WHERE x = ?1"), std::borrow::Cow::Borrowed(_)));
+    }
+}
