@@ -8,8 +8,10 @@
 //! JOGETTE_BENCH_ROUNDS sets the requests per operation (300); JOGETTE_BENCH_DETAIL=1
 //! also prints each search's median, plain and narrowed each way.
 
+use jogette::app::{App, SearchParams, Viewer};
+use jogette::config::Config;
 use jogette::domain::search;
-use jogette::store::{self, SearchParams, Store};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const SEARCHES: &[&str] = &[
@@ -65,7 +67,7 @@ enum Narrowing {
 }
 const NARROWINGS: [Narrowing; 5] = [Narrowing::Category, Narrowing::Author, Narrowing::LastYear, Narrowing::TitleOnly, Narrowing::ByDate];
 
-async fn search(store: &Store, text: &str, narrowing: Narrowing, i: usize) -> i64 {
+async fn search(app: &App, text: &str, narrowing: Narrowing, i: usize) -> i64 {
     let mut params = SearchParams { query: search::parse(text, true), match_all: true, page: 1, per_page: 20, ..Default::default() };
     let year = 365 * 86_400_000;
     match narrowing {
@@ -73,53 +75,57 @@ async fn search(store: &Store, text: &str, narrowing: Narrowing, i: usize) -> i6
         Narrowing::Category => params.category_id = Some(1 + i as i64 % 5),
         // A member with a few hundred posts, as the demo community's are.
         Narrowing::Author => params.author_id = Some(1 + (i as i64 * 7919) % 5_000),
-        Narrowing::LastYear => params.from = Some(jogette::store::now_millis() - year),
+        Narrowing::LastYear => params.from = Some(jogette::app::now_millis() - year),
         Narrowing::TitleOnly => params.title_only = true,
         Narrowing::ByDate => params.newest_first = true,
     }
-    let found = store.search(params.clone()).await.unwrap();
+    let found = app.run_search(params.clone()).await.unwrap();
     if found.total == 0 && params.query.terms.len() > 1 {
         params.match_all = false;
-        return store.search(params).await.unwrap().total;
+        return app.run_search(params).await.unwrap().total;
     }
     found.total
 }
 
+async fn open(url: &str) -> Arc<App> {
+    Arc::new(App::open(Config { db: url.to_owned(), ..Config::default() }).await.unwrap())
+}
+
 async fn bench(url: &str, rounds: usize) {
-    let store = store::open(url).await.unwrap();
-    let posts = store.count_rows("posts").await.unwrap();
+    let app = open(url).await;
+    let posts: i64 = app.categories().await.unwrap().iter().map(|c| c.post_count).sum();
     // Warm caches as a running server would have them.
     for text in SEARCHES {
-        search(store.as_ref(), text, Narrowing::None, 0).await;
+        search(app.as_ref(), text, Narrowing::None, 0).await;
     }
     let mut seed = 0x9e37_79b9_u64;
     let baseline = measure(rounds, |_| {
         seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
         let id = (seed >> 33) as i64 % posts.max(1) + 1;
-        let store = store.clone();
+        let app = app.clone();
         async move {
-            store.post(id, None).await.unwrap();
+            app.post(&Viewer::guest(), id).await.unwrap();
         }
     })
     .await;
     let searched = measure(rounds, |i| {
-        let store = store.clone();
+        let app = app.clone();
         async move {
-            search(store.as_ref(), SEARCHES[i % SEARCHES.len()], Narrowing::None, i).await;
+            search(app.as_ref(), SEARCHES[i % SEARCHES.len()], Narrowing::None, i).await;
         }
     })
     .await;
     let narrowed = measure(rounds, |i| {
-        let store = store.clone();
+        let app = app.clone();
         async move {
-            search(store.as_ref(), SEARCHES[i % SEARCHES.len()], NARROWINGS[i % NARROWINGS.len()], i).await;
+            search(app.as_ref(), SEARCHES[i % SEARCHES.len()], NARROWINGS[i % NARROWINGS.len()], i).await;
         }
     })
     .await;
     let similar = measure(rounds, |i| {
-        let store = store.clone();
+        let app = app.clone();
         async move {
-            store.similar_threads(search::parse(DRAFTS[i % DRAFTS.len()], true), 5).await.unwrap();
+            app.similar(&Viewer::guest(), DRAFTS[i % DRAFTS.len()], "").await.unwrap();
         }
     })
     .await;
@@ -130,9 +136,9 @@ async fn bench(url: &str, rounds: usize) {
             let mut row = format!("  {text:<24}");
             for narrowing in std::iter::once(Narrowing::None).chain(NARROWINGS) {
                 let p = measure(5, |i| {
-                    let store = store.clone();
+                    let app = app.clone();
                     async move {
-                        search(store.as_ref(), text, narrowing, i).await;
+                        search(app.as_ref(), text, narrowing, i).await;
                     }
                 })
                 .await;
@@ -171,9 +177,7 @@ async fn main() {
             // `cargo test --all-targets`, or no data named: a small community, quickly.
             let dir = tempfile::tempdir().unwrap();
             let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-            let store = store::open(&url).await.unwrap();
-            jogette::demo::scale::generate(store.as_ref(), 2_000, 100).await.unwrap();
-            drop(store);
+            open(&url).await.generate_scale(2_000, 100).await.unwrap();
             bench(&url, if measuring { 300 } else { 20 }).await;
         }
     }

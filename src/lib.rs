@@ -1,12 +1,11 @@
 //! Jogette: a self-hosted forum engine for peer-support communities of beginner runners.
 //!
-//! A request flows `web` → `domain` → `store`; see `docs/ARCHITECTURE.md`.
+//! A request flows `web` → `app` (use cases, the access gate) → `domain`
+//! (rules) and the store; see `docs/ARCHITECTURE.md`.
 
+pub mod app;
 pub mod config;
-pub mod demo;
 pub mod domain;
-pub mod live;
-pub mod store;
 pub mod web;
 
 use config::Config;
@@ -18,12 +17,11 @@ pub async fn run(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), String> {
-    let store = store::open_with_replica(&config.db, config.db_replica.as_deref()).await.map_err(|e| e.to_string())?;
     let demo = config.demo;
-    let state = web::AppState::new(store.clone(), config).await?;
-    if demo && store.is_empty().await.map_err(|e| e.to_string())? {
-        let threads = demo::load(store.as_ref()).await?;
-        tracing::info!(threads, password = demo::DEMO_PASSWORD, "loaded the demo community; every demo member shares this password");
+    let app = app::App::open(config).await?;
+    if demo && app.is_empty().await.map_err(|e| app::error_chain(&e))? {
+        let threads = app.load_demo().await?;
+        tracing::info!(threads, password = app::demo::DEMO_PASSWORD, "loaded the demo community; every demo member shares this password");
     }
-    web::serve(listener, state, shutdown).await.map_err(|e| e.to_string())
+    web::serve(listener, web::AppState::new(app), shutdown).await.map_err(|e| e.to_string())
 }

@@ -2,7 +2,8 @@
 
 use clap::{Parser, Subcommand};
 use jogette::config::{Config, RateLimits};
-use jogette::domain::{Role, validate};
+use jogette::app::App;
+use jogette::domain::Role;
 use std::io::Read;
 use std::process::ExitCode;
 
@@ -153,36 +154,34 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
+async fn open(db: &str) -> Result<App, String> {
+    App::open(Config { db: db.to_owned(), ..Config::default() }).await.map_err(|e| format!("{db}: {e}"))
+}
+
 async fn create_user(db: &str, name: &str, role: &str) -> Result<(), String> {
     let role = Role::parse(role).ok_or("role must be member, moderator or admin")?;
     let mut password = String::new();
     std::io::stdin().read_to_string(&mut password).map_err(|e| format!("cannot read the password: {e}"))?;
     let password = password.trim_end_matches(['\r', '\n']).to_owned();
-    validate::username(name).map_err(|e| e.message)?;
-    validate::password(&password).map_err(|e| e.message)?;
-    let store = jogette::store::open(db).await.map_err(|e| e.to_string())?;
-    let hash = tokio::task::spawn_blocking(move || jogette::domain::password::hash(&password))
-        .await
-        .map_err(|e| e.to_string())?;
-    let user = store.create_user(name, None, &hash, role).await.map_err(|e| e.to_string())?;
+    let user = open(db).await?.create_member(name, &password, role).await.map_err(|e| match e {
+        jogette::app::Error::Invalid(fields) => fields.into_iter().map(|f| f.message).collect::<Vec<_>>().join(" "),
+        other => jogette::app::error_chain(&other),
+    })?;
     println!("created {} ({}) with id {}", user.username, role.as_str(), user.id);
     Ok(())
 }
 
 async fn migrate_store(from: &str, to: &str) -> Result<(), String> {
-    let source = jogette::store::open(from).await.map_err(|e| format!("{from}: {e}"))?;
-    let target = jogette::store::open(to).await.map_err(|e| format!("{to}: {e}"))?;
-    let counts = jogette::store::copy_all(source.as_ref(), target.as_ref()).await.map_err(|e| e.to_string())?;
-    for (table, rows) in counts {
+    for (table, rows) in jogette::app::data::migrate_store(from, to).await? {
         println!("{table:>16} {rows:>9} rows copied and verified");
     }
     Ok(())
 }
 
 async fn demo_scale(db: &str, posts: usize, threads: usize) -> Result<(), String> {
-    let store = jogette::store::open(db).await.map_err(|e| format!("{db}: {e}"))?;
+    let app = open(db).await?;
     let started = std::time::Instant::now();
-    jogette::demo::scale::generate(store.as_ref(), posts, threads).await.map_err(|e| e.to_string())?;
+    app.generate_scale(posts, threads).await.map_err(|e| jogette::app::error_chain(&e))?;
     println!("made {posts} posts in {threads} threads in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }

@@ -8,33 +8,16 @@
 //! are stateless, so they work across several app nodes.
 
 use super::{AppState, error::Error};
-use crate::domain::permission::Actor;
-use crate::store::User;
+use crate::app::Viewer;
+use crate::app::accounts::{SESSION_SECONDS, new_token};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{HeaderMap, HeaderValue, Method, header, request::Parts};
 use axum::middleware::Next;
 use axum::response::Response;
-use blake2::{Blake2s256, Digest};
 use serde::de::DeserializeOwned;
 
 pub const SESSION_COOKIE: &str = "jogette_session";
 pub const CSRF_COOKIE: &str = "jogette_csrf";
-pub const SESSION_SECONDS: i64 = 30 * 24 * 3600;
-
-/// 256 random bits, hex-encoded.
-pub fn new_token() -> String {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).expect("the OS random source is available");
-    hex(&bytes)
-}
-
-pub fn token_hash(token: &str) -> String {
-    hex(&Blake2s256::digest(token.as_bytes()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
 
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
@@ -71,29 +54,22 @@ pub fn session_token(headers: &HeaderMap) -> Option<String> {
 #[derive(Clone)]
 pub struct CsrfToken(pub String);
 
-/// The person making the request: a member, or a guest.
-pub struct Viewer {
-    pub user: Option<User>,
-    /// The raw session token, when there is a session (for logging out).
+/// The person making the request, as the use cases see them, with what the
+/// web layer keeps of their visit: the session token (for logging out) and
+/// the CSRF token that forms must carry.
+pub struct Visitor {
+    pub viewer: Viewer,
     pub token: Option<String>,
     pub csrf: String,
 }
 
-impl Viewer {
-    pub fn require(&self) -> Result<&User, Error> {
-        self.user.as_ref().ok_or(Error::Unauthorized)
-    }
-
-    pub fn actor(&self) -> Result<Actor, Error> {
-        self.require().map(|u| Actor { user_id: u.id, role: u.role })
-    }
-
-    pub fn user_id(&self) -> Option<i64> {
-        self.user.as_ref().map(|u| u.id)
+impl Visitor {
+    pub fn is_member(&self) -> bool {
+        self.viewer.user.is_some()
     }
 }
 
-impl FromRequestParts<AppState> for Viewer {
+impl FromRequestParts<AppState> for Visitor {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
@@ -101,19 +77,24 @@ impl FromRequestParts<AppState> for Viewer {
         if bearer(&parts.headers).is_some_and(|t| t.is_empty()) {
             return Err(Error::Unauthorized);
         }
-        let Some(token) = session_token(&parts.headers) else { return Ok(Viewer { user: None, token: None, csrf }) };
-        let now = crate::store::now_millis();
-        let user = state.store.session_user(&token_hash(&token), now).await?;
-        // Just after this member wrote, a replica may not have their write yet.
-        if user.as_ref().is_some_and(|u| now - u.session_wrote_at < super::READ_YOUR_WRITES_MS) {
-            crate::store::read_from_primary();
-        }
+        let Some(token) = session_token(&parts.headers) else { return Ok(Visitor { viewer: Viewer::guest(), token: None, csrf }) };
+        let user = state.app.session(&token).await?;
         // A bearer token that doesn't match is an error; a stale cookie just means "guest".
         if user.is_none() && parts.headers.contains_key(header::AUTHORIZATION) {
             return Err(Error::Unauthorized);
         }
-        Ok(Viewer { token: user.as_ref().map(|_| token), user, csrf })
+        Ok(Visitor { token: user.as_ref().map(|_| token), viewer: Viewer { user }, csrf })
     }
+}
+
+/// A cookie holding the session token, or clearing it (`max_age` 0).
+pub fn session_cookie(state: &AppState, token: &str, max_age: i64) -> HeaderValue {
+    set_cookie(SESSION_COOKIE, token, max_age, state.app.config().secure_cookies)
+}
+
+/// A new session's cookie.
+pub fn new_session_cookie(state: &AppState, token: &str) -> HeaderValue {
+    session_cookie(state, token, SESSION_SECONDS)
 }
 
 /// Refuses cross-site unsafe requests, and makes sure every visitor has a CSRF cookie.
@@ -180,15 +161,6 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tokens_are_long_random_and_hashed_differently() {
-        let (a, b) = (new_token(), new_token());
-        assert_eq!(a.len(), 64);
-        assert_ne!(a, b);
-        assert_ne!(token_hash(&a), a);
-        assert_eq!(token_hash(&a), token_hash(&a));
-    }
 
     #[test]
     fn cross_site_requests_are_recognised() {

@@ -4,8 +4,8 @@
 //! [`render`] middleware, which can see the request, then writes it as an
 //! RFC 9457 problem body for API clients or as an HTML page for browsers.
 
+use crate::app;
 use crate::domain::FieldError;
-use crate::store::StoreError;
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
@@ -31,9 +31,9 @@ pub enum Error {
     MethodNotAllowed,
     #[error("too many requests; try again in {retry_after} seconds")]
     RateLimited { retry_after: u64 },
-    /// Details are logged, never sent.
+    /// What failed is logged, never sent.
     #[error("something went wrong on our side")]
-    Internal(String),
+    Internal(#[source] std::sync::Arc<dyn std::error::Error + Send + Sync>),
 }
 
 impl Error {
@@ -54,6 +54,10 @@ impl Error {
         Error::Invalid(vec![FieldError::new(field, message)])
     }
 
+    pub fn internal(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Error::Internal(std::sync::Arc::new(e))
+    }
+
     fn title(&self) -> &'static str {
         match self {
             Error::BadRequest(_) => "Bad request",
@@ -68,12 +72,15 @@ impl Error {
     }
 }
 
-impl From<StoreError> for Error {
-    fn from(e: StoreError) -> Self {
+impl From<app::Error> for Error {
+    fn from(e: app::Error) -> Self {
         match e {
-            StoreError::NotFound => Error::NotFound,
-            StoreError::Conflict(field) => Error::field(field, format!("That {field} is already taken.")),
-            e @ StoreError::Database(..) => Error::Internal(crate::web::error::cause_chain(&e)),
+            app::Error::Invalid(fields) => Error::Invalid(fields),
+            app::Error::NeedsLogin => Error::Unauthorized,
+            app::Error::Forbidden(why) => Error::Forbidden(why),
+            app::Error::NotFound => Error::NotFound,
+            app::Error::RateLimited { retry_after } => Error::RateLimited { retry_after },
+            app::Error::Internal(cause) => Error::Internal(cause),
         }
     }
 }
@@ -87,18 +94,6 @@ impl IntoResponse for Error {
         response.extensions_mut().insert(self);
         response
     }
-}
-
-/// An error and every cause beneath it, for the log.
-pub fn cause_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// RFC 9457 problem details, with the fields that need attention.
@@ -136,8 +131,8 @@ pub async fn render(request: Request, next: Next, html_page: HtmlPage) -> Respon
         }
         None => return Response::from_parts(parts, body),
     };
-    if let Error::Internal(detail) = &error {
-        tracing::error!(%detail, path = %head.uri().path(), "request failed");
+    if let Error::Internal(cause) = &error {
+        tracing::error!(cause = %app::error_chain(cause.as_ref()), path = %head.uri().path(), "request failed");
     }
     let body = if wants_json {
         parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));

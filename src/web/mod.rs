@@ -1,20 +1,18 @@
 //! HTTP: the router, the middleware every request passes, and start-up.
 //!
-//! Requests arrive here, run through [`actions`] (rules from `domain`, data
-//! from `store`) and leave as HTML pages ([`pages`]) or JSON ([`api`]).
+//! Requests arrive here and leave as HTML pages ([`pages`]) or JSON
+//! ([`api`]); in between, every read and write is a use case in `app`, which
+//! checks access once. Nothing here can reach the store: it is private to
+//! `app`. Pages and API routes live in one file per area, named as in `app`.
 
-pub mod actions;
 pub mod api;
+pub mod assets;
 pub mod auth;
 pub mod error;
 pub mod events;
-pub mod format;
 pub mod pages;
-pub mod ratelimit;
 
-use crate::config::Config;
-use crate::domain::safety::Rules;
-use crate::store::Store;
+use crate::app::App;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::{HeaderValue, StatusCode, header, request::Parts};
 use axum::middleware::{self, Next};
@@ -28,31 +26,12 @@ use std::time::Instant;
 
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Arc<Store>,
-    pub config: Arc<Config>,
-    pub limiter: Arc<ratelimit::RateLimiter>,
-    pub safety: Arc<Rules>,
-    pub live: Arc<crate::live::Hub>,
+    pub app: Arc<App>,
 }
 
 impl AppState {
-    /// Fails when the configured safety rules file can't be read or is invalid,
-    /// or doesn't have the configured locale.
-    pub async fn new(store: Arc<Store>, config: Config) -> Result<Self, String> {
-        let source = match &config.safety_rules {
-            Some(path) => std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?,
-            None => crate::domain::safety::BUILTIN_RULES.to_owned(),
-        };
-        let safety = Rules::parse(&source)?;
-        if !safety.has_locale(&config.locale) {
-            return Err(format!("the safety rules have no signposting text for locale {:?}", config.locale));
-        }
-        let live = crate::live::Hub::start(store.clone()).await.map_err(|e| e.to_string())?;
-        Ok(AppState { store, config: Arc::new(config), limiter: Arc::default(), safety: Arc::new(safety), live })
-    }
-
-    pub fn assess(&self, text: &str) -> crate::domain::safety::Assessment {
-        self.safety.assess(text, &self.config.locale)
+    pub fn new(app: App) -> Self {
+        AppState { app: Arc::new(app) }
     }
 }
 
@@ -69,12 +48,13 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
 }
 
 pub fn router(state: AppState) -> Router {
-    let secure = state.config.secure_cookies;
+    let secure = state.app.config().secure_cookies;
     Router::new()
         .merge(pages::router())
         .nest("/api/v1", api::router())
         .route("/api/openapi.json", get(api::openapi))
         .route("/api/v1/events", get(events::stream))
+        .route("/static/{file}", get(assets::static_file))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics))
@@ -94,26 +74,22 @@ fn compressible() -> impl tower_http::compression::Predicate {
     SizeAbove::new(256).and(NotForContentType::const_new("text/event-stream")).and(NotForContentType::IMAGES)
 }
 
-/// How long after a member's write their requests keep reading from the
-/// primary: longer than a healthy replica's lag.
-pub const READ_YOUR_WRITES_MS: i64 = 10_000;
-
 /// Each request chooses where it reads. Requests that write read from the
-/// primary; with a replica configured, a successful write is recorded on the
-/// session so the member's next requests read from the primary too (see `Viewer`).
+/// primary; a successful write is noted on the session so that, with a
+/// replica, the member's next requests read from the primary too.
 async fn read_your_writes(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let writes = !matches!(*request.method(), axum::http::Method::GET | axum::http::Method::HEAD);
-    let token = (writes && state.config.db_replica.is_some()).then(|| auth::session_token(request.headers())).flatten();
-    crate::store::request_scope(async move {
+    let token = writes.then(|| auth::session_token(request.headers())).flatten();
+    crate::app::request_scope(async move {
         if writes {
-            crate::store::read_from_primary();
+            crate::app::read_from_primary();
         }
         let response = next.run(request).await;
         let wrote = response.status().is_success() || response.status().is_redirection();
         if let Some(token) = token.filter(|_| wrote)
-            && let Err(e) = state.store.touch_session(&auth::token_hash(&token)).await
+            && let Err(e) = state.app.note_write(&token).await
         {
-            tracing::warn!(error = %e, "could not note a session's write");
+            tracing::warn!(error = %crate::app::error_chain(&e), "could not note a session's write");
         }
         response
     })
@@ -121,21 +97,20 @@ async fn read_your_writes(State(state): State<AppState>, request: Request, next:
 }
 
 async fn ready(State(state): State<AppState>) -> Response {
-    match state.store.ping().await {
+    match state.app.ready().await {
         Ok(()) => "ready".into_response(),
         Err(e) => {
-            tracing::warn!(error = %e, "database not reachable");
+            tracing::warn!(error = %crate::app::error_chain(&e), "database not reachable");
             (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
         }
     }
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {
+    let (queries, on_replica) = state.app.queries_executed();
     let body = format!(
-        "# HELP jogette_db_queries_total SQL statements executed.\n# TYPE jogette_db_queries_total counter\njogette_db_queries_total {}\n\
-         # HELP jogette_db_replica_queries_total Of those, statements a read replica answered.\n# TYPE jogette_db_replica_queries_total counter\njogette_db_replica_queries_total {}\n",
-        state.store.queries_executed(),
-        state.store.replica_queries_executed()
+        "# HELP jogette_db_queries_total SQL statements executed.\n# TYPE jogette_db_queries_total counter\njogette_db_queries_total {queries}\n\
+         # HELP jogette_db_replica_queries_total Of those, statements a read replica answered.\n# TYPE jogette_db_replica_queries_total counter\njogette_db_replica_queries_total {on_replica}\n"
     );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }

@@ -161,6 +161,37 @@ async fn home_and_category_streams_announce_new_and_updated_threads() {
     assert_eq!(server.api().get("/api/v1/events?category=nowhere").await.status(), StatusCode::NOT_FOUND);
 }
 
+/// A post and everything it leaves behind (its live event, its staff alert)
+/// commit together: when the alert cannot be written, the reply is refused,
+/// and neither the post nor its event exists.
+#[tokio::test]
+async fn a_reply_that_cannot_be_saved_whole_leaves_no_post_and_no_event() {
+    let server = TestServer::start().await;
+    let (member, thread_id, _) = thread_with_member(&server).await;
+    let events_before = raw_rows(server.db_url(), "SELECT COUNT(*) FROM events").await[0][0].clone();
+    // Staff alerts can no longer be stored.
+    let sabotage = if on_postgres() {
+        "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'alerts are down'; END $$; \
+         CREATE TRIGGER refuse_alerts BEFORE INSERT ON notifications FOR EACH ROW EXECUTE FUNCTION refuse();"
+    } else {
+        "CREATE TRIGGER refuse_alerts BEFORE INSERT ON notifications BEGIN SELECT RAISE(ABORT, 'alerts are down'); END;"
+    };
+    raw_exec(server.db_url(), sabotage).await;
+    let mut stream = Stream::open(&server.base, &format!("?thread={thread_id}"), None).await;
+
+    let emergency = "Halfway round I got a crushing pain in my chest and it's spreading down my left arm.";
+    let r = member.post(&format!("/api/v1/threads/{thread_id}/posts"), json!({"body": emergency})).await;
+    assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(stream.next(Duration::from_millis(500)).await.is_none(), "no live update for a post that was not saved");
+    let thread = member.get_json(&format!("/api/v1/threads/{thread_id}")).await;
+    assert_eq!(thread["posts"].as_array().unwrap().len(), 1, "only the opening post");
+    assert_eq!(raw_rows(server.db_url(), "SELECT COUNT(*) FROM events").await[0][0], events_before);
+
+    // A reply with nothing to alert still goes through, with its event.
+    let ok = member.reply(thread_id, "Ordinary news: a gentle jogette today.", None).await;
+    assert_eq!(stream.next(Duration::from_secs(2)).await.expect("the next reply is live").data["post_id"], ok["id"]);
+}
+
 /// Two app nodes over one PostgreSQL: sessions and live updates cross between them,
 /// and a node whose listener connection drops resyncs from the database.
 #[tokio::test]

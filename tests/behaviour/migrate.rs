@@ -40,11 +40,10 @@ async fn the_demo_community_moves_from_sqlite_to_postgres_intact() {
     let dir = tempfile::tempdir().unwrap();
     let sqlite = format!("sqlite://{}", dir.path().join("demo.db").display());
     {
-        let store = jogette::store::open(&sqlite).await.unwrap();
-        jogette::demo::load(store.as_ref()).await.unwrap();
+        let app = jogette::app::App::open(jogette::config::Config { db: sqlite.clone(), ..Default::default() }).await.unwrap();
+        app.load_demo().await.unwrap();
         // Edits, deletions and notifications move too.
-        let hash = jogette::domain::password::hash(PASSWORD);
-        store.create_user("migrating_mo", None, &hash, jogette::domain::Role::Moderator).await.unwrap();
+        app.create_member("migrating_mo", PASSWORD, jogette::domain::Role::Moderator).await.unwrap();
     }
     let source = TestServer::on_url(&sqlite).await;
     let member = source.api().login("migrating_mo").await;

@@ -19,7 +19,7 @@ async fn reads_go_to_the_replica_and_members_read_their_own_writes() {
         println!("needs scripts/pg-replica; scripts/test runs it with the replica pair");
         return;
     };
-    let schema = format!("r_{}", &jogette::web::auth::new_token()[..12]);
+    let schema = format!("r_{}", &jogette::app::accounts::new_token()[..12]);
     let with_schema = |url: &str| format!("{url}?options=-c%20search_path%3D{schema}");
     {
         let (client, connection) = tokio_postgres::connect(&primary, tokio_postgres::NoTls).await.unwrap();
@@ -27,14 +27,14 @@ async fn reads_go_to_the_replica_and_members_read_their_own_writes() {
         client.batch_execute(&format!("CREATE SCHEMA {schema}")).await.unwrap();
     }
     let (primary_url, replica_url) = (with_schema(&primary), with_schema(&replica));
-    let store = jogette::store::open_with_replica(&primary_url, Some(&replica_url)).await.unwrap();
     let config = Config { db: primary_url, db_replica: Some(replica_url), rate_limits: RateLimits::off(), ..Config::default() };
-    let state = jogette::web::AppState::new(store.clone(), config).await.unwrap();
+    let state = jogette::web::AppState::new(jogette::app::App::open(config).await.unwrap());
+    let app = state.app.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(jogette::web::serve(listener, state, std::future::pending()));
 
-    store.create_user("site_admin", None, &jogette::domain::password::hash(PASSWORD), jogette::domain::Role::Admin).await.unwrap();
+    app.create_member("site_admin", PASSWORD, jogette::domain::Role::Admin).await.unwrap();
     let guest = reqwest::Client::new();
     let anon = |path: &str| guest.get(format!("{base}{path}"));
     let admin = Api { base: base.clone(), token: None, http: reqwest::Client::new() }.login("site_admin").await;

@@ -147,28 +147,24 @@ async fn a_reply_preview_keeps_the_reply_target() {
 #[tokio::test]
 async fn the_us_locale_signposts_911() {
     let db = TestDb::new();
-    let store = jogette::store::open(&db.url).await.unwrap();
-    let config = Config { locale: "us".into(), rate_limits: RateLimits::off(), ..Config::default() };
-    let state = jogette::web::AppState::new(store, config).await.unwrap();
-    assert_eq!(state.assess(EMERGENCY).advice.unwrap().headline, "Call 911 now");
+    let config = Config { db: db.url.clone(), locale: "us".into(), rate_limits: RateLimits::off(), ..Config::default() };
+    let app = jogette::app::App::open(config).await.unwrap();
+    assert_eq!(app.assess(EMERGENCY).advice.unwrap().headline, "Call 911 now");
 }
 
 #[tokio::test]
 async fn a_community_rules_file_adds_signs_and_bad_files_are_refused() {
     let db = TestDb::new();
-    let store = jogette::store::open(&db.url).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let rules = dir.path().join("rules.toml");
     let extra = jogette::domain::safety::BUILTIN_RULES.replace("[concepts]\n", "[concepts]\nsnake = [\"bitten by a snake\", \"adder bit*\"]\n")
         + "\n[[signs]]\nid = \"snake-bite\"\nlabel = \"a snake bite\"\ntier = \"emergency\"\nsource = \"https://www.nhs.uk/conditions/snake-bites/\"\nall = [\"snake\"]\n";
     std::fs::write(&rules, extra).unwrap();
-    let config = Config { safety_rules: Some(rules.clone()), ..Config::default() };
-    let state = jogette::web::AppState::new(store.clone(), config).await.unwrap();
-    assert_eq!(state.assess("I was bitten by a snake on the heath").signs[0].id, "snake-bite");
+    let open = |config: Config| jogette::app::App::open(Config { db: db.url.clone(), ..config });
+    let app = open(Config { safety_rules: Some(rules.clone()), ..Config::default() }).await.unwrap();
+    assert_eq!(app.assess("I was bitten by a snake on the heath").signs[0].id, "snake-bite");
 
     std::fs::write(&rules, "this is not toml [").unwrap();
-    let config = Config { safety_rules: Some(rules), ..Config::default() };
-    assert!(jogette::web::AppState::new(store.clone(), config).await.is_err());
-    let config = Config { locale: "xx".into(), ..Config::default() };
-    assert!(jogette::web::AppState::new(store, config).await.is_err());
+    assert!(open(Config { safety_rules: Some(rules), ..Config::default() }).await.is_err());
+    assert!(open(Config { locale: "xx".into(), ..Config::default() }).await.is_err());
 }

@@ -8,7 +8,7 @@ const RELEVANCE: &str = include_str!("../data/search_relevance.tsv");
 
 async fn demo_server() -> TestServer {
     let server = TestServer::start().await;
-    jogette::demo::load(server.store.as_ref()).await.unwrap();
+    server.app.load_demo().await.unwrap();
     server
 }
 
@@ -192,10 +192,10 @@ async fn the_search_page_highlights_and_the_composer_suggests_similar_threads() 
 #[tokio::test]
 async fn a_very_common_word_ranks_the_newest_matches_and_says_there_are_more() {
     let server = TestServer::start().await;
-    jogette::demo::scale::generate(server.store.as_ref(), 8_000, 2_000).await.unwrap();
+    server.app.generate_scale(8_000, 2_000).await.unwrap();
     let api = server.api();
     let is_thread = |r: &serde_json::Value| r["url"].as_str().unwrap().split('#').nth(1) == Some("p1");
-    let window = jogette::store::RANK_WINDOW;
+    let window = jogette::app::RANK_WINDOW;
 
     // "week" is in fewer than 1,000 threads, so replies follow them up to the window.
     let common = api.get_json(&format!("/api/v1/search?{}", q("week"))).await;
@@ -228,7 +228,7 @@ async fn a_very_common_word_ranks_the_newest_matches_and_says_there_are_more() {
     // A narrower search is exact again.
     let rare = api.get_json(&format!("/api/v1/search?{}", q("\"tennis ball\" wall"))).await;
     assert_eq!(rare["total_exact"], true);
-    assert!(rare["total"].as_i64().unwrap() < jogette::store::RANK_WINDOW);
+    assert!(rare["total"].as_i64().unwrap() < jogette::app::RANK_WINDOW);
 }
 
 /// A database made before searches could be narrowed to an author inside the
@@ -242,11 +242,11 @@ async fn an_older_sqlite_database_upgrades_with_its_search_index_rebuilt() {
     let path = db.url.trim_start_matches("sqlite://").to_owned();
     let before = {
         let server = TestServer::on_url(&db.url).await;
-        jogette::demo::load(server.store.as_ref()).await.unwrap();
+        server.app.load_demo().await.unwrap();
         server.api().get_json("/api/v1/search?q=run").await["total"].clone()
     };
     // Back to version 6: its two indexes, without the author column.
-    let v6 = include_str!("../../src/store/migrations/sqlite/0006_search_tiers.sql");
+    let v6 = include_str!("../../src/app/store/migrations/sqlite/0006_search_tiers.sql");
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(&format!(
         "DROP TRIGGER search_post_insert; DROP TRIGGER search_post_update; DROP TRIGGER search_thread_title; \

@@ -1,9 +1,9 @@
 //! A real Jogette server on a free port over a fresh SQLite file, and clients
 //! that talk to it the way browsers and API users do.
 
+use jogette::app::App;
 use jogette::config::{Config, RateLimits};
 use jogette::domain::Role;
-use jogette::store::{self, Store};
 use reqwest::{Client, Response, StatusCode, redirect};
 use scraper::{Html, Selector};
 use serde_json::{Value, json};
@@ -66,7 +66,7 @@ impl TestDb {
             let url = format!("sqlite://{}", dir.path().join("forum.db").display());
             return TestDb { url, _dir: dir, schema: None };
         }
-        let schema = format!("t_{}", jogette::web::auth::new_token()[..16].to_owned());
+        let schema = format!("t_{}", jogette::app::accounts::new_token()[..16].to_owned());
         pg_admin(format!("CREATE SCHEMA {schema}"));
         let base = pg_base();
         let sep = if base.contains('?') { '&' } else { '?' };
@@ -86,7 +86,8 @@ impl Drop for TestDb {
 
 pub struct TestServer {
     pub base: String,
-    pub store: Arc<Store>,
+    /// The use cases behind the server, for setting a test up (seeding members, loading the demo).
+    pub app: Arc<App>,
     _db: TestDb,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
@@ -131,27 +132,26 @@ impl TestServer {
 
     async fn serve_with(test_db: TestDb, rate_limits: RateLimits, adjust: impl FnOnce(&mut Config)) -> Self {
         let db = test_db.url.clone();
-        let store = store::open(&db).await.expect("store opens");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let mut config = Config { db, listen: base.clone(), rate_limits, ..Config::default() };
         adjust(&mut config);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let state = jogette::web::AppState::new(store.clone(), config).await.expect("built-in rules load");
+        let state = jogette::web::AppState::new(App::open(config).await.expect("the store opens and the built-in rules load"));
+        let app = state.app.clone();
         tokio::spawn(jogette::web::serve(listener, state, async {
             let _ = stopped.await;
         }));
-        TestServer { base, store, _db: test_db, _stop: stop }
+        TestServer { base, app, _db: test_db, _stop: stop }
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
-    /// A member created directly in the store (set-up, not behaviour under test).
+    /// A member created as an operator would, from the command line (set-up, not behaviour under test).
     pub async fn seed_user(&self, name: &str, role: Role) {
-        let hash = jogette::domain::password::hash(PASSWORD);
-        self.store.create_user(name, None, &hash, role).await.unwrap();
+        self.app.create_member(name, PASSWORD, role).await.unwrap();
     }
 
     pub async fn queries(&self) -> u64 {
@@ -317,4 +317,50 @@ impl Browser {
         let to = self.fill("/register", "/register", &[("username", name), ("password", PASSWORD), ("email", "")]).await;
         assert_eq!(to.ok().as_deref(), Some("/"), "registering {name}");
     }
+}
+
+/// Rows of a statement run straight on a test's database, outside Jogette,
+/// each column as text (NULL as ""): for checking what is really stored.
+pub async fn raw_rows(db_url: &str, sql: &str) -> Vec<Vec<String>> {
+    if let Some(path) = db_url.strip_prefix("sqlite://") {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        let mut statement = conn.prepare(sql).unwrap();
+        let width = statement.column_count();
+        let rows = statement
+            .query_map([], |r| {
+                (0..width)
+                    .map(|i| {
+                        Ok(match r.get_ref(i)? {
+                            rusqlite::types::ValueRef::Null => String::new(),
+                            rusqlite::types::ValueRef::Integer(n) => n.to_string(),
+                            rusqlite::types::ValueRef::Real(x) => x.to_string(),
+                            rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => String::from_utf8_lossy(t).into_owned(),
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap();
+        return rows.map(Result::unwrap).collect();
+    }
+    let (client, connection) = tokio_postgres::connect(db_url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    // The simple protocol answers every column as text.
+    let mut out = Vec::new();
+    for message in client.simple_query(sql).await.unwrap() {
+        if let tokio_postgres::SimpleQueryMessage::Row(row) = message {
+            out.push((0..row.len()).map(|i| row.get(i).unwrap_or("").to_owned()).collect());
+        }
+    }
+    out
+}
+
+/// Runs statements straight on a test's database, outside Jogette (to break it on purpose).
+pub async fn raw_exec(db_url: &str, sql: &str) {
+    if let Some(path) = db_url.strip_prefix("sqlite://") {
+        rusqlite::Connection::open(path).unwrap().execute_batch(sql).unwrap();
+        return;
+    }
+    let (client, connection) = tokio_postgres::connect(db_url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    client.batch_execute(sql).await.unwrap();
 }

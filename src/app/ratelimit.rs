@@ -4,7 +4,7 @@
 //! N nodes gets up to N times the limit; that is accepted (see OPERATIONS.md)
 //! because sharing counters would put a database write on every login attempt.
 
-use super::error::Error;
+use super::Error;
 use crate::config::Rule;
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -8,18 +8,18 @@
 //! each time it reconnects.
 
 use super::Conn;
-use crate::store::Result;
+use crate::app::store::Result;
 
 /// Tells every listening node, at this transaction's commit, that there are new events.
-pub(in crate::store) async fn announce(conn: &Conn<'_>, channel: &str) -> Result<()> {
-    conn.exec("SELECT pg_notify(?1, '')", crate::store::conn::args![channel]).await.map(|_| ())
+pub(in crate::app::store) async fn announce(conn: &Conn<'_>, channel: &str) -> Result<()> {
+    conn.exec("SELECT pg_notify(?1, '')", crate::app::store::conn::args![channel]).await.map(|_| ())
 }
 
 /// Holds a connection that LISTENs for new events and bumps `signal` for each
 /// one. When the connection drops it reconnects, and bumps once more on
 /// reconnecting: notifications sent while it was away are lost, so the hub
 /// resyncs from the table.
-pub(in crate::store) async fn listen(url: String, channel: String, signal: tokio::sync::watch::Sender<u64>) {
+pub(in crate::app::store) async fn listen(url: String, channel: String, signal: tokio::sync::watch::Sender<u64>) {
     use futures_util::StreamExt;
     use tokio_postgres::NoTls;
     let bump = || signal.send_modify(|n| *n += 1);

@@ -197,7 +197,7 @@ impl<'a> From<&'a super::Value> for Arg<'a> {
 
 /// `args![a, b, c]`: statement parameters from plain values.
 macro_rules! args {
-    ($($arg:expr),* $(,)?) => { &[$($crate::store::conn::Arg::from($arg)),*] };
+    ($($arg:expr),* $(,)?) => { &[$($crate::app::store::conn::Arg::from($arg)),*] };
 }
 pub(crate) use args;
 

@@ -2,9 +2,9 @@
 //! token) and `reply_fts` (body, author token), ranked by bm25.
 
 use crate::domain::search::{Query, Term};
-use crate::store::conn::{Conn, args};
-use crate::store::search::{Found, RANK_WINDOW, SIMILAR_BUDGET, SearchParams, Tier, TierRow, compose_page, hits, replies_to_count, tier_slices};
-use crate::store::Result;
+use crate::app::store::conn::{Conn, args};
+use crate::app::store::search::{Found, RANK_WINDOW, SIMILAR_BUDGET, SearchParams, Tier, TierRow, compose_page, hits, replies_to_count, tier_slices};
+use crate::app::store::Result;
 
 /// One term in FTS5 syntax. Words are letters and digits only (see
 /// `domain::search`), so quoting them is enough to keep them plain text.
@@ -88,7 +88,7 @@ async fn tier_rows(c: &Conn<'_>, tier: Tier, params: &SearchParams, matching: &s
     .await
 }
 
-pub(in crate::store) async fn search(c: &Conn<'_>, params: &SearchParams) -> Result<Found> {
+pub(in crate::app::store) async fn search(c: &Conn<'_>, params: &SearchParams) -> Result<Found> {
     let words = fts5_query(&params.query.terms, params.match_all);
     let replies_query = tier_match("body", &words, params.author_id);
     let threads_query = tier_match(if params.title_only { "title" } else { "title body" }, &words, params.author_id);
@@ -103,7 +103,7 @@ pub(in crate::store) async fn search(c: &Conn<'_>, params: &SearchParams) -> Res
 
 /// The ids of the threads most like a draft, best first. Threads with the
 /// draft's rarest words are considered; all its words score them.
-pub(in crate::store) async fn similar(c: &Conn<'_>, query: &Query, limit: i64) -> Result<Vec<i64>> {
+pub(in crate::app::store) async fn similar(c: &Conn<'_>, query: &Query, limit: i64) -> Result<Vec<i64>> {
     let mut counts = Vec::with_capacity(query.terms.len());
     for term in &query.terms {
         let sql = format!("SELECT count(*) FROM (SELECT 1 FROM thread_fts WHERE thread_fts MATCH ?1 LIMIT {})", SIMILAR_BUDGET + 1);

@@ -7,7 +7,7 @@
 pub mod scale;
 
 use crate::domain::{Role, markdown, quote, slugify};
-use crate::store::{CategoryInput, NewPost, NewThread, Store, StoreError, forum};
+use crate::app::store::{CategoryInput, NewPost, NewThread, Store, StoreError, forum};
 use std::collections::HashMap;
 
 pub const DEMO_PASSWORD: &str = "jogette-demo";
@@ -60,7 +60,7 @@ fn parse(text: &str) -> Result<Vec<Line<'_>>, String> {
 }
 
 /// Fills an empty store with the demo community. Returns the number of threads made.
-pub async fn load(store: &Store) -> Result<usize, String> {
+pub(super) async fn load(store: &Store) -> Result<usize, String> {
     let lines = parse(COMMUNITY)?;
     let err = |e: StoreError| e.to_string();
 
@@ -104,7 +104,7 @@ pub async fn load(store: &Store) -> Result<usize, String> {
                 let body = match (quoted, &parent, &thread) {
                     (Some(words), Some((_, parent_author)), Some((id, slug))) => {
                         let number = reply_to.unwrap_or(1);
-                        let url = crate::web::actions::post_url(*id, slug, number as i64);
+                        let url = crate::domain::links::post_url(*id, slug, number as i64);
                         format!("{}{body}", quote::compose(parent_author, &url, words, None))
                     }
                     _ => body.clone(),
@@ -150,7 +150,7 @@ impl DemoClock {
 
     fn new(posts: usize) -> Self {
         // About five hours per post on average, ending a little before now.
-        let now = crate::store::now_millis() - posts as i64 * 5 * Self::HOUR - Self::HOUR;
+        let now = crate::app::store::now_millis() - posts as i64 * 5 * Self::HOUR - Self::HOUR;
         DemoClock { now, state: 0x9E37_79B9_7F4A_7C15 }
     }
 

@@ -28,12 +28,12 @@ mod postgres;
 mod sqlite;
 
 pub use accounts::{SessionKind, User};
-pub use conn::{Arg, Conn, Row, Tx, Wake};
-pub use data::{Kind, Rows, TABLES, Value, copy_all};
+pub use conn::{Conn, Tx, Wake};
+pub use data::{Rows, Value, copy_all};
 pub use events::{Event, NewEvent};
 pub use forum::{Category, CategoryInput, Listing, NewPost, NewThread, Post, PostSummary, ReplyContext, Revision, Thread, ThreadSummary};
 pub use notify::Notification;
-pub use search::{Found, RANK_WINDOW, SIMILAR_BUDGET, SearchHit, SearchParams, SimilarThread};
+pub use search::{Found, RANK_WINDOW, SearchHit, SearchParams, SimilarThread};
 
 use futures_util::future::BoxFuture;
 use std::borrow::Cow;
@@ -200,16 +200,6 @@ impl Store {
         self.read_primary(|c| Box::pin(async move { Ok(c.one("SELECT 1 FROM users LIMIT 1", &[], |_| Ok(())).await?.is_none()) }))
             .await
     }
-}
-
-/// Opens the store a `--db` URL names, creating and migrating it as needed.
-pub async fn open(url: &str) -> Result<std::sync::Arc<Store>> {
-    Store::open(url).await.map(std::sync::Arc::new)
-}
-
-/// As [`open`], with a streaming replica for read-only queries (PostgreSQL only).
-pub async fn open_with_replica(url: &str, replica: Option<&str>) -> Result<std::sync::Arc<Store>> {
-    Store::open_with_replica(url, replica).await.map(std::sync::Arc::new)
 }
 
 tokio::task_local! {

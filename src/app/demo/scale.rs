@@ -6,7 +6,7 @@
 //! `Store::import_tables` in batches (one transaction each) with counters
 //! computed here, rather than a million write transactions.
 
-use crate::store::{Rows, Store, StoreError, Value};
+use crate::app::store::{Rows, Store, StoreError, Value};
 
 const MEMBERS: usize = 5_000;
 const BATCH_POSTS: usize = 50_000;
@@ -63,7 +63,7 @@ fn sentences() -> Vec<String> {
 }
 
 /// Makes `posts` posts in `threads` threads in an empty store.
-pub async fn generate(store: &Store, posts: usize, threads: usize) -> Result<(), StoreError> {
+pub(in crate::app) async fn generate(store: &Store, posts: usize, threads: usize) -> Result<(), StoreError> {
     if !store.is_empty().await? {
         return Err(StoreError::message("the database is not empty; --scale needs an empty one"));
     }
@@ -71,7 +71,7 @@ pub async fn generate(store: &Store, posts: usize, threads: usize) -> Result<(),
     let pool = sentences();
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
     let hash = crate::domain::password::hash(super::DEMO_PASSWORD);
-    let start = crate::store::now_millis() - 3 * 365 * 86_400_000;
+    let start = crate::app::store::now_millis() - 3 * 365 * 86_400_000;
     let span = 3 * 365 * 86_400_000_i64;
     let int = Value::Int;
     let text = |s: &str| Value::Text(s.to_owned());

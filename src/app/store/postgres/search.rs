@@ -3,9 +3,9 @@
 
 use super::Conn as PgConn;
 use crate::domain::search::{Query, Term};
-use crate::store::conn::{Arg, Conn, args};
-use crate::store::search::{Found, RANK_WINDOW, SIMILAR_BUDGET, SearchParams, Tier, TierRow, compose_page, hits, replies_to_count, tier_slices};
-use crate::store::{Result, StoreError};
+use crate::app::store::conn::{Arg, Conn, args};
+use crate::app::store::search::{Found, RANK_WINDOW, SIMILAR_BUDGET, SearchParams, Tier, TierRow, compose_page, hits, replies_to_count, tier_slices};
+use crate::app::store::{Result, StoreError};
 
 /// One term as a tsquery: words are letters and digits only (see `domain::search`).
 fn tsquery_term(term: &Term) -> String {
@@ -131,7 +131,7 @@ async fn tier_rows(c: &Conn<'_>, sql: &str, filters: [Arg<'_>; 5], (offset, limi
 }
 
 /// One read transaction, so that plan settings can change for single statements.
-pub(in crate::store) async fn search(pg: &PgConn<'_>, c: &Conn<'_>, params: &SearchParams) -> Result<Found> {
+pub(in crate::app::store) async fn search(pg: &PgConn<'_>, c: &Conn<'_>, params: &SearchParams) -> Result<Found> {
     pg.begin().await?;
     match search_in_transaction(pg, c, params).await {
         Ok(found) => {
@@ -176,7 +176,7 @@ async fn search_in_transaction(pg: &PgConn<'_>, c: &Conn<'_>, params: &SearchPar
 
 /// The ids of the threads most like a draft, best first. Threads with the
 /// draft's rarest words are considered; all its words score them.
-pub(in crate::store) async fn similar(c: &Conn<'_>, query: &Query, limit: i64) -> Result<Vec<i64>> {
+pub(in crate::app::store) async fn similar(c: &Conn<'_>, query: &Query, limit: i64) -> Result<Vec<i64>> {
     let terms: Vec<String> = query.terms.iter().map(tsquery_term).collect();
     let counts_sql = (1..=terms.len())
         .map(|i| format!("(SELECT count(*) FROM (SELECT 1 FROM threads WHERE search @@ to_tsquery('english', ?{i}) LIMIT {}) x)", SIMILAR_BUDGET + 1))

@@ -2,10 +2,10 @@
 //! analysed and its identity moved past the copied ids.
 
 use super::Conn;
-use crate::store::Result;
+use crate::app::store::Result;
 
 /// Members' post counts by id, then categories' thread and post counts by id.
-pub(in crate::store) const SET_COUNTERS: [&str; 2] = [
+pub(in crate::app::store) const SET_COUNTERS: [&str; 2] = [
     "UPDATE users u SET post_count = c.n FROM unnest(?1::bigint[]) WITH ORDINALITY AS c(n, id) WHERE u.id = c.id",
     "UPDATE categories k SET thread_count = c.t, post_count = c.p FROM unnest(?1::bigint[], ?2::bigint[]) WITH ORDINALITY AS c(t, p, id) \
      WHERE k.id = c.id",
@@ -14,7 +14,7 @@ pub(in crate::store) const SET_COUNTERS: [&str; 2] = [
 /// After rows were loaded into `table`: plans cached while it was small
 /// (foreign-key checks, trigger statements) would otherwise keep scanning it
 /// whole as it grows, and identity columns must carry on after the copied ids.
-pub(in crate::store) async fn after_import(conn: &Conn<'_>, table: &str, has_identity: bool) -> Result<()> {
+pub(in crate::app::store) async fn after_import(conn: &Conn<'_>, table: &str, has_identity: bool) -> Result<()> {
     conn.batch(&format!("ANALYZE {table}")).await?;
     if has_identity {
         conn.batch(&format!("SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT MAX(id) FROM {table}), 1))")).await?;

@@ -1,0 +1,133 @@
+//! The use cases: every read and write a page, an API route or the live
+//! stream makes, without HTTP.
+//!
+//! Each use case checks access once, through [`access`], applies the rules
+//! of `domain`, and reads or writes through the store. The store is private
+//! to this module, so nothing above it (`web`) can reach the data except
+//! through a use case: that is a compile-time fact, not a convention. A write
+//! names everything that commits with it (its event, a staff alert…) in one
+//! `Store::write`.
+//!
+//! One file per area, named as in `web` and in the store: accounts, forum,
+//! admin, search, notify, safety, events (the live hub), data.
+
+pub mod access;
+pub mod accounts;
+pub mod admin;
+pub mod data;
+pub mod demo;
+pub mod events;
+pub mod forum;
+pub mod notify;
+pub mod ratelimit;
+pub mod safety;
+pub mod search;
+mod store;
+
+pub use access::Viewer;
+pub use store::{
+    Category, Event, Found, Listing, Notification, Post, PostSummary, RANK_WINDOW, ReplyContext, Revision, SearchHit, SearchParams,
+    SessionKind, SimilarThread, Thread, ThreadSummary, User, now_millis, read_from_primary, request_scope,
+};
+
+use crate::config::Config;
+use crate::domain::FieldError;
+use std::sync::Arc;
+use store::{Store, StoreError};
+
+/// One community's use cases, over its store.
+pub struct App {
+    store: Arc<Store>,
+    config: Config,
+    safety: crate::domain::safety::Rules,
+    limiter: ratelimit::RateLimiter,
+    hub: tokio::sync::OnceCell<Arc<events::Hub>>,
+}
+
+/// Why a use case could not do what was asked, without HTTP: `web` turns it
+/// into a status and a page or problem body.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum Error {
+    #[error("some fields need attention")]
+    Invalid(Vec<FieldError>),
+    #[error("you need to log in to do that")]
+    NeedsLogin,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("that page doesn't exist, or has been removed")]
+    NotFound,
+    #[error("too many requests; try again in {retry_after} seconds")]
+    RateLimited { retry_after: u64 },
+    /// What failed is kept for the log, never shown.
+    #[error("something went wrong on our side")]
+    Internal(#[source] Arc<dyn std::error::Error + Send + Sync>),
+}
+
+impl Error {
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Invalid(vec![FieldError::new(field, message)])
+    }
+
+    pub fn internal(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Error::Internal(Arc::new(e))
+    }
+}
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => Error::NotFound,
+            StoreError::Conflict(field) => Error::field(field, format!("That {field} is already taken.")),
+            e @ StoreError::Database(..) => Error::internal(e),
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// An error and every cause beneath it, as one line for the log.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+impl App {
+    /// Opens (creating and migrating) the store and reads the safety rules.
+    /// Fails when the store can't be opened, or the configured rules file
+    /// can't be read, is invalid, or has no text for the configured locale.
+    pub async fn open(config: Config) -> Result<App, String> {
+        let safety = safety::load_rules(&config)?;
+        let store = Store::open_with_replica(&config.db, config.db_replica.as_deref()).await.map_err(|e| error_chain(&e))?;
+        Ok(App { store: Arc::new(store), config, safety, limiter: ratelimit::RateLimiter::default(), hub: tokio::sync::OnceCell::new() })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Succeeds when the database answers; behind `/readyz`.
+    pub async fn ready(&self) -> Result<()> {
+        Ok(self.store.ping().await?)
+    }
+
+    /// SQL statements run so far, and of those the ones a read replica
+    /// answered: for `/metrics` and the query-count tests.
+    pub fn queries_executed(&self) -> (u64, u64) {
+        (self.store.queries_executed(), self.store.replica_queries_executed())
+    }
+
+    /// True before anyone has joined: a new community.
+    pub async fn is_empty(&self) -> Result<bool> {
+        Ok(self.store.is_empty().await?)
+    }
+
+    fn limit(&self, limit: &'static str, rule: Option<crate::config::Rule>, key: &str) -> Result<()> {
+        self.limiter.check(limit, rule, key)
+    }
+}

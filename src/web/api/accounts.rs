@@ -1,0 +1,80 @@
+//! Joining, sessions and profiles.
+
+use super::ApiJson;
+use crate::app::accounts::Registration;
+use crate::app::{SessionKind, User};
+use crate::domain::dates::rfc3339;
+use crate::domain::links::post_url;
+use crate::web::auth::{Visitor, new_session_cookie, session_cookie};
+use crate::web::error::Error;
+use crate::web::{AppState, ClientAddr};
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+fn user_json(u: &User) -> Value {
+    json!({ "id": u.id, "username": u.username, "role": u.role, "created_at": rfc3339(u.created_at) })
+}
+
+#[derive(Deserialize)]
+pub struct NewUser {
+    username: String,
+    password: String,
+    email: Option<String>,
+}
+
+pub async fn create_user(State(state): State<AppState>, ClientAddr(client): ClientAddr, ApiJson(input): ApiJson<NewUser>) -> Result<Response, Error> {
+    let user = state.app.register(&client, Registration { username: input.username, password: input.password, email: input.email }).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": user.id, "username": user.username }))).into_response())
+}
+
+pub async fn user_profile(State(state): State<AppState>, Path(username): Path<String>) -> Result<Json<Value>, Error> {
+    let profile = state.app.profile(&username, 10).await?;
+    let user = &profile.user;
+    Ok(Json(json!({
+        "username": user.username,
+        "role": user.role,
+        "joined": rfc3339(user.created_at),
+        "post_count": user.post_count,
+        "thanks_received": user.thanks_received,
+        "recent_posts": profile.recent.iter().map(|p| json!({
+            "post_id": p.post_id,
+            "thread_id": p.thread_id,
+            "thread_title": p.thread_title,
+            "url": post_url(p.thread_id, &p.thread_slug, p.number),
+            "excerpt": p.excerpt,
+            "created_at": rfc3339(p.created_at),
+        })).collect::<Vec<_>>(),
+    })))
+}
+
+#[derive(Deserialize)]
+pub struct Credentials {
+    username: String,
+    password: String,
+}
+
+pub async fn create_session(State(state): State<AppState>, ClientAddr(client): ClientAddr, ApiJson(input): ApiJson<Credentials>) -> Result<Response, Error> {
+    let (user, token) = state.app.log_in(&client, &input.username, &input.password, SessionKind::Api).await?;
+    let cookie = new_session_cookie(&state, &token);
+    Ok((StatusCode::CREATED, [(header::SET_COOKIE, cookie)], Json(json!({ "token": token, "user": user_json(&user) }))).into_response())
+}
+
+pub async fn delete_session(State(state): State<AppState>, visitor: Visitor) -> Result<Response, Error> {
+    visitor.viewer.member_or_login()?;
+    if let Some(token) = &visitor.token {
+        state.app.log_out(token).await?;
+    }
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, session_cookie(&state, "", 0))]).into_response())
+}
+
+pub async fn me(visitor: Visitor) -> Result<Json<Value>, Error> {
+    let user = visitor.viewer.member_or_login()?;
+    Ok(Json(json!({
+        "id": user.id, "username": user.username, "role": user.role, "created_at": rfc3339(user.created_at),
+        "post_count": user.post_count, "thanks_received": user.thanks_received,
+    })))
+}

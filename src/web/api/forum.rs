@@ -1,0 +1,174 @@
+//! Categories, threads and posts.
+
+use super::{ApiJson, UserRef};
+use crate::app::{App, Post};
+use crate::domain::dates::rfc3339;
+use crate::domain::links::thread_url;
+use crate::domain::safety::{Assessment, Tier};
+use crate::web::AppState;
+use crate::web::auth::Visitor;
+use crate::web::error::Error;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    page: Option<i64>,
+    category: Option<String>,
+}
+
+/// A post as the viewer may see it (a deleted one has no words), with its
+/// red-flag signposting.
+#[derive(Serialize)]
+pub struct PostJson {
+    id: i64,
+    thread_id: i64,
+    number: i64,
+    author: UserRef,
+    body: String,
+    html: String,
+    reply_to: Option<i64>,
+    mentions: Vec<String>,
+    thanks: i64,
+    thanked: bool,
+    deleted: bool,
+    created_at: String,
+    edited_at: Option<String>,
+    /// Red-flag signposting for what the post describes; null when there is none.
+    safety: Option<Assessment>,
+}
+
+impl PostJson {
+    pub fn new(p: Post, app: &App) -> Self {
+        let safety = (!p.deleted).then(|| app.assess(&p.body)).filter(|a| a.tier != Tier::None);
+        PostJson {
+            id: p.id,
+            thread_id: p.thread_id,
+            number: p.number,
+            author: UserRef { username: p.author },
+            body: p.body,
+            html: p.html,
+            reply_to: p.reply_to.map(|r| r.post_id),
+            mentions: p.mentions,
+            thanks: p.thanks,
+            thanked: p.thanked,
+            deleted: p.deleted,
+            created_at: rfc3339(p.created_at),
+            edited_at: p.edited_at.map(rfc3339),
+            safety,
+        }
+    }
+}
+
+pub async fn list_categories(State(state): State<AppState>) -> Result<Json<Value>, Error> {
+    Ok(Json(json!({ "categories": state.app.categories().await? })))
+}
+
+pub async fn list_threads(State(state): State<AppState>, Query(q): Query<PageQuery>) -> Result<Json<Value>, Error> {
+    let list = state.app.thread_list(q.category.as_deref(), q.page.unwrap_or(1)).await?;
+    Ok(Json(json!({
+        "page": list.page,
+        "pages": list.pages,
+        "total": list.threads.total,
+        "threads": list.threads.items.iter().map(|t| json!({
+            "id": t.id, "title": t.title, "slug": t.slug, "url": thread_url(t.id, &t.slug),
+            "category": t.category_slug, "author": {"username": t.author},
+            "replies": t.replies, "last_poster": {"username": t.last_poster},
+            "created_at": rfc3339(t.created_at), "last_post_at": rfc3339(t.last_post_at),
+        })).collect::<Vec<_>>(),
+    })))
+}
+
+#[derive(Deserialize)]
+pub struct NewThreadBody {
+    category: String,
+    title: String,
+    body: String,
+}
+
+pub async fn create_thread(State(state): State<AppState>, visitor: Visitor, ApiJson(input): ApiJson<NewThreadBody>) -> Result<Response, Error> {
+    visitor.viewer.member_or_login()?;
+    let (thread, post) = state.app.start_thread(&visitor.viewer, &input.category, &input.title, &input.body).await?;
+    let body = json!({
+        "id": thread.id, "slug": thread.slug, "url": thread_url(thread.id, &thread.slug),
+        "first_post": PostJson::new(post, &state.app),
+    });
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+pub async fn show_thread(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>, Query(q): Query<PageQuery>) -> Result<Json<Value>, Error> {
+    let page = state.app.thread_page(&visitor.viewer, id, q.page.unwrap_or(1)).await?;
+    let thread = &page.thread;
+    Ok(Json(json!({
+        "id": thread.id, "title": thread.title, "slug": thread.slug,
+        "url": thread_url(thread.id, &thread.slug),
+        "category": {"slug": thread.category_slug, "name": thread.category_name},
+        "replies": thread.reply_count, "page": page.page, "pages": page.pages,
+        "posts": page.posts.into_iter().map(|p| PostJson::new(p, &state.app)).collect::<Vec<_>>(),
+    })))
+}
+
+pub async fn show_post(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>) -> Result<Json<PostJson>, Error> {
+    Ok(Json(PostJson::new(state.app.post(&visitor.viewer, id).await?, &state.app)))
+}
+
+#[derive(Deserialize)]
+pub struct NewPostBody {
+    body: String,
+    reply_to: Option<i64>,
+}
+
+pub async fn create_post(State(state): State<AppState>, visitor: Visitor, Path(thread_id): Path<i64>, ApiJson(input): ApiJson<NewPostBody>) -> Result<Response, Error> {
+    visitor.viewer.member_or_login()?;
+    let post = state.app.reply(&visitor.viewer, thread_id, &input.body, input.reply_to).await?;
+    Ok((StatusCode::CREATED, Json(PostJson::new(post, &state.app))).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct EditBody {
+    body: String,
+}
+
+pub async fn edit_post(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>, ApiJson(input): ApiJson<EditBody>) -> Result<Json<PostJson>, Error> {
+    let post = state.app.edit(&visitor.viewer, id, &input.body).await?;
+    Ok(Json(PostJson::new(post, &state.app)))
+}
+
+pub async fn delete_post(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>) -> Result<StatusCode, Error> {
+    state.app.delete(&visitor.viewer, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn post_revisions(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>) -> Result<Json<Value>, Error> {
+    let revisions = state.app.revisions(&visitor.viewer, id).await?;
+    Ok(Json(json!({
+        "revisions": revisions.iter().map(|r| json!({
+            "body": r.body, "html": r.html, "created_at": rfc3339(r.created_at), "replaced_at": rfc3339(r.replaced_at),
+        })).collect::<Vec<_>>(),
+    })))
+}
+
+pub async fn thank(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>) -> Result<Json<Value>, Error> {
+    let (_, count) = state.app.thank(&visitor.viewer, id, true).await?;
+    Ok(Json(json!({ "thanks": count, "thanked": true })))
+}
+
+pub async fn unthank(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>) -> Result<Json<Value>, Error> {
+    let (_, count) = state.app.thank(&visitor.viewer, id, false).await?;
+    Ok(Json(json!({ "thanks": count, "thanked": false })))
+}
+
+#[derive(Deserialize)]
+pub struct QuoteQuery {
+    selection: Option<String>,
+}
+
+/// The Markdown a composer starts with when quoting this post (or the selected part of it).
+pub async fn quote_post(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>, Query(q): Query<QuoteQuery>) -> Result<Json<Value>, Error> {
+    let (post, markdown) = state.app.quote(&visitor.viewer, id, q.selection.as_deref()).await?;
+    Ok(Json(json!({ "markdown": markdown, "reply_to": post.id })))
+}

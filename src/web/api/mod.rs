@@ -1,0 +1,87 @@
+//! The JSON API under `/api/v1`, described by `/api/openapi.json`.
+//!
+//! Handlers are thin: they read JSON, call a use case in `app`, and shape
+//! the answer; one file per area, named as in `app`. Errors become RFC 9457
+//! problem bodies in [`super::error`].
+
+mod accounts;
+mod admin;
+mod forum;
+mod notify;
+mod safety;
+mod search;
+
+use super::AppState;
+use super::error::Error;
+use crate::domain::FieldError;
+use axum::extract::{FromRequest, Request};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, patch, post, put};
+use axum::Router;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/users", post(accounts::create_user))
+        .route("/users/{username}", get(accounts::user_profile))
+        .route("/sessions", post(accounts::create_session))
+        .route("/sessions/current", delete(accounts::delete_session))
+        .route("/me", get(accounts::me))
+        .route("/categories", get(forum::list_categories).post(admin::create_category))
+        .route("/categories/{slug}", patch(admin::update_category))
+        .route("/threads", get(forum::list_threads).post(forum::create_thread))
+        .route("/threads/similar", get(search::similar_threads))
+        .route("/threads/{id}", get(forum::show_thread))
+        .route("/threads/{id}/posts", post(forum::create_post))
+        .route("/posts/{id}", get(forum::show_post).patch(forum::edit_post).delete(forum::delete_post))
+        .route("/posts/{id}/revisions", get(forum::post_revisions))
+        .route("/posts/{id}/quote", get(forum::quote_post))
+        .route("/posts/{id}/thanks", put(forum::thank).delete(forum::unthank))
+        .route("/search", get(search::search))
+        .route("/safety/check", post(safety::check))
+        .route("/notifications", get(notify::list))
+        .route("/notifications/read", post(notify::mark_read))
+}
+
+pub const OPENAPI: &str = include_str!("../openapi.json");
+
+pub async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+}
+
+/// A JSON body whose problems are reported per field: a missing or mistyped
+/// field is a 422 naming it, unparseable JSON a 400.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = Error;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Error> {
+        let is_json = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
+        if !is_json {
+            return Err(Error::BadRequest("Send a JSON body with Content-Type: application/json.".into()));
+        }
+        let bytes = axum::body::Bytes::from_request(request, state).await.map_err(|e| Error::BadRequest(e.body_text()))?;
+        let value: Value = serde_json::from_slice(&bytes).map_err(|e| Error::BadRequest(format!("The body is not valid JSON: {e}")))?;
+        serde_path_to_error::deserialize(value).map(ApiJson).map_err(|e| {
+            let path = e.path().to_string();
+            let message = e.inner().to_string();
+            let field = match path.as_str() {
+                "." => message.split('`').nth(1).unwrap_or("body").to_owned(),
+                _ => path,
+            };
+            Error::Invalid(vec![FieldError::new(field, message)])
+        })
+    }
+}
+
+#[derive(serde::Serialize)]
+struct UserRef {
+    username: String,
+}

@@ -1,0 +1,135 @@
+//! The composer: one page for starting a thread, replying and editing, built
+//! in one place from what is being written.
+
+use super::safety::SafetyCard;
+use super::{Layout, field_error, html};
+use crate::app::{App, Category, Post, Thread, Viewer};
+use crate::domain::FieldError;
+use crate::domain::links::{post_url, thread_url};
+use crate::web::auth::Visitor;
+use crate::web::error::Error;
+use askama::Template;
+use axum::response::Response;
+
+/// What is being written.
+pub enum Composing<'a> {
+    NewThread { categories: Vec<Category>, category: String, title: String },
+    /// A reply in `thread`, answering one of its posts or none in particular.
+    Reply { thread: &'a Thread, answering: Option<&'a Post> },
+    Edit { thread: &'a Thread, post: &'a Post },
+}
+
+#[derive(Template)]
+#[template(path = "compose.html")]
+pub struct ComposePage {
+    layout: Layout,
+    heading: String,
+    action: String,
+    cancel: String,
+    submit: &'static str,
+    body_label: &'static str,
+    context: Option<ContextPost>,
+    reply_to: Option<i64>,
+    ask_title: bool,
+    categories: Vec<Category>,
+    category: String,
+    title: String,
+    body: String,
+    errors: Vec<FieldError>,
+    preview_html: Option<String>,
+    safety: Option<SafetyCard>,
+    similar: Vec<SimilarView>,
+}
+
+/// The post a reply answers, shown above the composer.
+pub struct ContextPost {
+    pub author: String,
+    pub number: i64,
+    pub html: String,
+}
+
+/// A thread like the one being written, on the composer.
+pub struct SimilarView {
+    pub url: String,
+    pub title: String,
+    pub replies: i64,
+    pub snippet: String,
+}
+
+impl ComposePage {
+    pub fn new(visitor: &Visitor, composing: Composing<'_>, body: String, errors: Vec<FieldError>) -> Self {
+        let (title, heading, action, cancel, submit, body_label) = match &composing {
+            Composing::NewThread { category, .. } => (
+                "New thread".to_owned(),
+                "Start a new thread".to_owned(),
+                "/new".to_owned(),
+                if category.is_empty() { "/".to_owned() } else { format!("/c/{category}") },
+                "Start thread",
+                "What would you like to say?",
+            ),
+            Composing::Reply { thread, .. } => (
+                format!("Reply: {}", thread.title),
+                format!("Reply to “{}”", thread.title),
+                format!("/t/{}/reply", thread.id),
+                thread_url(thread.id, &thread.slug),
+                "Post reply",
+                "Your reply",
+            ),
+            Composing::Edit { thread, post } => (
+                "Edit post".to_owned(),
+                format!("Edit your post in “{}”", thread.title),
+                format!("/p/{}/edit", post.id),
+                post_url(thread.id, &thread.slug, post.number),
+                "Save changes",
+                "Your post",
+            ),
+        };
+        let answering = match &composing {
+            Composing::Reply { answering, .. } => *answering,
+            _ => None,
+        };
+        let (categories, category, thread_title, ask_title) = match composing {
+            Composing::NewThread { categories, category, title } => (categories, category, title, true),
+            _ => (Vec::new(), String::new(), String::new(), false),
+        };
+        ComposePage {
+            layout: Layout::new(title, visitor),
+            heading,
+            action,
+            cancel,
+            submit,
+            body_label,
+            context: answering.map(|p| ContextPost { author: p.author.clone(), number: p.number, html: p.html.clone() }),
+            reply_to: answering.map(|p| p.id),
+            ask_title,
+            categories,
+            category,
+            title: thread_title,
+            body,
+            errors,
+            preview_html: None,
+            safety: None,
+            similar: Vec::new(),
+        }
+    }
+
+    fn error(&self, field: &str) -> Option<&str> {
+        field_error(&self.errors, field)
+    }
+
+    /// The no-JavaScript preview step: the cooked post and its safety card,
+    /// the text kept; before a new thread, "has this been asked before?".
+    pub async fn previewing(mut self, app: &App, viewer: &Viewer) -> Result<Response, Error> {
+        self.preview_html = Some(app.cook(&self.body).await?.html);
+        self.safety = SafetyCard::for_writer(app, &self.body);
+        if self.ask_title {
+            self.similar = app
+                .similar(viewer, &self.title, &self.body)
+                .await?
+                .into_iter()
+                .map(|t| SimilarView { url: thread_url(t.id, &t.slug), title: t.title, replies: t.replies, snippet: t.snippet })
+                .collect();
+        }
+        html(self)
+    }
+}

@@ -1,0 +1,331 @@
+//! The forum's pages: thread lists, a thread, and composing, editing,
+//! deleting and thanking posts.
+
+use super::compose::{ComposePage, Composing};
+use super::safety::SafetyCard;
+use super::{Empty, Layout, PageQuery, Pager, answer, html, login_redirect, see_other};
+use crate::app::{self, Category, Post, Thread, ThreadSummary, Viewer, access};
+use crate::domain::dates;
+use crate::domain::links::{post_url, thread_url};
+use crate::domain::permission::Action;
+use crate::web::AppState;
+use crate::web::auth::{CsrfForm, Visitor};
+use crate::web::error::Error;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/c/{slug}", get(category))
+        .route("/t/{id}", get(thread_by_id))
+        .route("/t/{id}/{slug}", get(thread))
+        .route("/t/{id}/{slug}/reply", get(reply_form))
+        .route("/t/{id}/reply", post(reply_submit))
+        .route("/new", get(new_thread_form).post(new_thread_submit))
+        .route("/p/{id}", get(post_permalink))
+        .route("/p/{id}/edit", get(edit_form).post(edit_submit))
+        .route("/p/{id}/delete", post(delete_submit))
+        .route("/p/{id}/thanks", post(thanks_submit))
+}
+
+pub struct ThreadRow {
+    pub url: String,
+    pub title: String,
+    pub category_slug: String,
+    pub category_name: String,
+    pub replies: i64,
+    pub last_poster: String,
+    pub last_iso: String,
+    pub last_human: String,
+}
+
+fn thread_rows(threads: Vec<ThreadSummary>) -> Vec<ThreadRow> {
+    threads
+        .into_iter()
+        .map(|t| ThreadRow {
+            url: thread_url(t.id, &t.slug),
+            title: t.title,
+            category_slug: t.category_slug,
+            category_name: t.category_name,
+            replies: t.replies,
+            last_poster: t.last_poster,
+            last_iso: dates::rfc3339(t.last_post_at),
+            last_human: dates::human(t.last_post_at),
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    layout: Layout,
+    categories: Vec<Category>,
+    threads: Vec<ThreadRow>,
+    show_category: bool,
+    pager: Pager,
+}
+
+async fn home(State(state): State<AppState>, visitor: Visitor, Query(q): Query<PageQuery>) -> Result<Response, Error> {
+    let list = state.app.thread_list(None, q.page.unwrap_or(1)).await?;
+    html(HomePage {
+        layout: Layout::new("Latest threads", &visitor),
+        categories: state.app.categories().await?,
+        pager: Pager::new("/", list.page, list.pages),
+        threads: thread_rows(list.threads.items),
+        show_category: true,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "category.html")]
+struct CategoryPage {
+    layout: Layout,
+    category: Category,
+    threads: Vec<ThreadRow>,
+    show_category: bool,
+    pager: Pager,
+}
+
+async fn category(State(state): State<AppState>, visitor: Visitor, Path(slug): Path<String>, Query(q): Query<PageQuery>) -> Result<Response, Error> {
+    let list = state.app.thread_list(Some(&slug), q.page.unwrap_or(1)).await?;
+    let category = list.category.ok_or(Error::NotFound)?;
+    html(CategoryPage {
+        layout: Layout::new(category.name.clone(), &visitor),
+        pager: Pager::new(format!("/c/{}", category.slug), list.page, list.pages),
+        threads: thread_rows(list.threads.items),
+        show_category: false,
+        category,
+    })
+}
+
+pub struct ReplyView {
+    pub url: String,
+    pub author: String,
+    pub number: i64,
+    pub excerpt: String,
+    pub deleted: bool,
+}
+
+pub struct PostView {
+    pub id: i64,
+    pub number: i64,
+    pub author: String,
+    pub html: String,
+    pub reply: Option<ReplyView>,
+    pub thanks: i64,
+    pub thanked: bool,
+    pub can_thank: bool,
+    pub can_edit: bool,
+    pub deleted: bool,
+    pub edited: bool,
+    pub created_iso: String,
+    pub created_human: String,
+    pub reply_url: String,
+    pub quote_url: String,
+    pub safety: Option<SafetyCard>,
+}
+
+fn post_view(app: &app::App, p: Post, thread: &Thread, viewer: &Viewer) -> PostView {
+    let thread_path = thread_url(thread.id, &thread.slug);
+    let subject = access::post_subject(&p);
+    PostView {
+        safety: SafetyCard::for_post(app, &p, viewer),
+        id: p.id,
+        number: p.number,
+        reply: p.reply_to.map(|r| ReplyView {
+            url: post_url(thread.id, &thread.slug, r.number),
+            author: r.author,
+            number: r.number,
+            excerpt: r.excerpt,
+            deleted: r.deleted,
+        }),
+        thanks: p.thanks,
+        thanked: p.thanked,
+        can_thank: access::allows(viewer, Action::Thank, subject),
+        can_edit: access::allows(viewer, Action::Edit, subject),
+        deleted: p.deleted,
+        edited: p.edited_at.is_some(),
+        created_iso: dates::rfc3339(p.created_at),
+        created_human: dates::human(p.created_at),
+        reply_url: format!("{thread_path}/reply?to={}", p.id),
+        quote_url: format!("{thread_path}/reply?quote={}", p.id),
+        author: p.author,
+        html: p.html,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "thread.html")]
+struct ThreadPage {
+    layout: Layout,
+    thread: Thread,
+    thread_path: String,
+    posts: Vec<PostView>,
+    pager: Pager,
+}
+
+async fn thread_by_id(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, Error> {
+    let thread = state.app.thread(id).await?;
+    Ok(see_other(&thread_url(thread.id, &thread.slug)))
+}
+
+async fn thread(State(state): State<AppState>, visitor: Visitor, Path((id, slug)): Path<(i64, String)>, Query(q): Query<PageQuery>) -> Result<Response, Error> {
+    let page = state.app.thread_page(&visitor.viewer, id, q.page.unwrap_or(1)).await?;
+    let path = thread_url(page.thread.id, &page.thread.slug);
+    let pager = Pager::new(path.clone(), page.page, page.pages);
+    if slug != page.thread.slug {
+        return Ok(see_other(&pager.href(page.page)));
+    }
+    let posts = page.posts.into_iter().map(|p| post_view(&state.app, p, &page.thread, &visitor.viewer)).collect();
+    html(ThreadPage { layout: Layout::new(page.thread.title.clone(), &visitor), pager, thread_path: path, posts, thread: page.thread })
+}
+
+#[derive(Deserialize)]
+struct ReplyQuery {
+    to: Option<i64>,
+    quote: Option<i64>,
+    selection: Option<String>,
+}
+
+async fn reply_form(State(state): State<AppState>, visitor: Visitor, Path((id, _slug)): Path<(i64, String)>, Query(q): Query<ReplyQuery>) -> Result<Response, Error> {
+    let thread = state.app.thread(id).await?;
+    if !visitor.is_member() {
+        return Ok(login_redirect(&format!("{}/reply", thread_url(thread.id, &thread.slug))));
+    }
+    let target = match q.quote.or(q.to) {
+        Some(post_id) => Some(state.app.reply_target(&visitor.viewer, thread.id, post_id).await?),
+        None => None,
+    };
+    let body = match (&target, q.quote) {
+        (Some(post), Some(_)) => state.app.quote(&visitor.viewer, post.id, q.selection.as_deref()).await?.1,
+        _ => String::new(),
+    };
+    html(ComposePage::new(&visitor, Composing::Reply { thread: &thread, answering: target.as_ref() }, body, Vec::new()))
+}
+
+#[derive(Deserialize)]
+struct ReplyForm {
+    body: String,
+    preview: Option<String>,
+    #[serde(default, deserialize_with = "empty_as_none")]
+    reply_to: Option<i64>,
+}
+
+fn empty_as_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let s: Option<String> = Option::deserialize(d)?;
+    match s.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(n) => n.parse().map(Some).map_err(serde::de::Error::custom),
+    }
+}
+
+async fn reply_submit(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>, CsrfForm(form): CsrfForm<ReplyForm>) -> Result<Response, Error> {
+    visitor.viewer.member_or_login()?;
+    let app = &state.app;
+    // The form again, answering the same post if the viewer may still read it.
+    let again = async |errors| {
+        let thread = app.thread(id).await?;
+        let target = match form.reply_to {
+            Some(post_id) => app.reply_target(&visitor.viewer, id, post_id).await.ok(),
+            None => None,
+        };
+        Ok::<_, Error>(ComposePage::new(&visitor, Composing::Reply { thread: &thread, answering: target.as_ref() }, form.body.clone(), errors))
+    };
+    if form.preview.is_some() {
+        return again(Vec::new()).await?.previewing(app, &visitor.viewer).await;
+    }
+    let result = app.reply(&visitor.viewer, id, &form.body, form.reply_to).await;
+    let thread = match &result {
+        Ok(_) => Some(app.thread(id).await?),
+        Err(_) => None,
+    };
+    let done = |post: Post| thread.map_or_else(|| see_other("/"), |t| see_other(&post_url(t.id, &t.slug, post.number)));
+    answer(result, done, async |errors| html(again(errors).await?)).await
+}
+
+#[derive(Deserialize)]
+struct NewThreadQuery {
+    category: Option<String>,
+}
+
+async fn new_thread_form(State(state): State<AppState>, visitor: Visitor, Query(q): Query<NewThreadQuery>) -> Result<Response, Error> {
+    if !visitor.is_member() {
+        return Ok(login_redirect("/new"));
+    }
+    let composing = Composing::NewThread { categories: state.app.categories().await?, category: q.category.unwrap_or_default(), title: String::new() };
+    html(ComposePage::new(&visitor, composing, String::new(), Vec::new()))
+}
+
+#[derive(Deserialize)]
+struct NewThreadForm {
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    body: String,
+    preview: Option<String>,
+}
+
+async fn new_thread_submit(State(state): State<AppState>, visitor: Visitor, CsrfForm(form): CsrfForm<NewThreadForm>) -> Result<Response, Error> {
+    visitor.viewer.member_or_login()?;
+    let app = &state.app;
+    let again = async |errors| {
+        let composing = Composing::NewThread { categories: app.categories().await?, category: form.category.clone(), title: form.title.clone() };
+        Ok::<_, Error>(ComposePage::new(&visitor, composing, form.body.clone(), errors))
+    };
+    if form.preview.is_some() {
+        return again(Vec::new()).await?.previewing(app, &visitor.viewer).await;
+    }
+    let result = app.start_thread(&visitor.viewer, &form.category, &form.title, &form.body).await;
+    answer(result, |(thread, _)| see_other(&thread_url(thread.id, &thread.slug)), async |errors| html(again(errors).await?)).await
+}
+
+/// Redirects to a post in its thread, on the page it is on.
+async fn post_permalink(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, Error> {
+    Ok(see_other(&state.app.post_url(id).await?))
+}
+
+async fn edit_form(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>) -> Result<Response, Error> {
+    if !visitor.is_member() {
+        return Ok(login_redirect(&format!("/p/{id}/edit")));
+    }
+    let (post, thread) = state.app.editable(&visitor.viewer, id).await?;
+    html(ComposePage::new(&visitor, Composing::Edit { thread: &thread, post: &post }, post.body.clone(), Vec::new()))
+}
+
+#[derive(Deserialize)]
+struct EditForm {
+    body: String,
+    preview: Option<String>,
+}
+
+async fn edit_submit(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>, CsrfForm(form): CsrfForm<EditForm>) -> Result<Response, Error> {
+    let (post, thread) = state.app.editable(&visitor.viewer, id).await?;
+    let again = |errors| ComposePage::new(&visitor, Composing::Edit { thread: &thread, post: &post }, form.body.clone(), errors);
+    if form.preview.is_some() {
+        return again(Vec::new()).previewing(&state.app, &visitor.viewer).await;
+    }
+    let result = state.app.edit(&visitor.viewer, id, &form.body).await;
+    answer(result, |edited| see_other(&post_url(thread.id, &thread.slug, edited.number)), async |errors| html(again(errors))).await
+}
+
+async fn delete_submit(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>, CsrfForm(_): CsrfForm<Empty>) -> Result<Response, Error> {
+    let post = state.app.delete(&visitor.viewer, id).await?;
+    Ok(see_other(&state.app.post_url(post.id).await?))
+}
+
+#[derive(Deserialize)]
+struct ThanksForm {
+    thanked: String,
+}
+
+async fn thanks_submit(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>, CsrfForm(form): CsrfForm<ThanksForm>) -> Result<Response, Error> {
+    let (post, _) = state.app.thank(&visitor.viewer, id, form.thanked == "1").await?;
+    Ok(see_other(&state.app.post_url(post.id).await?))
+}

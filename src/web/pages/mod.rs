@@ -1,0 +1,163 @@
+//! The HTML pages. Every page works without JavaScript: forms post, the server
+//! redirects (303) to the result, and bad input comes back in the same form with
+//! the member's text kept and each problem beside its field.
+//!
+//! One file per area, named as in `app`; this file holds the frame every
+//! page shares ([`Layout`]), the one way a form's outcome becomes a response
+//! ([`answer`]), links between numbered pages, and the error page.
+
+mod accounts;
+mod admin;
+mod compose;
+mod forum;
+mod notify;
+mod safety;
+mod search;
+
+use super::assets::ASSET_VERSION;
+use super::auth::{CsrfToken, Visitor};
+use super::error::{self, Error};
+use super::AppState;
+use crate::app;
+use crate::domain::{FieldError, Role};
+use askama::Template;
+use axum::extract::Request;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Router;
+
+pub fn router() -> Router<AppState> {
+    Router::new().merge(forum::router()).merge(accounts::router()).merge(admin::router()).merge(search::router()).merge(notify::router())
+}
+
+pub struct LayoutUser {
+    pub username: String,
+    pub is_admin: bool,
+    pub unread: i64,
+}
+
+/// What every page's frame needs.
+pub struct Layout {
+    pub title: String,
+    pub user: Option<LayoutUser>,
+    pub csrf: String,
+    pub asset_version: &'static str,
+}
+
+impl Layout {
+    fn new(title: impl Into<String>, visitor: &Visitor) -> Self {
+        Layout {
+            title: title.into(),
+            user: visitor.viewer.user.as_ref().map(|u| LayoutUser {
+                username: u.username.clone(),
+                is_admin: u.role == Role::Admin,
+                unread: u.unread_notifications,
+            }),
+            csrf: visitor.csrf.clone(),
+            asset_version: ASSET_VERSION,
+        }
+    }
+}
+
+fn html(template: impl Template) -> Result<Response, Error> {
+    html_with_status(StatusCode::OK, template)
+}
+
+fn html_with_status(status: StatusCode, template: impl Template) -> Result<Response, Error> {
+    let body = template.render().map_err(Error::internal)?;
+    Ok((status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response())
+}
+
+fn see_other(location: &str) -> Response {
+    Redirect::to(location).into_response()
+}
+
+/// What a form post leads to: when the use case succeeds, `done` (a 303 to
+/// the result); when the input needs attention, the form `again` with the
+/// problems beside their fields, as a 422; anything else, an error page.
+async fn answer<T>(
+    result: app::Result<T>,
+    done: impl FnOnce(T) -> Response,
+    again: impl AsyncFnOnce(Vec<FieldError>) -> Result<Response, Error>,
+) -> Result<Response, Error> {
+    match result {
+        Ok(value) => Ok(done(value)),
+        Err(app::Error::Invalid(errors)) => {
+            let mut page = again(errors).await?;
+            *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(page)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn field_error<'e>(errors: &'e [FieldError], field: &str) -> Option<&'e str> {
+    errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+}
+
+fn login_redirect(next: &str) -> Response {
+    see_other(&format!("/login?next={}", urlencode(next)))
+}
+
+fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)]).map(|q| q[1..].to_owned()).unwrap_or_default()
+}
+
+/// Links between numbered pages of the same list.
+pub struct Pager {
+    pub page: i64,
+    pub pages: i64,
+    base: String,
+}
+
+impl Pager {
+    fn new(base: impl Into<String>, page: i64, pages: i64) -> Self {
+        Pager { base: base.into(), page, pages }
+    }
+
+    pub fn href(&self, page: i64) -> String {
+        let sep = if self.base.contains('?') { '&' } else { '?' };
+        if page <= 1 { self.base.clone() } else { format!("{}{sep}page={page}", self.base) }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct PageQuery {
+    page: Option<i64>,
+}
+
+/// A form with nothing in it but its CSRF token.
+#[derive(serde::Deserialize)]
+struct Empty {}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    layout: Layout,
+    status: u16,
+    title: &'a str,
+    detail: String,
+    fields: Vec<FieldError>,
+}
+
+/// The HTML face of [`Error`], used by [`error::render`].
+pub fn error_page(e: &Error, request: &Request<()>) -> String {
+    let (title, detail, fields) = error::describe(e);
+    let csrf = request.extensions().get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
+    let layout = Layout { title: title.to_owned(), user: None, csrf, asset_version: ASSET_VERSION };
+    ErrorPage { layout, status: e.status().as_u16(), title, detail, fields }
+        .render()
+        .unwrap_or_else(|_| format!("<!doctype html><title>{title}</title><h1>{title}</h1>"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pager_links_keep_page_one_canonical() {
+        let p = Pager::new("/c/intro", 2, 3);
+        assert_eq!(p.href(1), "/c/intro");
+        assert_eq!(p.href(3), "/c/intro?page=3");
+    }
+}

@@ -1,0 +1,46 @@
+//! Red-flag cards, on posts and in the composer.
+
+use crate::app::{App, Post, Viewer};
+
+/// A red-flag card: shown on a post (to its author, and to readers so helpers
+/// know too) and in the composer.
+pub struct SafetyCard {
+    pub tier: &'static str,
+    pub headline: String,
+    pub message: String,
+    pub action: String,
+    /// Where the browser remembers a dismissal; empty in the composer.
+    pub key: String,
+    /// The writer meets the card before their words; readers after them.
+    pub first: bool,
+}
+
+impl SafetyCard {
+    /// The card for the writer of `text`, if it describes any warning sign.
+    pub fn for_writer(app: &App, text: &str) -> Option<SafetyCard> {
+        Self::build(app, text, None, String::new())
+    }
+
+    /// The card on a post: addressed to its author, or to the people who might reply.
+    pub fn for_post(app: &App, post: &Post, viewer: &Viewer) -> Option<SafetyCard> {
+        if post.deleted {
+            return None;
+        }
+        let reader = (viewer.user_id() != Some(post.user_id)).then_some(post.author.as_str());
+        Self::build(app, &post.body, reader, format!("p{}", post.id))
+    }
+
+    fn build(app: &App, text: &str, written_by_someone_else: Option<&str>, key: String) -> Option<SafetyCard> {
+        let assessment = app.assess(text);
+        let advice = assessment.advice?;
+        let message = match written_by_someone_else {
+            None => advice.body,
+            Some(author) => format!(
+                "This post mentions {}. If you reply, encourage {author} to get help rather than relying on forum advice.",
+                advice.reason
+            ),
+        };
+        let first = written_by_someone_else.is_none();
+        Some(SafetyCard { tier: assessment.tier.as_str(), headline: advice.headline, message, action: advice.action, key, first })
+    }
+}
