@@ -165,9 +165,10 @@ async fn every_acknowledged_post_keeps_its_event_across_crashes() {
     let mut seed = 0x2545_f491_u64;
     for round in 0..5 {
         let base = server.base.clone();
+        let in_round = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let writers: Vec<_> = (0..8)
             .map(|w| {
-                let (http, base, token) = (http.clone(), base.clone(), token.clone());
+                let (http, base, token, in_round) = (http.clone(), base.clone(), token.clone(), in_round.clone());
                 tokio::spawn(async move {
                     let mut mine = Vec::new();
                     for n in 0.. {
@@ -178,15 +179,20 @@ async fn every_acknowledged_post_keeps_its_event_across_crashes() {
                         }
                         let Ok(post) = r.json::<Value>().await else { break };
                         mine.push(post["id"].as_i64().unwrap());
+                        in_round.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     }
                     mine
                 })
             })
             .collect();
+        // Once writes are flowing, at a random moment.
+        while in_round.load(std::sync::atomic::Ordering::Relaxed) < 4 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
-        tokio::time::sleep(Duration::from_millis(150 + seed % 350)).await;
+        tokio::time::sleep(Duration::from_millis(seed % 300)).await;
         server.child.kill().unwrap(); // SIGKILL, mid-write
         server.child.wait().unwrap();
         for writer in writers {

@@ -259,7 +259,7 @@ pub async fn similar_threads(c: &Conn<'_>, query: &crate::domain::search::Query,
     }
     let ranked = match c {
         Conn::Sqlite(_) => super::sqlite::search::similar(c, query, limit).await?,
-        Conn::Postgres(_) => super::postgres::search::similar(c, query, limit).await?,
+        Conn::Postgres(pg) => super::postgres::search::similar(pg, c, query, limit).await?,
     };
     similar_in_order(c, query, &ranked).await
 }

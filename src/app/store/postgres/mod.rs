@@ -195,6 +195,12 @@ impl Conn<'_> {
         self.batch("BEGIN").await
     }
 
+    /// BEGIN, and settings for this transaction only, in one round trip.
+    async fn begin_with(&self, settings: &str) -> Result<()> {
+        self.session.in_transaction.store(true, Ordering::Relaxed);
+        self.batch(&format!("BEGIN; {settings}")).await
+    }
+
     async fn end(&self, commit: bool) -> Result<()> {
         self.batch(if commit { "COMMIT" } else { "ROLLBACK" }).await?;
         self.session.in_transaction.store(false, Ordering::Relaxed);

@@ -130,19 +130,27 @@ async fn tier_rows(c: &Conn<'_>, sql: &str, filters: [Arg<'_>; 5], (offset, limi
     Ok((rows.into_iter().map(|r| r.0).collect(), count))
 }
 
-/// One read transaction, so that plan settings can change for single statements.
-pub(in crate::app::store) async fn search(pg: &PgConn<'_>, c: &Conn<'_>, params: &SearchParams) -> Result<Found> {
-    pg.begin().await?;
-    match search_in_transaction(pg, c, params).await {
-        Ok(found) => {
+/// Runs `work` in one read transaction whose statements are planned for
+/// their own parameters. Prepared statements otherwise switch to a generic
+/// plan after five runs, and a generic plan cannot know how many rows a
+/// tsquery matches, so it picks scans that are slow for most words. The
+/// transaction also lets plan settings change for single statements.
+async fn planned_for_each_query<T>(pg: &PgConn<'_>, work: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+    pg.begin_with("SET LOCAL plan_cache_mode = force_custom_plan").await?;
+    match work.await {
+        Ok(out) => {
             pg.end(true).await?;
-            Ok(found)
+            Ok(out)
         }
         Err(e) => {
             let _ = pg.end(false).await;
             Err(e)
         }
     }
+}
+
+pub(in crate::app::store) async fn search(pg: &PgConn<'_>, c: &Conn<'_>, params: &SearchParams) -> Result<Found> {
+    planned_for_each_query(pg, search_in_transaction(pg, c, params)).await
 }
 
 async fn search_in_transaction(pg: &PgConn<'_>, c: &Conn<'_>, params: &SearchParams) -> Result<Found> {
@@ -176,7 +184,11 @@ async fn search_in_transaction(pg: &PgConn<'_>, c: &Conn<'_>, params: &SearchPar
 
 /// The ids of the threads most like a draft, best first. Threads with the
 /// draft's rarest words are considered; all its words score them.
-pub(in crate::app::store) async fn similar(c: &Conn<'_>, query: &Query, limit: i64) -> Result<Vec<i64>> {
+pub(in crate::app::store) async fn similar(pg: &PgConn<'_>, c: &Conn<'_>, query: &Query, limit: i64) -> Result<Vec<i64>> {
+    planned_for_each_query(pg, similar_in_transaction(c, query, limit)).await
+}
+
+async fn similar_in_transaction(c: &Conn<'_>, query: &Query, limit: i64) -> Result<Vec<i64>> {
     let terms: Vec<String> = query.terms.iter().map(tsquery_term).collect();
     let counts_sql = (1..=terms.len())
         .map(|i| format!("(SELECT count(*) FROM (SELECT 1 FROM threads WHERE search @@ to_tsquery('english', ?{i}) LIMIT {}) x)", SIMILAR_BUDGET + 1))
