@@ -50,7 +50,12 @@ pub struct Rule {
 pub struct RateLimits {
     pub login: Option<Rule>,
     pub register: Option<Rule>,
+    /// Per member.
     pub post: Option<Rule>,
+    /// Per client address, across every member posting from it.
+    pub post_address: Option<Rule>,
+    /// Per member, and per address.
+    pub flag: Option<Rule>,
     /// The safety check the composer calls as people type.
     pub safety: Option<Rule>,
 }
@@ -61,6 +66,8 @@ impl Default for RateLimits {
             login: Some(Rule { burst: 10, per: Duration::from_secs(60) }),
             register: Some(Rule { burst: 5, per: Duration::from_secs(3600) }),
             post: Some(Rule { burst: 20, per: Duration::from_secs(60) }),
+            post_address: Some(Rule { burst: 60, per: Duration::from_secs(60) }),
+            flag: Some(Rule { burst: 20, per: Duration::from_secs(3600) }),
             safety: Some(Rule { burst: 60, per: Duration::from_secs(60) }),
         }
     }
@@ -68,7 +75,7 @@ impl Default for RateLimits {
 
 impl RateLimits {
     pub fn off() -> Self {
-        RateLimits { login: None, register: None, post: None, safety: None }
+        RateLimits { login: None, register: None, post: None, post_address: None, flag: None, safety: None }
     }
 
     /// Parses `off`, or overrides such as `login=10/60s,register=5/1h,post=off`;
@@ -86,8 +93,10 @@ impl RateLimits {
                 "login" => limits.login = rule,
                 "register" => limits.register = rule,
                 "post" => limits.post = rule,
+                "post-address" => limits.post_address = rule,
+                "flag" => limits.flag = rule,
                 "safety" => limits.safety = rule,
-                other => return Err(format!("unknown rate limit {other:?}: use login, register, post or safety")),
+                other => return Err(format!("unknown rate limit {other:?}: use login, register, post, post-address, flag or safety")),
             }
         }
         Ok(limits)

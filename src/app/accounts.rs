@@ -16,7 +16,16 @@ pub struct Registration {
     pub username: String,
     pub password: String,
     pub email: Option<String>,
+    /// A field people never see on the join form; only programs fill it in.
+    pub honeypot: Option<String>,
 }
+
+/// After this many wrong passwords in a row an account slows down: one try per `SLOW_SPACING_MS`.
+pub const SLOW_AFTER: i64 = 5;
+pub const SLOW_SPACING_MS: i64 = 30_000;
+/// After this many, it locks for `LOCK_FOR_MS`, and its owner is told.
+pub const LOCK_AFTER: i64 = 10;
+pub const LOCK_FOR_MS: i64 = 15 * 60_000;
 
 /// A member's public page: who they are and what they wrote lately.
 pub struct Profile {
@@ -45,9 +54,19 @@ async fn hash_password(password: String) -> Result<String> {
     tokio::task::spawn_blocking(move || crate::domain::password::hash(&password)).await.map_err(Error::internal)
 }
 
+fn mismatch() -> Error {
+    Error::Invalid(vec![FieldError::new("password", "That username and password don't match.")])
+}
+
 impl App {
     pub async fn register(&self, client: &str, input: Registration) -> Result<User> {
         self.limit("register", self.config.rate_limits.register, client)?;
+        if input.honeypot.as_deref().is_some_and(|h| !h.trim().is_empty()) {
+            return Err(Error::field(
+                "website",
+                "This form looks as if a program filled it in. If you're a person, please try again and leave the box marked “leave this empty” empty.",
+            ));
+        }
         let email = input.email.as_deref().map(str::trim).filter(|e| !e.is_empty());
         validate::collect([validate::username(&input.username), validate::password(&input.password), email.map_or(Ok(()), validate::email)])
             .map_err(Error::Invalid)?;
@@ -66,27 +85,79 @@ impl App {
     }
 
     /// Checks the password and opens a session; returns the member and the raw token.
+    ///
+    /// Besides the limit per address, each account defends itself: after
+    /// [`SLOW_AFTER`] wrong passwords in a row it takes one try per 30 s, and
+    /// after [`LOCK_AFTER`] it locks for 15 minutes and tells its owner. While
+    /// it waits, even the right password is refused, or guessing would go on.
     pub async fn log_in(&self, client: &str, username: &str, password: &str, kind: SessionKind) -> Result<(User, String)> {
         self.limit("login", self.config.rate_limits.login, client)?;
         let found = self.store.user_credentials(username.trim()).await?;
+        let now = super::now_millis();
+        if let Some(account) = &found {
+            let locked = account.login_locked_until.filter(|until| *until > now);
+            let slowed = (account.failed_logins >= SLOW_AFTER).then(|| account.last_failed_login_at.unwrap_or(0) + SLOW_SPACING_MS).filter(|at| *at > now);
+            if let Some(until) = locked.or(slowed) {
+                let seconds = ((until - now) / 1000).max(1);
+                let wait = if seconds > 90 { format!("{} minutes", (seconds + 59) / 60) } else { format!("{seconds} seconds") };
+                return Err(Error::Wait {
+                    retry_after: seconds as u64,
+                    message: format!("For your safety, this account is pausing logins for {wait} after several wrong passwords. Please try again then."),
+                });
+            }
+        }
         let password = password.to_owned();
-        let user = tokio::task::spawn_blocking(move || match found {
-            Some((user, hash)) => crate::domain::password::verify(&password, &hash).then_some(user),
+        let checked = found.clone();
+        let right = tokio::task::spawn_blocking(move || match &checked {
+            Some(account) => crate::domain::password::verify(&password, &account.password_hash),
             None => {
                 // The same work either way, so timing doesn't tell who has an account.
                 crate::domain::password::verify(&password, crate::domain::password::decoy_hash());
-                None
+                false
             }
         })
         .await
         .map_err(Error::internal)?;
-        let Some(user) = user else {
-            return Err(Error::Invalid(vec![FieldError::new("password", "That username and password don't match.")]));
-        };
+        let Some(account) = found else { return Err(mismatch()) };
+        let user_id = account.user.id;
+        if !right {
+            let lock = (account.failed_logins + 1 >= LOCK_AFTER).then_some(now + LOCK_FOR_MS);
+            self.store
+                .write(move |tx| {
+                    Box::pin(async move {
+                        accounts::failed_login(tx, user_id, now, lock).await?;
+                        if lock.is_some() {
+                            let detail = "Someone tried to log in to your account with the wrong password many times, so logins were paused for 15 minutes. \
+                                          If it was you, no harm done. If not, your account is safe: consider a longer password.";
+                            super::store::notify::notify(tx, user_id, super::store::notify::Notice { kind: "login-locked", post_id: None, actor_id: None, detail: Some(detail) })
+                                .await?;
+                        }
+                        Ok(())
+                    })
+                })
+                .await?;
+            return Err(mismatch());
+        }
+        if let Some(until) = account.user.suspended_until.filter(|u| *u > now) {
+            let why = self.store.read_primary(move |c| Box::pin(super::store::moderation::sanctions(c, user_id))).await?;
+            let reason = why.iter().find(|s| s.kind == "suspend" && s.lifted_at.is_none()).map(|s| s.reason.clone()).unwrap_or_default();
+            let when = if until == i64::MAX { "until a moderator lifts it".to_owned() } else { format!("until {} (UTC)", crate::domain::dates::human(until)) };
+            return Err(Error::Forbidden(format!("Your account is suspended {when}. The moderators said: {reason}")));
+        }
         let token = new_token();
-        let expires = super::now_millis() + SESSION_SECONDS * 1000;
-        self.store.create_session(&token_hash(&token), user.id, kind, expires).await?;
-        Ok((user, token))
+        let expires = now + SESSION_SECONDS * 1000;
+        let (hash, had_failures) = (token_hash(&token), account.failed_logins > 0);
+        self.store
+            .write(move |tx| {
+                Box::pin(async move {
+                    if had_failures {
+                        accounts::login_succeeded(tx, user_id).await?;
+                    }
+                    accounts::create_session(tx, &hash, user_id, kind, expires).await
+                })
+            })
+            .await?;
+        Ok((account.user, token))
     }
 
     pub async fn log_out(&self, token: &str) -> Result<()> {
@@ -114,14 +185,16 @@ impl App {
         Ok(self.store.touch_session(&token_hash(token)).await?)
     }
 
-    pub async fn profile(&self, username: &str, recent: i64) -> Result<Profile> {
+    /// A member's page: who they are, and their latest posts that the viewer may read.
+    pub async fn profile(&self, viewer: &super::Viewer, username: &str, recent: i64) -> Result<Profile> {
         let username = username.to_owned();
+        let members = viewer.user.is_some();
         let (user, recent) = self
             .store
             .read(move |c| {
                 Box::pin(async move {
                     let Some(user) = accounts::user_by_name(c, &username).await? else { return Ok(None) };
-                    let recent = forum::recent_posts_by(c, user.id, recent).await?;
+                    let recent = forum::recent_posts_by(c, user.id, recent, members).await?;
                     Ok(Some((user, recent)))
                 })
             })

@@ -90,7 +90,7 @@ pub(super) async fn load(store: &Store) -> Result<usize, String> {
     for line in &lines {
         match line {
             Line::Category { slug, name, description } => {
-                let input = CategoryInput { slug: slug.to_string(), name: name.to_string(), description: description.to_string() };
+                let input = CategoryInput { slug: slug.to_string(), name: name.to_string(), description: description.to_string(), members_only: false };
                 categories.insert(slug, store.create_category(input).await.map_err(err)?.id);
             }
             Line::Thread { category, author, title } => {
@@ -101,18 +101,16 @@ pub(super) async fn load(store: &Store) -> Result<usize, String> {
                 let author_id = member(author)?;
                 let parent = reply_to.map(|n| posts.get(n - 1).cloned().ok_or(format!("no post #{n} to reply to")));
                 let parent = parent.transpose()?;
-                let body = match (quoted, &parent, &thread) {
-                    (Some(words), Some((_, parent_author)), Some((id, slug))) => {
-                        let number = reply_to.unwrap_or(1);
-                        let url = crate::domain::links::post_url(*id, slug, number as i64);
-                        format!("{}{body}", quote::compose(parent_author, &url, words, None))
+                let body = match (quoted, &parent) {
+                    (Some(words), Some((parent_id, parent_author))) => {
+                        format!("{}{body}", quote::compose(parent_author, &format!("/p/{parent_id}"), words, None))
                     }
                     _ => body.clone(),
                 };
                 let rendered = markdown::render(&body, &directory);
                 let starts_thread = pending_thread.is_some();
                 let created_at = clock.next(starts_thread);
-                let post = NewPost { author_id, created_at, reply_to: parent.map(|(id, _)| id), body, rendered };
+                let post = NewPost { author_id, created_at, reply_to: parent.map(|(id, _)| id), body, rendered, held: false };
                 if let Some((category_id, title, _)) = pending_thread.take() {
                     let new = NewThread { category_id, title: title.to_owned(), slug: slugify(title), first_post: post };
                     let (saved, first) = store.write(move |tx| Box::pin(async move { forum::create_thread(tx, &new).await })).await.map_err(err)?;

@@ -123,15 +123,18 @@ pub enum Scope {
     Category(i64),
     /// New and updated threads anywhere (the home page).
     Everywhere,
+    /// The review queue, for moderators.
+    Queue,
 }
 
 impl Scope {
     fn wants(self, e: &Event) -> bool {
         let list_change = matches!(e.kind.as_str(), "thread-created" | "post-created");
         match self {
-            Scope::Thread(id) => e.thread_id == Some(id),
+            Scope::Thread(id) => e.thread_id == Some(id) && e.kind != "review",
             Scope::Category(id) => list_change && e.category_id == Some(id),
             Scope::Everywhere => list_change,
+            Scope::Queue => e.kind == "review",
         }
     }
 }
@@ -155,6 +158,8 @@ pub struct Follower {
     /// The highest id handled, sent or filtered out.
     seen: i64,
     reset: bool,
+    /// Members-only categories, which guests hear nothing of.
+    members_only: Vec<i64>,
 }
 
 impl Follower {
@@ -178,7 +183,10 @@ impl Follower {
                 },
             };
             self.seen = self.seen.max(event.id);
-            if self.scope.wants(&event) && access::may_see_event(&self.viewer, &event) {
+            if event.kind == "category-changed" {
+                self.members_only = members_only(&self.hub.store).await;
+            }
+            if self.scope.wants(&event) && access::may_see_event(&self.viewer, &event, &self.members_only) {
                 return Some(Update::Event(event));
             }
         }
@@ -199,24 +207,42 @@ impl Follower {
     }
 }
 
+/// The members-only categories' ids; none when they can't be read (events
+/// carry ids only, so a stream that hears one too many leaks no words).
+async fn members_only(store: &Store) -> Vec<i64> {
+    match store.categories().await {
+        Ok(categories) => categories.into_iter().filter(|c| c.members_only).map(|c| c.id).collect(),
+        Err(e) => {
+            tracing::warn!(error = %super::error_chain(&e), "could not read categories for a live stream");
+            Vec::new()
+        }
+    }
+}
+
 impl App {
     async fn hub(&self) -> Result<&Arc<Hub>> {
         // Started on first use, so command-line tasks never listen.
         Ok(self.hub.get_or_try_init(|| Hub::start(self.store.clone())).await?)
     }
 
-    /// A live stream of one thread, one category (by slug), or everywhere,
-    /// replaying first what came after `last_event_id`.
-    pub async fn follow(&self, viewer: Viewer, thread: Option<i64>, category: Option<&str>, last_event_id: Option<i64>) -> Result<Follower> {
-        let scope = match (thread, category) {
-            (Some(id), _) => Scope::Thread(self.thread(id).await?.id),
-            (None, Some(slug)) => Scope::Category(self.store.category(slug).await?.ok_or(Error::NotFound)?.id),
-            (None, None) => Scope::Everywhere,
+    /// A live stream of one thread, one category (by slug), everywhere, or
+    /// (for moderators) the review queue, replaying first what came after
+    /// `last_event_id`.
+    pub async fn follow(&self, viewer: Viewer, thread: Option<i64>, category: Option<&str>, queue: bool, last_event_id: Option<i64>) -> Result<Follower> {
+        let scope = match (thread, category, queue) {
+            (Some(id), ..) => Scope::Thread(self.thread(id).await?.id),
+            (None, Some(slug), _) => Scope::Category(self.store.category(slug).await?.ok_or(Error::NotFound)?.id),
+            (None, None, true) => {
+                access::check(&viewer, crate::domain::permission::Action::Moderate, crate::domain::permission::Subject::Community)?;
+                Scope::Queue
+            }
+            (None, None, false) => Scope::Everywhere,
         };
         let hub = self.hub().await?.clone();
         // Subscribe before reading the table, so nothing falls between the two.
         let receiver = hub.sender.subscribe();
-        let mut follower = Follower { hub, viewer, scope, receiver, backlog: VecDeque::new(), replayed: HashSet::new(), seen: 0, reset: false };
+        let members_only = members_only(&self.store).await;
+        let mut follower = Follower { hub, viewer, scope, receiver, backlog: VecDeque::new(), replayed: HashSet::new(), seen: 0, reset: false, members_only };
         match last_event_id {
             Some(id) => {
                 follower.seen = id;

@@ -1,18 +1,23 @@
 //! The forum: reading lists and threads, starting threads, replying, editing,
 //! deleting and thanking.
 //!
-//! Writes follow one order: rate limit, access, validation, cooking the
-//! Markdown, then one transaction holding the change and its side records
-//! (the live event; a staff alert when the post describes an emergency).
+//! Writes follow one order: rate limits, access, validation (with a new
+//! member's limits and the contact details check), cooking the Markdown,
+//! then one transaction holding the change and its side records: the live
+//! event; for a held post, its place in the review queue; for a post that
+//! describes an emergency, the queue and an alert to every moderator; for a
+//! moderator's change to someone else's post, the audit log and a notice.
 
 use super::access::{self, Viewer};
-use super::store::{Tx, events, forum, notify};
-use super::{App, Category, Error, Listing, Post, Result, Revision, Thread, ThreadSummary};
+use super::store::moderation::{self as queue_store, AuditEntry};
+use super::store::notify::Notice;
+use super::store::{NewEvent, NewPost, NewThread, StoreError, Tx, events, forum, notify};
+use super::{App, Category, Error, Post, Result, Revision, Thread, ThreadSummary};
 use crate::domain::links::{POSTS_PER_PAGE, THREADS_PER_PAGE, pages, post_url};
 use crate::domain::markdown::{self, Rendered};
-use crate::domain::permission::{Action, Subject};
+use crate::domain::moderation::{self, HELD_SCORE, SAFETY_SCORE};
+use crate::domain::permission::{Action, Level, Subject, Who};
 use crate::domain::{FieldError, quote, slugify, validate};
-use crate::app::store::{NewEvent, NewPost, NewThread};
 
 /// One page of a thread: its posts numbered into that page, as the viewer may see them.
 pub struct ThreadPage {
@@ -20,24 +25,77 @@ pub struct ThreadPage {
     pub posts: Vec<Post>,
     pub page: i64,
     pub pages: i64,
+    /// A guest on a members-only thread: they see its title and the start of
+    /// its opening post, and are asked to join to read the rest.
+    pub teaser: bool,
 }
 
-/// One page of the latest threads, everywhere or in one category.
+/// One page of the latest threads, everywhere or in one category, with the pinned ones above.
 pub struct ThreadList {
     pub category: Option<Category>,
-    pub threads: Listing<ThreadSummary>,
+    pub pinned: Vec<ThreadSummary>,
+    pub threads: super::Listing<ThreadSummary>,
     pub page: i64,
     pub pages: i64,
 }
+
+/// A thread, or where a merged one's posts went.
+pub enum Found {
+    Thread(Thread),
+    MovedTo(Thread),
+}
+
+/// What a member wrote, with their answer to "post anyway?" when it holds contact details.
+#[derive(Debug, Clone, Copy)]
+pub struct Draft<'a> {
+    pub body: &'a str,
+    pub contact_details_ok: bool,
+}
+
+impl<'a> Draft<'a> {
+    pub fn new(body: &'a str) -> Self {
+        Draft { body, contact_details_ok: false }
+    }
+}
+
+/// The problem field a form shows "post anyway" beside.
+pub const CONTACT_DETAILS: &str = "contact_details";
 
 fn event(kind: &'static str, thread_id: i64, post_id: i64) -> NewEvent {
     NewEvent { kind, thread_id: Some(thread_id), post_id: Some(post_id) }
 }
 
-/// Staff hear at once about a post that describes an emergency: the member may
-/// need help now. The alert commits with the post.
-async fn alert_staff(tx: &Tx<'_>, post: &Post) -> super::store::Result<()> {
-    let told = notify::notify_staff(tx, "safety-emergency", post.id, post.user_id).await?;
+/// How many links a cooked post holds: mentions are links too, but to members.
+fn links_in(rendered: &Rendered) -> usize {
+    rendered.html.matches("<a href=\"http").count()
+}
+
+/// The side records of a new post: its event, and a place in the queue when
+/// it waits for approval or describes an emergency.
+async fn new_post_records(tx: &Tx<'_>, post: &Post, emergency: bool) -> super::store::Result<()> {
+    let kind = if post.held { "post-held" } else if post.number == 1 { "thread-created" } else { "post-created" };
+    events::record(tx, &event(kind, post.thread_id, post.id)).await?;
+    if post.held {
+        queue_store::queue(tx, post.id, "held", HELD_SCORE).await?;
+        events::record(tx, &review_event(post)).await?;
+    }
+    if emergency {
+        alert_emergency(tx, post).await?;
+    }
+    Ok(())
+}
+
+/// Tells the moderators' queue page that something changed about a post.
+pub(super) fn review_event(post: &Post) -> NewEvent {
+    NewEvent { kind: "review", thread_id: Some(post.thread_id), post_id: Some(post.id) }
+}
+
+/// A post that describes an emergency: the member may need help now, so
+/// every moderator hears at once, and the post heads the queue.
+async fn alert_emergency(tx: &Tx<'_>, post: &Post) -> super::store::Result<()> {
+    let told = notify::notify_staff(tx, Notice { kind: "safety-emergency", post_id: Some(post.id), actor_id: Some(post.user_id), detail: None }).await?;
+    queue_store::queue(tx, post.id, "safety", SAFETY_SCORE).await?;
+    events::record(tx, &review_event(post)).await?;
     tracing::warn!(post = post.id, staff = told, "a post describes an emergency; staff notified");
     Ok(())
 }
@@ -51,31 +109,47 @@ impl App {
     pub async fn thread_list(&self, category: Option<&str>, page: i64) -> Result<ThreadList> {
         let page = page.max(1);
         let slug = category.map(str::to_owned);
-        let (category, threads) = self
+        let (category, listed) = self
             .store
             .read(move |c| {
                 Box::pin(async move {
                     let category = match slug {
-                        Some(slug) => Some(forum::category_by_slug(c, &slug).await?.ok_or(super::store::StoreError::NotFound)?),
+                        Some(slug) => Some(forum::category_by_slug(c, &slug).await?.ok_or(StoreError::NotFound)?),
                         None => None,
                     };
-                    let threads = forum::threads(c, category.as_ref().map(|c| c.id), page, THREADS_PER_PAGE).await?;
-                    Ok((category, threads))
+                    let listed = forum::threads(c, category.as_ref().map(|c| c.id), page, THREADS_PER_PAGE).await?;
+                    Ok((category, listed))
                 })
             })
             .await?;
-        let pages = pages(threads.total, THREADS_PER_PAGE);
-        Ok(ThreadList { category, threads, page, pages })
+        let pages = pages(listed.threads.total, THREADS_PER_PAGE);
+        Ok(ThreadList { category, pinned: listed.pinned, threads: listed.threads, page, pages })
     }
 
     pub async fn thread(&self, id: i64) -> Result<Thread> {
         self.store.thread(id).await?.ok_or(Error::NotFound)
     }
 
+    /// A thread by id; a merged thread's address leads to where its posts went.
+    pub async fn find_thread(&self, id: i64) -> Result<Found> {
+        let found = self
+            .store
+            .read(move |c| {
+                Box::pin(async move {
+                    if let Some(thread) = forum::thread_by_id(c, id).await? {
+                        return Ok(Some(Found::Thread(thread)));
+                    }
+                    let Some(to) = queue_store::redirect(c, id).await? else { return Ok(None) };
+                    Ok(forum::thread_by_id(c, to).await?.map(Found::MovedTo))
+                })
+            })
+            .await?;
+        found.ok_or(Error::NotFound)
+    }
+
     /// One page of a thread, in one read: the thread, and its posts with their
     /// authors, the posts they answer, and whether the viewer thanked each.
     pub async fn thread_page(&self, viewer: &Viewer, thread_id: i64, page: i64) -> Result<ThreadPage> {
-        access::check(viewer, Action::Read, Subject::Thread)?;
         let reader = viewer.user_id();
         let found = self
             .store
@@ -93,19 +167,26 @@ impl App {
             })
             .await?;
         let (thread, posts, pages) = found.ok_or(Error::NotFound)?;
-        let posts = posts.into_iter().map(|p| access::shown(viewer, p)).collect();
-        Ok(ThreadPage { thread, posts, page, pages })
+        access::check(viewer, Action::Read, access::thread_subject(&thread, None))?;
+        // A thread held for approval is its author's and the moderators' alone.
+        let opening_held = page == 1 && posts.first().is_some_and(|p| p.number == 1 && p.held);
+        let posts: Vec<Post> = posts.into_iter().filter_map(|p| access::shown(viewer, p)).collect();
+        if opening_held && posts.first().is_none_or(|p| p.number != 1) {
+            return Err(Error::NotFound);
+        }
+        let teaser = thread.members_only && viewer.user.is_none();
+        Ok(ThreadPage { thread, posts, page, pages, teaser })
     }
 
-    /// A post as the viewer may see it: a deleted one keeps its place, not its words.
+    /// A post as the viewer may see it: a deleted or hidden one keeps its place, not its words.
     pub async fn post(&self, viewer: &Viewer, id: i64) -> Result<Post> {
         let post = self.store.post(id, viewer.user_id()).await?.ok_or(Error::NotFound)?;
-        Ok(access::shown(viewer, post))
+        access::shown(viewer, post).ok_or(Error::NotFound)
     }
 
     /// Where a post lives, for a link to it (its place stays when it is deleted).
-    pub async fn post_url(&self, id: i64) -> Result<String> {
-        let post = self.store.post(id, None).await?.ok_or(Error::NotFound)?;
+    pub async fn post_url(&self, viewer: &Viewer, id: i64) -> Result<String> {
+        let post = self.post(viewer, id).await?;
         let thread = self.thread(post.thread_id).await?;
         Ok(post_url(thread.id, &thread.slug, post.number))
     }
@@ -119,8 +200,7 @@ impl App {
     /// The Markdown a composer starts with when quoting a post (or the selected part of it).
     pub async fn quote(&self, viewer: &Viewer, post_id: i64, selection: Option<&str>) -> Result<(Post, String)> {
         let post = access::readable(viewer, self.store.post(post_id, None).await?)?;
-        let thread = self.thread(post.thread_id).await?;
-        let markdown = quote::compose(&post.author, &post_url(thread.id, &thread.slug, post.number), &post.body, selection);
+        let markdown = quote::compose(&post.author, &format!("/p/{}", post.id), &post.body, selection);
         Ok((post, markdown))
     }
 
@@ -143,31 +223,74 @@ impl App {
         self.assess(body).tier == crate::domain::safety::Tier::Emergency
     }
 
-    pub async fn start_thread(&self, viewer: &Viewer, category_slug: &str, title: &str, body: &str) -> Result<(Thread, Post)> {
+    /// A draft checked and cooked: a new member's limits on links and
+    /// mentions, then contact details, pointed out unless the author chose to
+    /// post them anyway.
+    async fn cooked(&self, viewer: &Viewer, draft: Draft<'_>) -> Result<Rendered> {
+        validate::body(draft.body).map_err(|e| Error::Invalid(vec![e]))?;
+        let rendered = self.cook(draft.body).await?;
+        if let Who::Member(actor) = viewer.who()
+            && actor.level == Level::New
+            && !actor.is_staff()
+        {
+            moderation::new_member_limits(links_in(&rendered), rendered.mentions.len()).map_err(|e| Error::Invalid(vec![e]))?;
+        }
+        let details = moderation::contact_details(draft.body);
+        if !draft.contact_details_ok && !details.is_empty() {
+            return Err(Error::field(
+                CONTACT_DETAILS,
+                format!(
+                    "Your post includes contact details ({}). Anyone can read the forum, so it's usually safer to keep them out. \
+                     Edit them out, or choose “Post anyway”.",
+                    details.join(", ")
+                ),
+            ));
+        }
+        Ok(rendered)
+    }
+
+    /// Whether a post by `viewer` waits for a moderator: their first posts,
+    /// when the community asks for that, unless they are staff or trusted.
+    async fn holds(&self, viewer: &Viewer) -> Result<bool> {
+        let Who::Member(actor) = viewer.who() else { return Ok(false) };
+        if actor.is_staff() || actor.level == Level::Trusted {
+            return Ok(false);
+        }
+        let settings = self.moderation_settings().await?;
+        let approved = viewer.user.as_ref().map_or(0, |u| u.post_count);
+        Ok(settings.approve_first_posts > 0 && approved < settings.approve_first_posts)
+    }
+
+    /// Posting is limited per member and per address.
+    fn limit_posting(&self, member: i64, client: &str) -> Result<()> {
+        self.limit("post", self.config.rate_limits.post, &member.to_string())?;
+        self.limit("post-address", self.config.rate_limits.post_address, client)
+    }
+
+    pub async fn start_thread(&self, viewer: &Viewer, client: &str, category_slug: &str, title: &str, draft: Draft<'_>) -> Result<(Thread, Post)> {
         access::check(viewer, Action::StartThread, Subject::Community)?;
         let author = viewer.member_or_login()?;
-        self.limit("post", self.config.rate_limits.post, &author.id.to_string())?;
+        self.limit_posting(author.id, client)?;
         let category = self.store.category(category_slug).await?;
         let category_error = category.is_none().then(|| Err(FieldError::new("category", "Choose a category.")));
-        validate::collect([validate::title(title), validate::body(body), category_error.unwrap_or(Ok(()))]).map_err(Error::Invalid)?;
+        validate::collect([validate::title(title), validate::body(draft.body), category_error.unwrap_or(Ok(()))]).map_err(Error::Invalid)?;
         let category = category.expect("checked above");
         let title = title.trim();
+        let rendered = self.cooked(viewer, draft).await?;
+        let held = self.holds(viewer).await?;
         let new = NewThread {
             category_id: category.id,
             title: title.to_owned(),
             slug: slugify(title),
-            first_post: NewPost { author_id: author.id, created_at: super::now_millis(), reply_to: None, body: body.to_owned(), rendered: self.cook(body).await? },
+            first_post: NewPost { author_id: author.id, created_at: super::now_millis(), reply_to: None, body: draft.body.to_owned(), rendered, held },
         };
-        let emergency = self.describes_emergency(body);
+        let emergency = self.describes_emergency(draft.body);
         let created = self
             .store
             .write(move |tx| {
                 Box::pin(async move {
                     let (thread, post) = forum::create_thread(tx, &new).await?;
-                    events::record(tx, &event("thread-created", thread.id, post.id)).await?;
-                    if emergency {
-                        alert_staff(tx, &post).await?;
-                    }
+                    new_post_records(tx, &post, emergency).await?;
                     Ok((thread, post))
                 })
             })
@@ -175,33 +298,42 @@ impl App {
         Ok(created)
     }
 
-    pub async fn reply(&self, viewer: &Viewer, thread_id: i64, body: &str, reply_to: Option<i64>) -> Result<Post> {
-        access::check(viewer, Action::Reply, Subject::Thread)?;
+    pub async fn reply(&self, viewer: &Viewer, client: &str, thread_id: i64, draft: Draft<'_>, reply_to: Option<i64>) -> Result<Post> {
         let author = viewer.member_or_login()?;
-        self.limit("post", self.config.rate_limits.post, &author.id.to_string())?;
-        validate::body(body).map_err(|e| Error::Invalid(vec![e]))?;
-        self.thread(thread_id).await?;
+        let thread = self.thread(thread_id).await?;
+        let wait = self.slow_mode_wait(&thread, author.id).await?;
+        access::check(viewer, Action::Reply, access::thread_subject(&thread, wait))?;
+        self.limit_posting(author.id, client)?;
+        validate::body(draft.body).map_err(|e| Error::Invalid(vec![e]))?;
         if let Some(id) = reply_to
             && self.reply_target(viewer, thread_id, id).await.is_err()
         {
             return Err(Error::field("reply_to", "That post is not in this thread, or it was deleted."));
         }
-        let new = NewPost { author_id: author.id, created_at: super::now_millis(), reply_to, body: body.to_owned(), rendered: self.cook(body).await? };
-        let emergency = self.describes_emergency(body);
+        let rendered = self.cooked(viewer, draft).await?;
+        let held = self.holds(viewer).await?;
+        let new = NewPost { author_id: author.id, created_at: super::now_millis(), reply_to, body: draft.body.to_owned(), rendered, held };
+        let emergency = self.describes_emergency(draft.body);
         let post = self
             .store
             .write(move |tx| {
                 Box::pin(async move {
                     let post = forum::create_post(tx, thread_id, &new).await?;
-                    events::record(tx, &event("post-created", thread_id, post.id)).await?;
-                    if emergency {
-                        alert_staff(tx, &post).await?;
-                    }
+                    new_post_records(tx, &post, emergency).await?;
                     Ok(post)
                 })
             })
             .await?;
         Ok(post)
+    }
+
+    /// In slow mode, how many seconds `member` must still wait to post in `thread`.
+    async fn slow_mode_wait(&self, thread: &Thread, member: i64) -> Result<Option<i64>> {
+        let now = super::now_millis();
+        let Some(spacing) = thread.slow_mode_at(now) else { return Ok(None) };
+        let thread_id = thread.id;
+        let last = self.store.read_primary(move |c| Box::pin(forum::last_post_by(c, thread_id, member))).await?;
+        Ok(Some(last.map_or(0, |at| (spacing - (now - at) / 1000).max(0))))
     }
 
     /// The post and its thread, when the viewer may change the post.
@@ -213,17 +345,18 @@ impl App {
         Ok((post, thread))
     }
 
-    pub async fn edit(&self, viewer: &Viewer, post_id: i64, body: &str) -> Result<Post> {
-        viewer.member_or_login()?;
-        validate::body(body).map_err(|e| Error::Invalid(vec![e]))?;
+    pub async fn edit(&self, viewer: &Viewer, post_id: i64, draft: Draft<'_>) -> Result<Post> {
+        let editor = viewer.member_or_login()?.id;
+        validate::body(draft.body).map_err(|e| Error::Invalid(vec![e]))?;
         let (post, _) = self.editable(viewer, post_id).await?;
-        if post.body == body {
+        if post.body == draft.body {
             return Ok(post);
         }
-        let rendered = self.cook(body).await?;
+        let rendered = self.cooked(viewer, draft).await?;
         // An edit only alerts staff when it newly describes an emergency.
-        let newly_emergency = self.describes_emergency(body) && !self.describes_emergency(&post.body);
-        let (body, editor, thread_id) = (body.to_owned(), viewer.member_or_login()?.id, post.thread_id);
+        let newly_emergency = self.describes_emergency(draft.body) && !self.describes_emergency(&post.body);
+        let by_moderator = (editor != post.user_id).then(|| post_audit("edit-post", editor, &post, None));
+        let (body, thread_id) = (draft.body.to_owned(), post.thread_id);
         let edited = self
             .store
             .write(move |tx| {
@@ -231,7 +364,10 @@ impl App {
                     let edited = forum::edit_post(tx, post_id, editor, &body, &rendered).await?;
                     events::record(tx, &event("post-edited", thread_id, post_id)).await?;
                     if newly_emergency {
-                        alert_staff(tx, &edited).await?;
+                        alert_emergency(tx, &edited).await?;
+                    }
+                    if let Some(entry) = by_moderator {
+                        queue_store::audit(tx, &entry).await?;
                     }
                     Ok(edited)
                 })
@@ -240,16 +376,27 @@ impl App {
         Ok(edited)
     }
 
-    pub async fn delete(&self, viewer: &Viewer, post_id: i64) -> Result<Post> {
-        viewer.member_or_login()?;
-        let post = self.store.post(post_id, viewer.user_id()).await?.ok_or(Error::NotFound)?;
+    /// Deletes a post: its author's own, or anyone's by a moderator, who may
+    /// say why (the author is told, and the log keeps it).
+    pub async fn delete(&self, viewer: &Viewer, post_id: i64, reason: Option<&str>) -> Result<Post> {
+        let by = viewer.member_or_login()?.id;
+        let post = self.store.post(post_id, Some(by)).await?.ok_or(Error::NotFound)?;
         access::check(viewer, Action::Delete, access::post_subject(&post))?;
-        let thread_id = post.thread_id;
+        let moderated = (by != post.user_id).then(|| post_audit("delete-post", by, &post, reason));
+        let (thread_id, author) = (post.thread_id, post.user_id);
         self.store
             .write(move |tx| {
                 Box::pin(async move {
-                    forum::delete_post(tx, post_id).await?;
+                    forum::delete_post(tx, post_id, by).await?;
                     events::record(tx, &event("post-deleted", thread_id, post_id)).await?;
+                    if let Some(entry) = moderated {
+                        queue_store::audit(tx, &entry).await?;
+                        let handled = queue_store::handle_post(tx, post_id, by, "deleted").await?;
+                        super::moderation::tell_flaggers(tx, post_id, &handled).await?;
+                        let detail = entry.reason.as_deref();
+                        notify::notify(tx, author, Notice { kind: "post-removed", post_id: Some(post_id), actor_id: None, detail }).await?;
+                        events::record(tx, &NewEvent { kind: "review", thread_id: Some(thread_id), post_id: Some(post_id) }).await?;
+                    }
                     Ok(())
                 })
             })
@@ -275,4 +422,23 @@ impl App {
             .await?;
         Ok((post, count))
     }
+}
+
+/// The audit entry for a moderator's change to someone's post.
+pub(super) fn post_audit(action: &'static str, actor: i64, post: &Post, reason: Option<&str>) -> AuditEntry {
+    AuditEntry {
+        actor_id: Some(actor),
+        action,
+        target_kind: "post",
+        target_id: Some(post.id),
+        member_id: Some(post.user_id),
+        reason: reason.map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned),
+        before: Some(post_state(post)),
+        after: None,
+    }
+}
+
+/// What the log keeps of a post's state: its flags and the start of its words.
+pub(super) fn post_state(p: &Post) -> String {
+    serde_json::json!({ "hidden": p.hidden, "held": p.held, "deleted": p.deleted, "excerpt": p.excerpt }).to_string()
 }

@@ -9,7 +9,7 @@
 //! `Store::write`.
 //!
 //! One file per area, named as in `web` and in the store: accounts, forum,
-//! admin, search, notify, safety, events (the live hub), data.
+//! admin, moderation, search, notify, safety, events (the live hub), data.
 
 pub mod access;
 pub mod accounts;
@@ -18,6 +18,7 @@ pub mod data;
 pub mod demo;
 pub mod events;
 pub mod forum;
+pub mod moderation;
 pub mod notify;
 pub mod ratelimit;
 pub mod safety;
@@ -58,6 +59,10 @@ pub enum Error {
     NotFound,
     #[error("too many requests; try again in {retry_after} seconds")]
     RateLimited { retry_after: u64 },
+    /// Not yet, for a reason the member should hear (slow mode, an account
+    /// locked after wrong passwords).
+    #[error("{message}")]
+    Wait { retry_after: u64, message: String },
     /// What failed is kept for the log, never shown.
     #[error("something went wrong on our side")]
     Internal(#[source] Arc<dyn std::error::Error + Send + Sync>),

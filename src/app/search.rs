@@ -3,7 +3,7 @@
 use super::access::{self, Viewer};
 use super::{App, Error, Found, Result, SearchParams, SimilarThread};
 use crate::domain::links::RESULTS_PER_PAGE;
-use crate::domain::permission::{Action, Subject};
+use crate::domain::permission::{Action, PostState, Subject};
 use crate::domain::{FieldError, search, validate};
 
 /// What the search page and `GET /api/v1/search` accept.
@@ -35,7 +35,6 @@ fn date(field: &'static str, value: &Option<String>) -> Result<Option<i64>, Fiel
 impl App {
     /// Runs a search; `@name` in the words filters by author, as does `author`.
     pub async fn search(&self, viewer: &Viewer, input: &SearchInput) -> Result<Found> {
-        access::check(viewer, Action::Read, Subject::Thread)?;
         let (words, typed_author) = search::split_author(&input.q);
         let (from, to) = (date("from", &input.from), date("to", &input.to));
         validate::collect([from.clone().map(|_| ()), to.clone().map(|_| ())]).map_err(Error::Invalid)?;
@@ -63,6 +62,7 @@ impl App {
             newest_first: nonempty(&input.sort) == Some("date"),
             page: input.page.unwrap_or(1).max(1),
             per_page: RESULTS_PER_PAGE,
+            hidden_categories: self.unreadable_categories(viewer).await?,
         };
         let found = self.run_search(params.clone()).await?;
         // Nothing has every word: show what has some of them, best first.
@@ -80,9 +80,22 @@ impl App {
 
     /// "Has this been asked before?": up to five threads like a draft's title and body.
     pub async fn similar(&self, viewer: &Viewer, title: &str, body: &str) -> Result<Vec<SimilarThread>> {
-        access::check(viewer, Action::Read, Subject::Thread)?;
         let body: String = body.chars().take(600).collect();
         let query = search::parse(&format!("{title} {body}"), true);
-        Ok(self.store.similar_threads(query, 5).await?)
+        Ok(self.store.similar_threads(query, 5, self.unreadable_categories(viewer).await?).await?)
+    }
+
+    /// The categories whose posts `viewer` may not read, asked of the access
+    /// gate category by category: for a guest, the members-only ones.
+    pub(super) async fn unreadable_categories(&self, viewer: &Viewer) -> Result<Vec<i64>> {
+        let categories = self.categories().await?;
+        Ok(categories
+            .into_iter()
+            .filter(|c| {
+                let subject = Subject::Post(PostState { author_id: -1, members_only: c.members_only, ..PostState::default() });
+                !access::allows(viewer, Action::Read, subject)
+            })
+            .map(|c| c.id)
+            .collect())
     }
 }

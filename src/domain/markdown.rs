@@ -152,6 +152,34 @@ pub fn escape_html(text: &str) -> String {
     html
 }
 
+/// The words of cooked HTML as a reader sees them, without quoted text, cut
+/// at a word boundary: for a teaser of a post without parsing its Markdown again.
+pub fn text_of_html(html: &str, max_chars: usize) -> String {
+    let mut text = String::with_capacity(html.len().min(max_chars * 2));
+    let mut rest = html;
+    let mut quoted = 0usize;
+    while let Some(lt) = rest.find('<') {
+        if quoted == 0 {
+            text.push_str(&rest[..lt]);
+        }
+        let Some(gt) = rest[lt..].find('>') else { break };
+        let tag = &rest[lt + 1..lt + gt];
+        let name = tag.trim_start_matches('/').split(|c: char| c.is_whitespace() || c == '/').next().unwrap_or("");
+        if name.eq_ignore_ascii_case("blockquote") {
+            quoted = if tag.starts_with('/') { quoted.saturating_sub(1) } else { quoted + 1 };
+        }
+        if matches!(name, "p" | "br" | "li" | "h1" | "h2" | "h3" | "h4" | "tr" | "pre" | "blockquote") {
+            text.push(' ');
+        }
+        rest = &rest[lt + gt + 1..];
+    }
+    if quoted == 0 {
+        text.push_str(rest);
+    }
+    let text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&amp;", "&");
+    truncate_words(&text.split_whitespace().collect::<Vec<_>>().join(" "), max_chars)
+}
+
 pub fn truncate_words(text: &str, max_chars: usize) -> String {
     if text.chars().count() <= max_chars {
         return text.to_owned();
@@ -256,6 +284,13 @@ mod tests {
     #[test]
     fn candidates_are_lowercased_and_unique() {
         assert_eq!(mention_candidates("@Bob @bob @ann_x"), ["bob", "ann_x"]);
+    }
+
+    #[test]
+    fn a_teaser_is_the_text_a_reader_sees_without_quotes() {
+        let html = render("> **@ann** [wrote](/p/1):\n> secret\n\nMy *knee* & hip <3, see [this](https://example.com).", &HashMap::new()).html;
+        assert_eq!(text_of_html(&html, 250), "My knee & hip <3, see this.");
+        assert!(text_of_html(&"<p>word </p>".repeat(100), 250).chars().count() <= 251);
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod dates;
 pub mod links;
 pub mod markdown;
 pub mod mention;
+pub mod moderation;
 pub mod password;
 pub mod permission;
 pub mod quote;

@@ -5,9 +5,12 @@
 //! quoted words as a blockquote.
 //!
 //! ```text
-//! > **@ann** [wrote](/t/7/back-pain#p1):
+//! > **@ann** [wrote](/p/101):
 //! > My upper back still aches a week later.
 //! ```
+//!
+//! The link is the post's permanent address, so a quote still points to the
+//! right post after a moderator splits or merges threads.
 
 use super::mention;
 
@@ -38,6 +41,30 @@ pub fn compose(author: &str, post_url: &str, body: &str, selection: Option<&str>
     out
 }
 
+/// `body` with each link to a post of thread `thread_id` by number
+/// (`/t/7/back-pain#p3`, or `/t/7/back-pain?page=2#p23`) replaced by that
+/// post's permanent address, for the numbers `moved` knows.
+pub fn relink(body: &str, thread_id: i64, moved: &dyn Fn(i64) -> Option<i64>) -> String {
+    let prefix = format!("/t/{thread_id}/");
+    let mut out = String::with_capacity(body.len());
+    let mut rest = body;
+    while let Some(at) = rest.find(&prefix) {
+        out.push_str(&rest[..at]);
+        let after = &rest[at..];
+        // The link runs to the first character that can't be in it.
+        let end = after.find(|c: char| c.is_whitespace() || matches!(c, ')' | '"' | '>' | ']')).unwrap_or(after.len());
+        let link = &after[..end];
+        let number = link.rsplit_once("#p").and_then(|(_, n)| n.parse::<i64>().ok());
+        match number.and_then(moved) {
+            Some(id) => out.push_str(&format!("/p/{id}")),
+            None => out.push_str(link),
+        }
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Usernames whose posts `body` quotes, taken from attribution lines that
 /// [`compose`] writes. Used to tell people they were quoted.
 pub fn quoted_authors(body: &str) -> Vec<String> {
@@ -58,6 +85,16 @@ pub fn quoted_authors(body: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn links_to_moved_posts_become_permanent() {
+        let body = "> **@ann** [wrote](/t/7/back-pain#p3):\n> ouch\n\nSee [this](/t/7/back-pain?page=2#p23) and [that](/t/7/back-pain#p4) and /t/8/x#p3.";
+        let moved = |n: i64| match n { 3 => Some(101), 23 => Some(120), _ => None };
+        assert_eq!(
+            relink(body, 7, &moved),
+            "> **@ann** [wrote](/p/101):\n> ouch\n\nSee [this](/p/120) and [that](/t/7/back-pain#p4) and /t/8/x#p3."
+        );
+    }
 
     const URL: &str = "/t/7/back-pain-following-run#p1";
 

@@ -12,27 +12,32 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+/// What went wrong, said the way a kind person would say it: what happened,
+/// and what to do now.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     #[error("{0}")]
     BadRequest(String),
-    #[error("some fields need attention")]
+    #[error("Some of what you entered needs another look; each problem is shown beside its field.")]
     Invalid(Vec<FieldError>),
-    #[error("you need to log in to do that")]
+    #[error("You need to be logged in to do that. It only takes a moment, and it helps keep the community safe.")]
     Unauthorized,
     #[error("{0}")]
     Forbidden(String),
-    #[error("that page doesn't exist, or has been removed")]
+    #[error("It may have moved, or been removed. The home page or the search may help you find what you were looking for.")]
     NotFound,
     /// No route matches the address at all.
-    #[error("no such route")]
+    #[error("There's no page at this address. Please check it, or start again from the home page.")]
     NoRoute,
-    #[error("that method is not allowed here")]
+    #[error("This address can't be used that way.")]
     MethodNotAllowed,
-    #[error("too many requests; try again in {retry_after} seconds")]
+    #[error("You've done that several times in a short while, so it's paused for a moment to keep the forum free of spam. Please try again in {retry_after} seconds.")]
     RateLimited { retry_after: u64 },
+    /// A reason to wait that the member should hear.
+    #[error("{message}")]
+    Wait { retry_after: u64, message: String },
     /// What failed is logged, never sent.
-    #[error("something went wrong on our side")]
+    #[error("Something went wrong on our side, and it isn't your fault. Please try again in a little while.")]
     Internal(#[source] std::sync::Arc<dyn std::error::Error + Send + Sync>),
 }
 
@@ -45,7 +50,7 @@ impl Error {
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::NotFound | Error::NoRoute => StatusCode::NOT_FOUND,
             Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Error::RateLimited { .. } | Error::Wait { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -60,14 +65,21 @@ impl Error {
 
     fn title(&self) -> &'static str {
         match self {
-            Error::BadRequest(_) => "Bad request",
-            Error::Invalid(_) => "Some fields need attention",
-            Error::Unauthorized => "Please log in",
-            Error::Forbidden(_) => "Not allowed",
-            Error::NotFound | Error::NoRoute => "Not found",
-            Error::MethodNotAllowed => "Method not allowed",
-            Error::RateLimited { .. } => "Slow down",
-            Error::Internal(_) => "Something went wrong",
+            Error::BadRequest(_) => "We couldn't read that request",
+            Error::Invalid(_) => "Some details need another look",
+            Error::Unauthorized => "Please log in first",
+            Error::Forbidden(_) => "That isn't open to you",
+            Error::NotFound | Error::NoRoute => "We couldn't find that page",
+            Error::MethodNotAllowed => "That can't be done here",
+            Error::RateLimited { .. } | Error::Wait { .. } => "Please wait a moment",
+            Error::Internal(_) => "Sorry, something went wrong",
+        }
+    }
+
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            Error::RateLimited { retry_after } | Error::Wait { retry_after, .. } => Some(*retry_after),
+            _ => None,
         }
     }
 }
@@ -80,6 +92,7 @@ impl From<app::Error> for Error {
             app::Error::Forbidden(why) => Error::Forbidden(why),
             app::Error::NotFound => Error::NotFound,
             app::Error::RateLimited { retry_after } => Error::RateLimited { retry_after },
+            app::Error::Wait { retry_after, message } => Error::Wait { retry_after, message },
             app::Error::Internal(cause) => Error::Internal(cause),
         }
     }
@@ -88,8 +101,8 @@ impl From<app::Error> for Error {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let mut response = self.status().into_response();
-        if let Error::RateLimited { retry_after } = &self {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+        if let Some(retry_after) = self.retry_after() {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
         }
         response.extensions_mut().insert(self);
         response

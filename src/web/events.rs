@@ -20,6 +20,9 @@ use std::convert::Infallible;
 pub struct Filter {
     thread: Option<i64>,
     category: Option<String>,
+    /// The review queue, for moderators.
+    #[serde(default)]
+    queue: bool,
     last_event_id: Option<i64>,
 }
 
@@ -45,7 +48,7 @@ pub async fn stream(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<i64>().ok())
         .or(filter.last_event_id);
-    let follower = state.app.follow(visitor.viewer, filter.thread, filter.category.as_deref(), last_event_id).await?;
+    let follower = state.app.follow(visitor.viewer, filter.thread, filter.category.as_deref(), filter.queue, last_event_id).await?;
     let events = futures_util::stream::unfold(follower, |mut f| async move { f.next().await.map(|u| (Ok(message(u)), f)) });
     let sse = Sse::new(events).keep_alive(KeepAlive::new().interval(state.app.config().sse_keep_alive));
     // Tell proxies such as nginx not to buffer the stream.

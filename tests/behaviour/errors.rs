@@ -17,7 +17,7 @@ async fn malformed_json_is_a_400_problem() {
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert_eq!(r.headers()["content-type"], "application/problem+json");
     let problem: Value = r.json().await.unwrap();
-    assert_eq!((problem["status"].as_i64(), problem["title"].as_str()), (Some(400), Some("Bad request")));
+    assert_eq!((problem["status"].as_i64(), problem["title"].as_str()), (Some(400), Some("We couldn't read that request")));
 }
 
 #[tokio::test]
@@ -48,7 +48,7 @@ async fn unknown_things_are_404_in_the_form_the_client_wants() {
     }
     let page = server.browser().open("/t/999/missing").await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
-    assert_eq!(page.text("main h1"), ["Not found"]);
+    assert_eq!(page.text("main h1"), ["We couldn't find that page"]);
     let r = server.api().get("/api/v1/posts/not-a-number").await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert_eq!(r.headers()["content-type"], "application/problem+json");

@@ -232,26 +232,40 @@ async fn a_very_common_word_ranks_the_newest_matches_and_says_there_are_more() {
 }
 
 /// A database made before searches could be narrowed to an author inside the
-/// index upgrades on opening: the index is rebuilt from the posts, whole.
+/// index (schema version 6) upgrades on opening, through every migration
+/// since: its indexes are rebuilt from the posts, whole.
 #[tokio::test]
 async fn an_older_sqlite_database_upgrades_with_its_search_index_rebuilt() {
     if on_postgres() {
         return;
     }
-    let db = TestDb::new();
-    let path = db.url.trim_start_matches("sqlite://").to_owned();
+    let demo = TestDb::new();
     let before = {
-        let server = TestServer::on_url(&db.url).await;
+        let server = TestServer::on_url(&demo.url).await;
         server.app.load_demo().await.unwrap();
         server.api().get_json("/api/v1/search?q=run").await["total"].clone()
     };
-    // Back to version 6: its two indexes, without the author column.
-    let v6 = include_str!("../../src/app/store/migrations/sqlite/0006_search_tiers.sql");
-    let conn = rusqlite::Connection::open(&path).unwrap();
+    // A version-6 database, made by version 6's own migrations, holding the demo's rows.
+    let db = TestDb::new();
+    let conn = rusqlite::Connection::open(db.url.trim_start_matches("sqlite://")).unwrap();
+    for migration in [
+        include_str!("../../src/app/store/migrations/sqlite/0001_forum_core.sql"),
+        include_str!("../../src/app/store/migrations/sqlite/0002_notifications.sql"),
+        include_str!("../../src/app/store/migrations/sqlite/0003_events.sql"),
+        include_str!("../../src/app/store/migrations/sqlite/0004_session_writes.sql"),
+        include_str!("../../src/app/store/migrations/sqlite/0005_search.sql"),
+        include_str!("../../src/app/store/migrations/sqlite/0006_search_tiers.sql"),
+    ] {
+        conn.execute_batch(migration).unwrap();
+    }
     conn.execute_batch(&format!(
-        "DROP TRIGGER search_post_insert; DROP TRIGGER search_post_update; DROP TRIGGER search_thread_title; \
-         DROP TABLE thread_fts; DROP TABLE reply_fts; {} PRAGMA user_version = 6;",
-        &v6[v6.find("CREATE VIRTUAL TABLE").unwrap()..]
+        "PRAGMA user_version = 6; ATTACH DATABASE '{}' AS demo;
+         INSERT INTO users SELECT id, username, username_lower, email, password_hash, role, created_at, post_count, thanks_received FROM demo.users;
+         INSERT INTO categories SELECT id, slug, name, description, position, thread_count, post_count, created_at FROM demo.categories;
+         INSERT INTO threads SELECT id, category_id, user_id, title, slug, created_at, last_post_at, last_post_user_id, post_count, reply_count FROM demo.threads;
+         INSERT INTO posts SELECT id, thread_id, number, user_id, reply_to, body, html, excerpt, mentions, thanks_count, created_at, edited_at, deleted_at FROM demo.posts;
+         INSERT INTO thanks SELECT * FROM demo.thanks; DETACH DATABASE demo;",
+        demo.url.trim_start_matches("sqlite://")
     ))
     .unwrap();
     drop(conn);

@@ -16,6 +16,13 @@ pub struct User {
     pub created_at: i64,
     pub post_count: i64,
     pub thanks_received: i64,
+    /// When a moderator trusted them early.
+    #[serde(skip)]
+    pub trusted_at: Option<i64>,
+    #[serde(skip)]
+    pub silenced_until: Option<i64>,
+    #[serde(skip)]
+    pub suspended_until: Option<i64>,
     /// Filled in by [`session_user`] (0 elsewhere), so every page can show it without another query.
     #[serde(skip)]
     pub unread_notifications: i64,
@@ -39,7 +46,10 @@ impl SessionKind {
     }
 }
 
-const USER_COLUMNS: &str = "u.id, u.username, u.email, u.role, u.created_at, u.post_count, u.thanks_received";
+const USER_COLUMNS: &str =
+    "u.id, u.username, u.email, u.role, u.created_at, u.post_count, u.thanks_received, u.trusted_at, u.silenced_until, u.suspended_until";
+/// The columns after [`USER_COLUMNS`] start here.
+const AFTER_USER: usize = 10;
 
 fn user(r: &Row) -> Result<User> {
     let role = r.text(3)?;
@@ -51,6 +61,9 @@ fn user(r: &Row) -> Result<User> {
         created_at: r.int(4)?,
         post_count: r.int(5)?,
         thanks_received: r.int(6)?,
+        trusted_at: r.opt_int(7)?,
+        silenced_until: r.opt_int(8)?,
+        suspended_until: r.opt_int(9)?,
         unread_notifications: 0,
         session_wrote_at: 0,
     })
@@ -76,18 +89,88 @@ pub async fn create_user(tx: &Tx<'_>, username: &str, email: Option<&str>, passw
         created_at: now,
         post_count: 0,
         thanks_received: 0,
+        trusted_at: None,
+        silenced_until: None,
+        suspended_until: None,
         unread_notifications: 0,
         session_wrote_at: 0,
     })
 }
 
+/// What logging in needs to know of an account.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub user: User,
+    pub password_hash: String,
+    /// Wrong passwords in a row, and when the last one came.
+    pub failed_logins: i64,
+    pub last_failed_login_at: Option<i64>,
+    pub login_locked_until: Option<i64>,
+}
+
 /// The member and their password hash, matched without regard to case.
-pub async fn credentials(c: &Conn<'_>, username: &str) -> Result<Option<(User, String)>> {
+pub async fn credentials(c: &Conn<'_>, username: &str) -> Result<Option<Credentials>> {
     let lower = username.to_ascii_lowercase();
-    c.one(&format!("SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.username_lower = ?1"), args![&lower], |r| {
-        Ok((user(r)?, r.text(7)?))
-    })
+    c.one(
+        &format!("SELECT {USER_COLUMNS}, u.password_hash, u.failed_logins, u.last_failed_login_at, u.login_locked_until FROM users u WHERE u.username_lower = ?1"),
+        args![&lower],
+        |r| {
+            Ok(Credentials {
+                user: user(r)?,
+                password_hash: r.text(AFTER_USER)?,
+                failed_logins: r.int(AFTER_USER + 1)?,
+                last_failed_login_at: r.opt_int(AFTER_USER + 2)?,
+                login_locked_until: r.opt_int(AFTER_USER + 3)?,
+            })
+        },
+    )
     .await
+}
+
+/// Counts a wrong password against an account. With `lock_until` the account
+/// is locked until then and its count starts again, so the next lock needs as
+/// many wrong passwords again.
+pub async fn failed_login(tx: &Tx<'_>, user_id: i64, now: i64, lock_until: Option<i64>) -> Result<()> {
+    match lock_until {
+        Some(until) => tx.exec("UPDATE users SET failed_logins = 0, last_failed_login_at = ?2, login_locked_until = ?3 WHERE id = ?1", args![user_id, now, until]).await?,
+        None => tx.exec("UPDATE users SET failed_logins = failed_logins + 1, last_failed_login_at = ?2 WHERE id = ?1", args![user_id, now]).await?,
+    };
+    Ok(())
+}
+
+/// A right password: the count of wrong ones starts again.
+pub async fn login_succeeded(tx: &Tx<'_>, user_id: i64) -> Result<()> {
+    tx.exec(
+        "UPDATE users SET failed_logins = 0, last_failed_login_at = NULL, login_locked_until = NULL WHERE id = ?1 AND failed_logins > 0",
+        args![user_id],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Ends every session of a member (suspension, password change).
+pub async fn end_sessions(tx: &Tx<'_>, user_id: i64) -> Result<u64> {
+    tx.exec("DELETE FROM sessions WHERE user_id = ?1", args![user_id]).await
+}
+
+pub async fn set_standing(tx: &Tx<'_>, user_id: i64, column: Standing, value: Option<i64>) -> Result<()> {
+    let sql = match column {
+        Standing::TrustedAt => "UPDATE users SET trusted_at = ?2 WHERE id = ?1",
+        Standing::SilencedUntil => "UPDATE users SET silenced_until = ?2 WHERE id = ?1",
+        Standing::SuspendedUntil => "UPDATE users SET suspended_until = ?2 WHERE id = ?1",
+    };
+    if tx.exec(sql, args![user_id, value]).await? == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// The member columns a moderator sets.
+#[derive(Debug, Clone, Copy)]
+pub enum Standing {
+    TrustedAt,
+    SilencedUntil,
+    SuspendedUntil,
 }
 
 pub async fn user_by_name(c: &Conn<'_>, username: &str) -> Result<Option<User>> {
@@ -126,10 +209,10 @@ pub async fn session_user(c: &Conn<'_>, token_hash: &str, now: i64) -> Result<Op
             "SELECT {USER_COLUMNS}, \
                (SELECT COUNT(*) FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL), s.last_write_at \
              FROM sessions s JOIN users u ON u.id = s.user_id \
-             WHERE s.token_hash = ?1 AND s.expires_at > ?2"
+             WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND (u.suspended_until IS NULL OR u.suspended_until <= ?2)"
         ),
         args![token_hash, now],
-        |r| Ok(User { unread_notifications: r.int(7)?, session_wrote_at: r.int(8)?, ..user(r)? }),
+        |r| Ok(User { unread_notifications: r.int(AFTER_USER)?, session_wrote_at: r.int(AFTER_USER + 1)?, ..user(r)? }),
     )
     .await
 }
@@ -152,7 +235,7 @@ impl Store {
         self.write(move |tx| Box::pin(async move { create_user(tx, &username, email.as_deref(), &hash, role).await })).await
     }
 
-    pub async fn user_credentials(&self, username: &str) -> Result<Option<(User, String)>> {
+    pub async fn user_credentials(&self, username: &str) -> Result<Option<Credentials>> {
         let username = username.to_owned();
         self.read_primary(move |c| Box::pin(async move { credentials(c, &username).await })).await
     }

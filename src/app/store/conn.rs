@@ -243,11 +243,15 @@ impl Row<'_> {
         }
     }
 
-    /// A truth value: `IS NOT NULL`, `EXISTS (…)`. SQLite has none and answers 0 or 1.
+    /// A truth value: `IS NOT NULL`, `EXISTS (…)`, or a 0/1 column (both
+    /// stores keep flags as integers; SQLite has no boolean type at all).
     pub fn flag(&self, i: usize) -> Result<bool> {
         match self {
             Row::Sqlite(r) => r.get::<_, i64>(i).map(|n| n != 0).map_err(|e| column_error(i, e)),
-            Row::Postgres(r) => r.try_get(i).map_err(|e| column_error(i, e)),
+            Row::Postgres(r) if r.columns().get(i).is_some_and(|c| *c.type_() == tokio_postgres::types::Type::BOOL) => {
+                r.try_get(i).map_err(|e| column_error(i, e))
+            }
+            Row::Postgres(_) => self.int(i).map(|n| n != 0),
         }
     }
 

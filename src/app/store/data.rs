@@ -25,23 +25,31 @@ pub enum Kind {
 pub const TABLES: &[(&str, &[(&str, Kind)])] = {
     use Kind::{Int, Text};
     &[
-        ("users", &[("id", Int), ("username", Text), ("username_lower", Text), ("email", Text), ("password_hash", Text), ("role", Text), ("created_at", Int), ("post_count", Int), ("thanks_received", Int)]),
-        ("sessions", &[("token_hash", Text), ("user_id", Int), ("kind", Text), ("created_at", Int), ("expires_at", Int)]),
-        ("categories", &[("id", Int), ("slug", Text), ("name", Text), ("description", Text), ("position", Int), ("thread_count", Int), ("post_count", Int), ("created_at", Int)]),
-        ("threads", &[("id", Int), ("category_id", Int), ("user_id", Int), ("title", Text), ("slug", Text), ("created_at", Int), ("last_post_at", Int), ("last_post_user_id", Int), ("post_count", Int), ("reply_count", Int)]),
-        ("posts", &[("id", Int), ("thread_id", Int), ("number", Int), ("user_id", Int), ("reply_to", Int), ("body", Text), ("html", Text), ("excerpt", Text), ("mentions", Text), ("thanks_count", Int), ("created_at", Int), ("edited_at", Int), ("deleted_at", Int)]),
+        ("users", &[("id", Int), ("username", Text), ("username_lower", Text), ("email", Text), ("password_hash", Text), ("role", Text), ("created_at", Int), ("post_count", Int), ("thanks_received", Int), ("trusted_at", Int), ("silenced_until", Int), ("suspended_until", Int), ("failed_logins", Int), ("last_failed_login_at", Int), ("login_locked_until", Int)]),
+        ("sessions", &[("token_hash", Text), ("user_id", Int), ("kind", Text), ("created_at", Int), ("expires_at", Int), ("last_write_at", Int)]),
+        ("categories", &[("id", Int), ("slug", Text), ("name", Text), ("description", Text), ("position", Int), ("thread_count", Int), ("post_count", Int), ("created_at", Int), ("members_only", Int)]),
+        ("threads", &[("id", Int), ("category_id", Int), ("user_id", Int), ("title", Text), ("slug", Text), ("created_at", Int), ("last_post_at", Int), ("last_post_user_id", Int), ("post_count", Int), ("reply_count", Int), ("locked_at", Int), ("pinned", Int), ("slow_mode_seconds", Int), ("slow_mode_until", Int), ("held_at", Int)]),
+        ("thread_redirects", &[("thread_id", Int), ("to_thread", Int), ("created_at", Int)]),
+        ("posts", &[("id", Int), ("thread_id", Int), ("number", Int), ("user_id", Int), ("reply_to", Int), ("body", Text), ("html", Text), ("excerpt", Text), ("mentions", Text), ("thanks_count", Int), ("created_at", Int), ("edited_at", Int), ("deleted_at", Int), ("held_at", Int), ("hidden_at", Int), ("hidden_reason", Text), ("deleted_by", Int)]),
         ("post_revisions", &[("id", Int), ("post_id", Int), ("body", Text), ("html", Text), ("created_at", Int), ("replaced_at", Int), ("replaced_by", Int)]),
         ("post_mentions", &[("post_id", Int), ("user_id", Int)]),
         ("thanks", &[("post_id", Int), ("user_id", Int), ("created_at", Int)]),
-        ("notifications", &[("id", Int), ("user_id", Int), ("kind", Text), ("post_id", Int), ("actor_id", Int), ("created_at", Int), ("read_at", Int)]),
+        ("notifications", &[("id", Int), ("user_id", Int), ("kind", Text), ("post_id", Int), ("actor_id", Int), ("created_at", Int), ("read_at", Int), ("detail", Text)]),
         ("events", &[("id", Int), ("kind", Text), ("thread_id", Int), ("post_id", Int), ("category_id", Int), ("created_at", Int)]),
+        ("flags", &[("id", Int), ("post_id", Int), ("user_id", Int), ("reason", Text), ("note", Text), ("weight", Int), ("created_at", Int), ("handled_at", Int)]),
+        ("review_items", &[("id", Int), ("post_id", Int), ("kind", Text), ("score", Int), ("created_at", Int), ("handled_at", Int), ("handled_by", Int), ("outcome", Text)]),
+        ("sanctions", &[("id", Int), ("user_id", Int), ("kind", Text), ("reason", Text), ("until", Int), ("created_by", Int), ("created_at", Int), ("lifted_at", Int)]),
+        ("member_notes", &[("id", Int), ("user_id", Int), ("author_id", Int), ("body", Text), ("created_at", Int)]),
+        ("audit_log", &[("id", Int), ("actor_id", Int), ("action", Text), ("target_kind", Text), ("target_id", Int), ("member_id", Int), ("reason", Text), ("before", Text), ("after", Text), ("created_at", Int)]),
+        ("settings", &[("key", Text), ("value", Text)]),
     ]
 };
 
 pub type Rows = Vec<Vec<Value>>;
 
-/// Rows per INSERT when loading: one statement per hundred rows, not per row.
-const ROWS_PER_INSERT: usize = 100;
+/// Rows per INSERT when loading: one statement per fifty rows, not per row,
+/// within SQLite's 999 parameters for the widest table.
+const ROWS_PER_INSERT: usize = 50;
 
 fn columns_of(table: &str) -> Result<&'static [(&'static str, Kind)]> {
     TABLES.iter().find(|(t, _)| *t == table).map(|(_, c)| *c).ok_or_else(|| StoreError::message(format!("no table {table:?} is copied")))
@@ -65,10 +73,16 @@ pub async fn export_table(c: &Conn<'_>, table: &str) -> Result<Rows> {
     c.all(&sql, &[], |r| (0..width).map(|i| r.value(i)).collect()).await
 }
 
-/// Writes rows into one of [`TABLES`], then lets the backend catch up with them.
+/// Writes rows into one of [`TABLES`], then lets the backend catch up with
+/// them. Rows may give only the first columns (all of the same length); the
+/// rest take their defaults, so a bulk loader need not spell out every column.
 pub async fn import_rows(tx: &Tx<'_>, table: &str, rows: &[Vec<Value>]) -> Result<()> {
-    let width = columns_of(table)?.len();
-    let names = column_names(table)?;
+    let columns = columns_of(table)?;
+    let width = rows.first().map_or(0, Vec::len);
+    if width > columns.len() || rows.iter().any(|r| r.len() != width) {
+        return Err(StoreError::message(format!("rows for {table} must all have at most {} values, the same number each", columns.len())));
+    }
+    let names = columns[..width].iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ");
     for chunk in rows.chunks(ROWS_PER_INSERT) {
         let marks: Vec<String> = (0..chunk.len())
             .map(|r| format!("({})", (1..=width).map(|c| format!("?{}", r * width + c)).collect::<Vec<_>>().join(", ")))
@@ -78,7 +92,7 @@ pub async fn import_rows(tx: &Tx<'_>, table: &str, rows: &[Vec<Value>]) -> Resul
     }
     match &**tx {
         Conn::Sqlite(_) => Ok(()),
-        Conn::Postgres(pg) => super::postgres::data::after_import(pg, table, columns_of(table)?[0] == ("id", Kind::Int)).await,
+        Conn::Postgres(pg) => super::postgres::data::after_import(pg, table, columns[0] == ("id", Kind::Int)).await,
     }
 }
 

@@ -14,6 +14,8 @@ pub struct Category {
     pub position: i64,
     pub thread_count: i64,
     pub post_count: i64,
+    /// Guests see only titles and the start of each thread.
+    pub members_only: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -21,6 +23,7 @@ pub struct CategoryInput {
     pub slug: String,
     pub name: String,
     pub description: String,
+    pub members_only: bool,
 }
 
 /// A thread as a row in a list.
@@ -36,6 +39,9 @@ pub struct ThreadSummary {
     pub last_post_at: i64,
     pub last_poster: String,
     pub replies: i64,
+    pub pinned: bool,
+    pub locked: bool,
+    pub members_only: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -51,6 +57,21 @@ pub struct Thread {
     /// Highest post number handed out; pages are ranges of numbers.
     pub post_count: i64,
     pub reply_count: i64,
+    pub locked: bool,
+    /// 0: not pinned; 1: first in its category; 2: first everywhere.
+    pub pinned: i64,
+    /// Slow mode: at most one post per member per this many seconds (0: off)…
+    pub slow_mode_seconds: i64,
+    /// …until then, when given.
+    pub slow_mode_until: Option<i64>,
+    pub members_only: bool,
+}
+
+impl Thread {
+    /// Slow mode's spacing between one member's posts, if it is on at `now`.
+    pub fn slow_mode_at(&self, now: i64) -> Option<i64> {
+        (self.slow_mode_seconds > 0 && self.slow_mode_until.is_none_or(|until| now < until)).then_some(self.slow_mode_seconds)
+    }
 }
 
 /// The post a reply answers, enough to show "in reply to #3 by ann: …".
@@ -61,6 +82,8 @@ pub struct ReplyContext {
     pub author: String,
     pub excerpt: String,
     pub deleted: bool,
+    /// Hidden or held: its words are not for everyone.
+    pub hidden: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -81,6 +104,16 @@ pub struct Post {
     pub created_at: i64,
     pub edited_at: Option<i64>,
     pub deleted: bool,
+    /// Removed by a moderator rather than by its author.
+    pub deleted_by_moderator: bool,
+    /// Waiting for a moderator's approval.
+    pub held: bool,
+    pub hidden: bool,
+    /// Why, for its author.
+    pub hidden_reason: Option<String>,
+    /// Its thread's category is members-only.
+    pub members_only: bool,
+    pub thread_locked: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -111,6 +144,8 @@ pub struct NewPost {
     pub reply_to: Option<i64>,
     pub body: String,
     pub rendered: Rendered,
+    /// Waits for a moderator before anyone else sees it.
+    pub held: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -128,7 +163,7 @@ pub struct Listing<T> {
     pub total: i64,
 }
 
-const CATEGORY_COLUMNS: &str = "id, slug, name, description, position, thread_count, post_count";
+const CATEGORY_COLUMNS: &str = "id, slug, name, description, position, thread_count, post_count, members_only";
 
 fn category(r: &Row) -> Result<Category> {
     Ok(Category {
@@ -139,10 +174,12 @@ fn category(r: &Row) -> Result<Category> {
         position: r.int(4)?,
         thread_count: r.int(5)?,
         post_count: r.int(6)?,
+        members_only: r.flag(7)?,
     })
 }
 
-const THREAD_SELECT: &str = "SELECT t.id, t.title, t.slug, c.slug, c.name, t.user_id, t.created_at, t.post_count, t.reply_count, c.id \
+const THREAD_SELECT: &str = "SELECT t.id, t.title, t.slug, c.slug, c.name, t.user_id, t.created_at, t.post_count, t.reply_count, c.id, \
+       t.locked_at IS NOT NULL, t.pinned, t.slow_mode_seconds, t.slow_mode_until, c.members_only \
      FROM threads t JOIN categories c ON c.id = t.category_id";
 
 fn thread(r: &Row) -> Result<Thread> {
@@ -157,6 +194,11 @@ fn thread(r: &Row) -> Result<Thread> {
         post_count: r.int(7)?,
         reply_count: r.int(8)?,
         category_id: r.int(9)?,
+        locked: r.flag(10)?,
+        pinned: r.int(11)?,
+        slow_mode_seconds: r.int(12)?,
+        slow_mode_until: r.opt_int(13)?,
+        members_only: r.flag(14)?,
     })
 }
 
@@ -166,13 +208,23 @@ fn thread(r: &Row) -> Result<Thread> {
 const POST_SELECT: &str = "SELECT p.id, p.thread_id, p.number, p.user_id, u.username, p.body, p.html, p.excerpt, \
        p.mentions, p.thanks_count, p.created_at, p.edited_at, p.deleted_at IS NOT NULL, \
        r.id, r.number, ru.username, r.excerpt, r.deleted_at IS NOT NULL, \
-       EXISTS (SELECT 1 FROM thanks k WHERE k.post_id = p.id AND k.user_id = ?1) \
+       EXISTS (SELECT 1 FROM thanks k WHERE k.post_id = p.id AND k.user_id = ?1), \
+       p.deleted_by IS NOT NULL AND p.deleted_by <> p.user_id, p.held_at IS NOT NULL, p.hidden_at IS NOT NULL, p.hidden_reason, \
+       pc.members_only, pt.locked_at IS NOT NULL, (r.hidden_at IS NOT NULL OR r.held_at IS NOT NULL) \
      FROM posts p JOIN users u ON u.id = p.user_id \
+     JOIN threads pt ON pt.id = p.thread_id JOIN categories pc ON pc.id = pt.category_id \
      LEFT JOIN posts r ON r.id = p.reply_to LEFT JOIN users ru ON ru.id = r.user_id";
 
 fn post(r: &Row) -> Result<Post> {
     let reply_to = match r.opt_int(13)? {
-        Some(post_id) => Some(ReplyContext { post_id, number: r.int(14)?, author: r.text(15)?, excerpt: r.text(16)?, deleted: r.flag(17)? }),
+        Some(post_id) => Some(ReplyContext {
+            post_id,
+            number: r.int(14)?,
+            author: r.text(15)?,
+            excerpt: r.text(16)?,
+            deleted: r.flag(17)?,
+            hidden: r.flag(25)?,
+        }),
         None => None,
     };
     Ok(Post {
@@ -191,6 +243,12 @@ fn post(r: &Row) -> Result<Post> {
         deleted: r.flag(12)?,
         reply_to,
         thanked: r.flag(18)?,
+        deleted_by_moderator: r.flag(19)?,
+        held: r.flag(20)?,
+        hidden: r.flag(21)?,
+        hidden_reason: r.opt_text(22)?,
+        members_only: r.flag(23)?,
+        thread_locked: r.flag(24)?,
     })
 }
 
@@ -207,11 +265,11 @@ pub async fn create_category(tx: &Tx<'_>, input: &CategoryInput) -> Result<Categ
     tx.lock_table("categories").await?;
     tx.one(
         &format!(
-            "INSERT INTO categories (slug, name, description, position, created_at) \
-             VALUES (?1, ?2, ?3, (SELECT COALESCE(MAX(position), 0) + 1 FROM categories), ?4) \
+            "INSERT INTO categories (slug, name, description, position, created_at, members_only) \
+             VALUES (?1, ?2, ?3, (SELECT COALESCE(MAX(position), 0) + 1 FROM categories), ?4, ?5) \
              RETURNING {CATEGORY_COLUMNS}"
         ),
-        args![&input.slug, &input.name, &input.description, now_millis()],
+        args![&input.slug, &input.name, &input.description, now_millis(), input.members_only],
         category,
     )
     .await?
@@ -220,8 +278,8 @@ pub async fn create_category(tx: &Tx<'_>, input: &CategoryInput) -> Result<Categ
 
 pub async fn update_category(tx: &Tx<'_>, slug: &str, input: &CategoryInput) -> Result<Category> {
     tx.one(
-        &format!("UPDATE categories SET slug = ?2, name = ?3, description = ?4 WHERE slug = ?1 RETURNING {CATEGORY_COLUMNS}"),
-        args![slug, &input.slug, &input.name, &input.description],
+        &format!("UPDATE categories SET slug = ?2, name = ?3, description = ?4, members_only = ?5 WHERE slug = ?1 RETURNING {CATEGORY_COLUMNS}"),
+        args![slug, &input.slug, &input.name, &input.description, input.members_only],
         category,
     )
     .await?
@@ -234,12 +292,22 @@ pub(crate) fn page_offset(page: i64, per_page: i64) -> i64 {
     (page.max(1) - 1).saturating_mul(per_page)
 }
 
+/// One page of a thread list, and the threads pinned above it.
+#[derive(Debug, Clone)]
+pub struct ThreadPage {
+    pub pinned: Vec<ThreadSummary>,
+    pub threads: Listing<ThreadSummary>,
+}
+
 /// Threads by last activity, newest first; all categories when `category_id`
-/// is None. The page's ids are found in the `threads_latest` or
-/// `threads_category_latest` index alone, so skipping to a deep page reads
-/// index entries, not rows, and only the page's rows are joined.
-pub async fn threads(c: &Conn<'_>, category_id: Option<i64>, page: i64, per_page: i64) -> Result<Listing<ThreadSummary>> {
-    const COLUMNS: &str = "SELECT t.id, t.title, t.slug, c.slug, c.name, a.username, t.created_at, t.last_post_at, l.username, t.reply_count";
+/// is None, with the pinned ones apart. The page's ids are found in the
+/// `threads_latest` or `threads_category_latest` index alone, so skipping to
+/// a deep page reads index entries, not rows, and only the page's rows are
+/// joined. Pinned threads leave those indexes: everywhere-pins the latest
+/// list, any pin its category's.
+pub async fn threads(c: &Conn<'_>, category_id: Option<i64>, page: i64, per_page: i64) -> Result<ThreadPage> {
+    const COLUMNS: &str = "SELECT t.id, t.title, t.slug, c.slug, c.name, a.username, t.created_at, t.last_post_at, l.username, t.reply_count, \
+        t.pinned, t.locked_at IS NOT NULL, c.members_only";
     const JOINS: &str = "JOIN threads t ON t.id = page.id JOIN categories c ON c.id = t.category_id \
         JOIN users a ON a.id = t.user_id JOIN users l ON l.id = t.last_post_user_id ORDER BY t.last_post_at DESC, t.id DESC";
     fn summary(r: &Row) -> Result<ThreadSummary> {
@@ -254,13 +322,20 @@ pub async fn threads(c: &Conn<'_>, category_id: Option<i64>, page: i64, per_page
             last_post_at: r.int(7)?,
             last_poster: r.text(8)?,
             replies: r.int(9)?,
+            pinned: r.int(10)? > 0,
+            locked: r.flag(11)?,
+            members_only: r.flag(12)?,
         })
     }
     let offset = page_offset(page, per_page);
-    let (items, total) = match category_id {
+    let (pinned, items, total) = match category_id {
         Some(id) => (
+            c.all(&format!("{COLUMNS} FROM (SELECT id FROM threads WHERE category_id = ?1 AND pinned > 0 AND held_at IS NULL) page {JOINS}"), args![id], summary).await?,
             c.all(
-                &format!("{COLUMNS} FROM (SELECT id FROM threads WHERE category_id = ?1 ORDER BY last_post_at DESC, id DESC LIMIT ?2 OFFSET ?3) page {JOINS}"),
+                &format!(
+                    "{COLUMNS} FROM (SELECT id FROM threads WHERE category_id = ?1 AND pinned = 0 AND held_at IS NULL \
+                     ORDER BY last_post_at DESC, id DESC LIMIT ?2 OFFSET ?3) page {JOINS}"
+                ),
                 args![id, per_page, offset],
                 summary,
             )
@@ -268,8 +343,9 @@ pub async fn threads(c: &Conn<'_>, category_id: Option<i64>, page: i64, per_page
             c.one("SELECT thread_count FROM categories WHERE id = ?1", args![id], |r| r.int(0)).await?,
         ),
         None => (
+            c.all(&format!("{COLUMNS} FROM (SELECT id FROM threads WHERE pinned = 2 AND held_at IS NULL) page {JOINS}"), &[], summary).await?,
             c.all(
-                &format!("{COLUMNS} FROM (SELECT id FROM threads ORDER BY last_post_at DESC, id DESC LIMIT ?1 OFFSET ?2) page {JOINS}"),
+                &format!("{COLUMNS} FROM (SELECT id FROM threads WHERE pinned < 2 AND held_at IS NULL ORDER BY last_post_at DESC, id DESC LIMIT ?1 OFFSET ?2) page {JOINS}"),
                 args![per_page, offset],
                 summary,
             )
@@ -277,7 +353,8 @@ pub async fn threads(c: &Conn<'_>, category_id: Option<i64>, page: i64, per_page
             c.one("SELECT CAST(COALESCE(SUM(thread_count), 0) AS BIGINT) FROM categories", &[], |r| r.int(0)).await?,
         ),
     };
-    Ok(Listing { items, total: total.unwrap_or(0) })
+    let total = (total.unwrap_or(0) - pinned.len() as i64).max(0);
+    Ok(ThreadPage { pinned: if page <= 1 { pinned } else { Vec::new() }, threads: Listing { items, total } })
 }
 
 pub async fn thread_by_id(c: &Conn<'_>, id: i64) -> Result<Option<Thread>> {
@@ -294,33 +371,43 @@ pub async fn post_by_id(c: &Conn<'_>, id: i64, viewer: Option<i64>) -> Result<Op
     c.one(&format!("{POST_SELECT} WHERE p.id = ?2"), args![viewer, id], post).await
 }
 
+/// Starts a thread with its opening post. A thread whose opening post is held
+/// is listed nowhere, and counted nowhere, until the post is approved.
 pub async fn create_thread(tx: &Tx<'_>, new: &NewThread) -> Result<(Thread, Post)> {
-    let author = new.first_post.author_id;
+    let first = &new.first_post;
+    let held_at = first.held.then_some(first.created_at);
     let id = tx
         .one(
-            "INSERT INTO threads (category_id, user_id, title, slug, created_at, last_post_at, last_post_user_id) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?2) RETURNING id",
-            args![new.category_id, author, &new.title, &new.slug, new.first_post.created_at],
+            "INSERT INTO threads (category_id, user_id, title, slug, created_at, last_post_at, last_post_user_id, held_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?2, ?6) RETURNING id",
+            args![new.category_id, first.author_id, &new.title, &new.slug, first.created_at, held_at],
             |r| r.int(0),
         )
         .await?
         .ok_or(StoreError::NotFound)?;
-    tx.exec("UPDATE categories SET thread_count = thread_count + 1 WHERE id = ?1", args![new.category_id]).await?;
-    let post = create_post(tx, id, &new.first_post).await?;
+    if !first.held {
+        tx.exec("UPDATE categories SET thread_count = thread_count + 1 WHERE id = ?1", args![new.category_id]).await?;
+    }
+    let post = create_post(tx, id, first).await?;
     let thread = thread_by_id(tx, id).await?.ok_or(StoreError::NotFound)?;
     Ok((thread, post))
 }
 
 /// Adds a post to `thread_id`, keeping every counter in step, and returns it
-/// as its author sees it.
+/// as its author sees it. A held post takes its number now but counts (as a
+/// reply, its thread's latest activity, its category's and its author's
+/// posts) only once it is approved.
 pub async fn create_post(tx: &Tx<'_>, thread_id: i64, new: &NewPost) -> Result<Post> {
     // Taking the number also locks the thread's row on PostgreSQL, so
     // concurrent replies are numbered one at a time.
     let (category_id, number) = tx
         .one(
-            "UPDATE threads SET post_count = post_count + 1, reply_count = reply_count + (CASE WHEN post_count > 0 THEN 1 ELSE 0 END), \
-             last_post_at = ?2, last_post_user_id = ?3 WHERE id = ?1 RETURNING category_id, post_count",
-            args![thread_id, new.created_at, new.author_id],
+            "UPDATE threads SET post_count = post_count + 1, \
+             reply_count = reply_count + (CASE WHEN ?4 = 0 AND post_count > 0 THEN 1 ELSE 0 END), \
+             last_post_at = CASE WHEN ?4 = 0 THEN ?2 ELSE last_post_at END, \
+             last_post_user_id = CASE WHEN ?4 = 0 THEN ?3 ELSE last_post_user_id END \
+             WHERE id = ?1 RETURNING category_id, post_count",
+            args![thread_id, new.created_at, new.author_id, new.held],
             |r| Ok((r.int(0)?, r.int(1)?)),
         )
         .await?
@@ -330,19 +417,61 @@ pub async fn create_post(tx: &Tx<'_>, thread_id: i64, new: &NewPost) -> Result<P
         tx.one("SELECT 1 FROM posts WHERE id = ?1 AND thread_id = ?2", args![reply_to, thread_id], |_| Ok(())).await?.ok_or(StoreError::NotFound)?;
     }
     let mentions = serde_json::to_string(&new.rendered.mentions).unwrap_or_else(|_| "[]".into());
+    let held_at = new.held.then_some(new.created_at);
     let id = tx
         .one(
-            "INSERT INTO posts (thread_id, number, user_id, reply_to, body, html, excerpt, mentions, created_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
-            args![thread_id, number, new.author_id, new.reply_to, &new.body, &new.rendered.html, &new.rendered.excerpt, &mentions, new.created_at],
+            "INSERT INTO posts (thread_id, number, user_id, reply_to, body, html, excerpt, mentions, created_at, held_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
+            args![thread_id, number, new.author_id, new.reply_to, &new.body, &new.rendered.html, &new.rendered.excerpt, &mentions, new.created_at, held_at],
             |r| r.int(0),
         )
         .await?
         .ok_or(StoreError::NotFound)?;
-    tx.exec("UPDATE categories SET post_count = post_count + 1 WHERE id = ?1", args![category_id]).await?;
-    tx.exec("UPDATE users SET post_count = post_count + 1 WHERE id = ?1", args![new.author_id]).await?;
+    if !new.held {
+        tx.exec("UPDATE categories SET post_count = post_count + 1 WHERE id = ?1", args![category_id]).await?;
+        tx.exec("UPDATE users SET post_count = post_count + 1 WHERE id = ?1", args![new.author_id]).await?;
+    }
     record_mentions(tx, id, &new.rendered.mentions).await?;
     post_by_id(tx, id, Some(new.author_id)).await?.ok_or(StoreError::NotFound)
+}
+
+/// A held post goes up, counted from now as if it had just been written; a
+/// held opening post brings its thread into the lists.
+pub async fn approve_post(tx: &Tx<'_>, post_id: i64) -> Result<Post> {
+    let now = now_millis();
+    let (thread_id, number, author) = tx
+        .one("UPDATE posts SET held_at = NULL WHERE id = ?1 AND held_at IS NOT NULL RETURNING thread_id, number, user_id", args![post_id], |r| {
+            Ok((r.int(0)?, r.int(1)?, r.int(2)?))
+        })
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let category_id = tx
+        .one(
+            "UPDATE threads SET reply_count = reply_count + ?2, last_post_at = ?3, last_post_user_id = ?4, held_at = NULL \
+             WHERE id = ?1 RETURNING category_id",
+            args![thread_id, i64::from(number > 1), now, author],
+            |r| r.int(0),
+        )
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    if number == 1 {
+        tx.exec("UPDATE categories SET thread_count = thread_count + 1 WHERE id = ?1", args![category_id]).await?;
+    }
+    tx.exec("UPDATE categories SET post_count = post_count + 1 WHERE id = ?1", args![category_id]).await?;
+    tx.exec("UPDATE users SET post_count = post_count + 1 WHERE id = ?1", args![author]).await?;
+    post_by_id(tx, post_id, None).await?.ok_or(StoreError::NotFound)
+}
+
+/// Hides a post until a moderator restores it; `reason` is shown to its author.
+pub async fn hide_post(tx: &Tx<'_>, post_id: i64, reason: &str) -> Result<bool> {
+    Ok(tx
+        .exec("UPDATE posts SET hidden_at = ?2, hidden_reason = ?3 WHERE id = ?1 AND hidden_at IS NULL AND deleted_at IS NULL", args![post_id, now_millis(), reason])
+        .await?
+        > 0)
+}
+
+pub async fn restore_post(tx: &Tx<'_>, post_id: i64) -> Result<bool> {
+    Ok(tx.exec("UPDATE posts SET hidden_at = NULL, hidden_reason = NULL WHERE id = ?1 AND hidden_at IS NOT NULL", args![post_id]).await? > 0)
 }
 
 async fn record_mentions(tx: &Tx<'_>, post_id: i64, usernames: &[String]) -> Result<()> {
@@ -381,21 +510,32 @@ pub async fn edit_post(tx: &Tx<'_>, post_id: i64, editor_id: i64, body: &str, re
     post_by_id(tx, post_id, Some(editor_id)).await?.ok_or(StoreError::NotFound)
 }
 
-/// Marks a post deleted (its place and number stay) and keeps the counters.
-pub async fn delete_post(tx: &Tx<'_>, post_id: i64) -> Result<()> {
-    let (thread_id, user_id, number) = tx
+/// Marks a post deleted by `by` (its author or a moderator); its place and
+/// number stay. A held post was never counted, so nothing is taken off.
+pub async fn delete_post(tx: &Tx<'_>, post_id: i64, by: i64) -> Result<()> {
+    let (thread_id, user_id, number, held) = tx
         .one(
-            "UPDATE posts SET deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL RETURNING thread_id, user_id, number",
-            args![post_id, now_millis()],
-            |r| Ok((r.int(0)?, r.int(1)?, r.int(2)?)),
+            "UPDATE posts SET deleted_at = ?2, deleted_by = ?3 WHERE id = ?1 AND deleted_at IS NULL RETURNING thread_id, user_id, number, held_at IS NOT NULL",
+            args![post_id, now_millis(), by],
+            |r| Ok((r.int(0)?, r.int(1)?, r.int(2)?, r.flag(3)?)),
         )
         .await?
         .ok_or(StoreError::NotFound)?;
+    if held {
+        return Ok(());
+    }
     if number > 1 {
         tx.exec("UPDATE threads SET reply_count = reply_count - 1 WHERE id = ?1", args![thread_id]).await?;
     }
     tx.exec("UPDATE users SET post_count = post_count - 1 WHERE id = ?1", args![user_id]).await?;
     Ok(())
+}
+
+/// When `user_id` last posted in `thread_id`, for slow mode.
+pub async fn last_post_by(c: &Conn<'_>, thread_id: i64, user_id: i64) -> Result<Option<i64>> {
+    c.one("SELECT MAX(created_at) FROM posts WHERE thread_id = ?1 AND user_id = ?2 AND deleted_at IS NULL", args![thread_id, user_id], |r| r.opt_int(0))
+        .await
+        .map(Option::flatten)
 }
 
 pub async fn revisions(c: &Conn<'_>, post_id: i64) -> Result<Vec<Revision>> {
@@ -424,12 +564,15 @@ pub async fn set_thanks(tx: &Tx<'_>, post_id: i64, user_id: i64, thanked: bool) 
         .ok_or(StoreError::NotFound)
 }
 
-pub async fn recent_posts_by(c: &Conn<'_>, user_id: i64, limit: i64) -> Result<Vec<PostSummary>> {
+/// A member's latest posts that everyone may read (with `members_only`, those
+/// in members-only categories too).
+pub async fn recent_posts_by(c: &Conn<'_>, user_id: i64, limit: i64, members_only: bool) -> Result<Vec<PostSummary>> {
     c.all(
         "SELECT p.id, p.thread_id, t.title, t.slug, p.number, p.excerpt, p.created_at \
-         FROM posts p JOIN threads t ON t.id = p.thread_id \
-         WHERE p.user_id = ?1 AND p.deleted_at IS NULL ORDER BY p.created_at DESC LIMIT ?2",
-        args![user_id, limit],
+         FROM posts p JOIN threads t ON t.id = p.thread_id JOIN categories c ON c.id = t.category_id \
+         WHERE p.user_id = ?1 AND p.deleted_at IS NULL AND p.hidden_at IS NULL AND p.held_at IS NULL AND (?3 = 1 OR c.members_only = 0) \
+         ORDER BY p.created_at DESC LIMIT ?2",
+        args![user_id, limit, members_only],
         |r| {
             Ok(PostSummary {
                 post_id: r.int(0)?,
@@ -465,10 +608,6 @@ impl Store {
         self.write(move |tx| Box::pin(async move { update_category(tx, &slug, &input).await })).await
     }
 
-    pub async fn threads(&self, category_id: Option<i64>, page: i64, per_page: i64) -> Result<Listing<ThreadSummary>> {
-        self.read(move |c| Box::pin(threads(c, category_id, page, per_page))).await
-    }
-
     pub async fn thread(&self, id: i64) -> Result<Option<Thread>> {
         self.read(move |c| Box::pin(thread_by_id(c, id))).await
     }
@@ -485,7 +624,4 @@ impl Store {
         self.read(move |c| Box::pin(revisions(c, post_id))).await
     }
 
-    pub async fn recent_posts_by(&self, user_id: i64, limit: i64) -> Result<Vec<PostSummary>> {
-        self.read(move |c| Box::pin(recent_posts_by(c, user_id, limit))).await
-    }
 }

@@ -1,6 +1,6 @@
 //! Persistence: one [`Store`] over embedded SQLite or PostgreSQL.
 //!
-//! Each area (accounts, forum, notify, events, search, data) has one file
+//! Each area (accounts, admin, forum, moderation, notify, events, search, data) has one file
 //! here holding its statements, written once for both backends, and the
 //! functions that run them over a [`Conn`] (reads) or a [`Tx`] (writes).
 //! Callers group those functions into one read or one transaction with
@@ -17,10 +17,12 @@
 //! and hold only what really differs by dialect; each lists it in its `mod.rs`.
 
 pub mod accounts;
+pub mod admin;
 pub mod conn;
 pub mod data;
 pub mod events;
 pub mod forum;
+pub mod moderation;
 pub mod notify;
 pub mod search;
 

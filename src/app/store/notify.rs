@@ -14,24 +14,45 @@ pub struct Notification {
     pub number: Option<i64>,
     pub actor: Option<String>,
     pub excerpt: Option<String>,
+    /// What a moderation notice says beyond its kind (a reason, a date).
+    pub detail: Option<String>,
     pub created_at: i64,
     pub read: bool,
 }
 
-/// Tells every moderator and admin, in the change's own transaction; returns how many.
-pub async fn notify_staff(tx: &Tx<'_>, kind: &str, post_id: i64, actor_id: i64) -> Result<u64> {
+/// A notification to write, in the transaction of what caused it.
+#[derive(Debug, Clone, Copy)]
+pub struct Notice<'a> {
+    pub kind: &'a str,
+    pub post_id: Option<i64>,
+    pub actor_id: Option<i64>,
+    pub detail: Option<&'a str>,
+}
+
+/// Tells every moderator and admin; returns how many.
+pub async fn notify_staff(tx: &Tx<'_>, n: Notice<'_>) -> Result<u64> {
     tx.exec(
-        "INSERT INTO notifications (user_id, kind, post_id, actor_id, created_at) \
-         SELECT id, ?1, ?2, ?3, ?4 FROM users WHERE role IN ('moderator', 'admin')",
-        args![kind, post_id, actor_id, now_millis()],
+        "INSERT INTO notifications (user_id, kind, post_id, actor_id, detail, created_at) \
+         SELECT id, ?1, ?2, ?3, ?4, ?5 FROM users WHERE role IN ('moderator', 'admin')",
+        args![n.kind, n.post_id, n.actor_id, n.detail, now_millis()],
     )
     .await
+}
+
+/// Tells one member.
+pub async fn notify(tx: &Tx<'_>, user_id: i64, n: Notice<'_>) -> Result<()> {
+    tx.exec(
+        "INSERT INTO notifications (user_id, kind, post_id, actor_id, detail, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        args![user_id, n.kind, n.post_id, n.actor_id, n.detail, now_millis()],
+    )
+    .await?;
+    Ok(())
 }
 
 pub async fn notifications(c: &Conn<'_>, user_id: i64, limit: i64) -> Result<Vec<Notification>> {
     c.all(
         "SELECT n.id, n.kind, n.post_id, t.id, t.title, t.slug, p.number, a.username, p.excerpt, n.created_at, \
-                n.read_at IS NOT NULL \
+                n.read_at IS NOT NULL, n.detail \
          FROM notifications n LEFT JOIN posts p ON p.id = n.post_id LEFT JOIN threads t ON t.id = p.thread_id \
          LEFT JOIN users a ON a.id = n.actor_id \
          WHERE n.user_id = ?1 ORDER BY n.id DESC LIMIT ?2",
@@ -49,6 +70,7 @@ pub async fn notifications(c: &Conn<'_>, user_id: i64, limit: i64) -> Result<Vec
                 excerpt: r.opt_text(8)?,
                 created_at: r.int(9)?,
                 read: r.flag(10)?,
+                detail: r.opt_text(11)?,
             })
         },
     )

@@ -22,6 +22,13 @@ pub struct SearchParams {
     pub newest_first: bool,
     pub page: i64,
     pub per_page: i64,
+    /// Categories whose posts this searcher may not read (members-only ones, for guests).
+    pub hidden_categories: Vec<i64>,
+}
+
+/// Category ids written into SQL: integers, so safe, and few.
+pub(crate) fn id_list(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
 }
 
 impl SearchParams {
@@ -223,7 +230,8 @@ pub(crate) async fn similar_in_order(c: &Conn<'_>, query: &crate::domain::search
         .await?;
     let posts = c
         .all(
-            "SELECT thread_id, number, body FROM posts WHERE thread_id = ANY(?1) AND number <= ?2 AND deleted_at IS NULL ORDER BY thread_id, number",
+            "SELECT thread_id, number, body FROM posts WHERE thread_id = ANY(?1) AND number <= ?2 \
+             AND deleted_at IS NULL AND hidden_at IS NULL AND held_at IS NULL ORDER BY thread_id, number",
             args![ranked, SIMILAR_REPLIES_READ + 1],
             |r| Ok((r.int(0)?, r.int(1)?, r.text(2)?)),
         )
@@ -252,14 +260,15 @@ pub async fn search(c: &Conn<'_>, params: &SearchParams) -> Result<Found> {
     }
 }
 
-/// "Has this been asked before?": threads matching a draft's words, best first.
-pub async fn similar_threads(c: &Conn<'_>, query: &crate::domain::search::Query, limit: i64) -> Result<Vec<SimilarThread>> {
+/// "Has this been asked before?": threads matching a draft's words, best
+/// first, leaving out the categories the asker may not read.
+pub async fn similar_threads(c: &Conn<'_>, query: &crate::domain::search::Query, limit: i64, hidden_categories: &[i64]) -> Result<Vec<SimilarThread>> {
     if query.is_empty() {
         return Ok(Vec::new());
     }
     let ranked = match c {
-        Conn::Sqlite(_) => super::sqlite::search::similar(c, query, limit).await?,
-        Conn::Postgres(pg) => super::postgres::search::similar(pg, c, query, limit).await?,
+        Conn::Sqlite(_) => super::sqlite::search::similar(c, query, limit, hidden_categories).await?,
+        Conn::Postgres(pg) => super::postgres::search::similar(pg, c, query, limit, hidden_categories).await?,
     };
     similar_in_order(c, query, &ranked).await
 }
@@ -269,8 +278,8 @@ impl Store {
         self.read(move |c| Box::pin(async move { search(c, &params).await })).await
     }
 
-    pub async fn similar_threads(&self, query: crate::domain::search::Query, limit: i64) -> Result<Vec<SimilarThread>> {
-        self.read(move |c| Box::pin(async move { similar_threads(c, &query, limit).await })).await
+    pub async fn similar_threads(&self, query: crate::domain::search::Query, limit: i64, hidden_categories: Vec<i64>) -> Result<Vec<SimilarThread>> {
+        self.read(move |c| Box::pin(async move { similar_threads(c, &query, limit, &hidden_categories).await })).await
     }
 }
 

@@ -27,12 +27,12 @@ pub struct NewUser {
 }
 
 pub async fn create_user(State(state): State<AppState>, ClientAddr(client): ClientAddr, ApiJson(input): ApiJson<NewUser>) -> Result<Response, Error> {
-    let user = state.app.register(&client, Registration { username: input.username, password: input.password, email: input.email }).await?;
+    let user = state.app.register(&client, Registration { username: input.username, password: input.password, email: input.email, honeypot: None }).await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": user.id, "username": user.username }))).into_response())
 }
 
-pub async fn user_profile(State(state): State<AppState>, Path(username): Path<String>) -> Result<Json<Value>, Error> {
-    let profile = state.app.profile(&username, 10).await?;
+pub async fn user_profile(State(state): State<AppState>, visitor: Visitor, Path(username): Path<String>) -> Result<Json<Value>, Error> {
+    let profile = state.app.profile(&visitor.viewer, &username, 10).await?;
     let user = &profile.user;
     Ok(Json(json!({
         "username": user.username,

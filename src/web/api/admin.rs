@@ -10,7 +10,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use crate::domain::moderation::Settings;
 use serde::Deserialize;
+use serde_json::{Value, json};
 
 #[derive(Deserialize)]
 pub struct CategoryBody {
@@ -18,11 +20,13 @@ pub struct CategoryBody {
     name: String,
     #[serde(default)]
     description: String,
+    #[serde(default)]
+    members_only: bool,
 }
 
 impl CategoryBody {
     fn form(&self) -> CategoryForm<'_> {
-        CategoryForm { slug: &self.slug, name: &self.name, description: &self.description }
+        CategoryForm { slug: &self.slug, name: &self.name, description: &self.description, members_only: self.members_only }
     }
 }
 
@@ -33,4 +37,22 @@ pub async fn create_category(State(state): State<AppState>, visitor: Visitor, Ap
 
 pub async fn update_category(State(state): State<AppState>, visitor: Visitor, Path(slug): Path<String>, ApiJson(input): ApiJson<CategoryBody>) -> Result<Json<Category>, Error> {
     Ok(Json(state.app.update_category(&visitor.viewer, &slug, input.form()).await?))
+}
+
+#[derive(Deserialize)]
+pub struct SettingsBody {
+    flags_to_hide: i64,
+    approve_first_posts: i64,
+}
+
+pub async fn moderation_settings(State(state): State<AppState>, visitor: Visitor) -> Result<Json<Value>, Error> {
+    crate::app::access::check(&visitor.viewer, crate::domain::permission::Action::ManageSettings, crate::domain::permission::Subject::Community)?;
+    let s = state.app.moderation_settings().await?;
+    Ok(Json(json!({ "flags_to_hide": s.flags_to_hide, "approve_first_posts": s.approve_first_posts })))
+}
+
+pub async fn set_moderation_settings(State(state): State<AppState>, visitor: Visitor, ApiJson(input): ApiJson<SettingsBody>) -> Result<Json<Value>, Error> {
+    let settings = Settings { flags_to_hide: input.flags_to_hide, approve_first_posts: input.approve_first_posts };
+    let s = state.app.set_moderation_settings(&visitor.viewer, settings).await?;
+    Ok(Json(json!({ "flags_to_hide": s.flags_to_hide, "approve_first_posts": s.approve_first_posts })))
 }

@@ -1,11 +1,12 @@
 //! Categories, threads and posts.
 
 use super::{ApiJson, UserRef};
+use crate::app::forum::Draft;
 use crate::app::{App, Post};
 use crate::domain::dates::rfc3339;
 use crate::domain::links::thread_url;
 use crate::domain::safety::{Assessment, Tier};
-use crate::web::AppState;
+use crate::web::{AppState, ClientAddr};
 use crate::web::auth::Visitor;
 use crate::web::error::Error;
 use axum::extract::{Path, Query, State};
@@ -40,12 +41,35 @@ pub struct PostJson {
     edited_at: Option<String>,
     /// Red-flag signposting for what the post describes; null when there is none.
     safety: Option<Assessment>,
+    /// Hidden after flags or by a moderator: only its author and the moderators read it.
+    hidden: bool,
+    /// Waiting for a moderator's approval.
+    held: bool,
+    /// Why it is hidden, for its author.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hidden_reason: Option<String>,
 }
 
 impl PostJson {
+    /// A post as JSON for whoever asked: a hidden one they may not read is
+    /// only its place (`{id, number, hidden: true}`); a guest's view of a
+    /// members-only thread's opening post is its teaser.
+    pub fn value(p: Post, app: &App) -> Value {
+        if p.hidden && p.html.is_empty() {
+            return json!({ "id": p.id, "number": p.number, "hidden": true });
+        }
+        if p.members_only && p.html.is_empty() && !p.deleted {
+            return json!({ "id": p.id, "number": p.number, "author": {"username": p.author}, "members_only": true, "teaser": p.excerpt });
+        }
+        serde_json::to_value(PostJson::new(p, app)).unwrap_or(Value::Null)
+    }
+
     pub fn new(p: Post, app: &App) -> Self {
-        let safety = (!p.deleted).then(|| app.assess(&p.body)).filter(|a| a.tier != Tier::None);
+        let safety = (!p.deleted && !p.body.is_empty()).then(|| app.assess(&p.body)).filter(|a| a.tier != Tier::None);
         PostJson {
+            hidden: p.hidden,
+            held: p.held,
+            hidden_reason: p.hidden_reason,
             id: p.id,
             thread_id: p.thread_id,
             number: p.number,
@@ -88,11 +112,15 @@ pub struct NewThreadBody {
     category: String,
     title: String,
     body: String,
+    /// "Post anyway": the author saw that the post holds contact details.
+    #[serde(default)]
+    contact_details_ok: bool,
 }
 
-pub async fn create_thread(State(state): State<AppState>, visitor: Visitor, ApiJson(input): ApiJson<NewThreadBody>) -> Result<Response, Error> {
+pub async fn create_thread(State(state): State<AppState>, visitor: Visitor, ClientAddr(client): ClientAddr, ApiJson(input): ApiJson<NewThreadBody>) -> Result<Response, Error> {
     visitor.viewer.member_or_login()?;
-    let (thread, post) = state.app.start_thread(&visitor.viewer, &input.category, &input.title, &input.body).await?;
+    let draft = Draft { body: &input.body, contact_details_ok: input.contact_details_ok };
+    let (thread, post) = state.app.start_thread(&visitor.viewer, &client, &input.category, &input.title, draft).await?;
     let body = json!({
         "id": thread.id, "slug": thread.slug, "url": thread_url(thread.id, &thread.slug),
         "first_post": PostJson::new(post, &state.app),
@@ -108,38 +136,56 @@ pub async fn show_thread(State(state): State<AppState>, visitor: Visitor, Path(i
         "url": thread_url(thread.id, &thread.slug),
         "category": {"slug": thread.category_slug, "name": thread.category_name},
         "replies": thread.reply_count, "page": page.page, "pages": page.pages,
-        "posts": page.posts.into_iter().map(|p| PostJson::new(p, &state.app)).collect::<Vec<_>>(),
+        "members_only": thread.members_only, "locked": thread.locked,
+        "posts": page.posts.into_iter().map(|p| PostJson::value(p, &state.app)).collect::<Vec<_>>(),
     })))
 }
 
-pub async fn show_post(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>) -> Result<Json<PostJson>, Error> {
-    Ok(Json(PostJson::new(state.app.post(&visitor.viewer, id).await?, &state.app)))
+pub async fn show_post(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>) -> Result<Json<Value>, Error> {
+    Ok(Json(PostJson::value(state.app.post(&visitor.viewer, id).await?, &state.app)))
 }
 
 #[derive(Deserialize)]
 pub struct NewPostBody {
     body: String,
     reply_to: Option<i64>,
+    #[serde(default)]
+    contact_details_ok: bool,
 }
 
-pub async fn create_post(State(state): State<AppState>, visitor: Visitor, Path(thread_id): Path<i64>, ApiJson(input): ApiJson<NewPostBody>) -> Result<Response, Error> {
+pub async fn create_post(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    ClientAddr(client): ClientAddr,
+    Path(thread_id): Path<i64>,
+    ApiJson(input): ApiJson<NewPostBody>,
+) -> Result<Response, Error> {
     visitor.viewer.member_or_login()?;
-    let post = state.app.reply(&visitor.viewer, thread_id, &input.body, input.reply_to).await?;
+    let draft = Draft { body: &input.body, contact_details_ok: input.contact_details_ok };
+    let post = state.app.reply(&visitor.viewer, &client, thread_id, draft, input.reply_to).await?;
     Ok((StatusCode::CREATED, Json(PostJson::new(post, &state.app))).into_response())
 }
 
 #[derive(Deserialize)]
 pub struct EditBody {
     body: String,
+    #[serde(default)]
+    contact_details_ok: bool,
 }
 
 pub async fn edit_post(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>, ApiJson(input): ApiJson<EditBody>) -> Result<Json<PostJson>, Error> {
-    let post = state.app.edit(&visitor.viewer, id, &input.body).await?;
+    let post = state.app.edit(&visitor.viewer, id, Draft { body: &input.body, contact_details_ok: input.contact_details_ok }).await?;
     Ok(Json(PostJson::new(post, &state.app)))
 }
 
-pub async fn delete_post(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>) -> Result<StatusCode, Error> {
-    state.app.delete(&visitor.viewer, id).await?;
+#[derive(Deserialize, Default)]
+pub struct DeleteQuery {
+    /// A moderator's reason, which the author is told.
+    reason: Option<String>,
+}
+
+pub async fn delete_post(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>, Query(q): Query<DeleteQuery>) -> Result<StatusCode, Error> {
+    state.app.delete(&visitor.viewer, id, q.reason.as_deref()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -7,6 +7,7 @@
 mod accounts;
 mod admin;
 mod forum;
+mod moderation;
 mod notify;
 mod safety;
 mod search;
@@ -43,6 +44,25 @@ pub fn router() -> Router<AppState> {
         .route("/safety/check", post(safety::check))
         .route("/notifications", get(notify::list))
         .route("/notifications/read", post(notify::mark_read))
+        .route("/posts/{id}/flags", post(moderation::flag))
+        .route("/mod/queue", get(moderation::queue))
+        .route("/mod/posts/{id}/hide", post(moderation::hide))
+        .route("/mod/posts/{id}/restore", post(moderation::restore))
+        .route("/mod/posts/{id}/approve", post(moderation::approve))
+        .route("/mod/users/{username}", get(moderation::member))
+        .route("/mod/users/{username}/warn", post(moderation::warn))
+        .route("/mod/users/{username}/silence", post(moderation::silence).delete(moderation::unsilence))
+        .route("/mod/users/{username}/suspend", post(moderation::suspend).delete(moderation::unsuspend))
+        .route("/mod/users/{username}/trust", post(moderation::trust))
+        .route("/mod/users/{username}/notes", post(moderation::add_note))
+        .route("/mod/threads/{id}/lock", post(moderation::lock))
+        .route("/mod/threads/{id}/pin", post(moderation::pin))
+        .route("/mod/threads/{id}/move", post(moderation::move_thread))
+        .route("/mod/threads/{id}/split", post(moderation::split))
+        .route("/mod/threads/{id}/merge", post(moderation::merge))
+        .route("/mod/threads/{id}/slow-mode", post(moderation::slow_mode))
+        .route("/mod/log", get(moderation::log))
+        .route("/settings/moderation", get(admin::moderation_settings).put(admin::set_moderation_settings))
 }
 
 pub const OPENAPI: &str = include_str!("../openapi.json");
@@ -78,6 +98,21 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             };
             Error::Invalid(vec![FieldError::new(field, message)])
         })
+    }
+}
+
+/// A JSON body that may be left out altogether (for actions whose fields are
+/// all optional): no body at all is `None`, anything else must be valid JSON.
+impl<T: DeserializeOwned, S: Send + Sync> axum::extract::OptionalFromRequest<S> for ApiJson<T> {
+    type Rejection = Error;
+
+    async fn from_request(request: Request, state: &S) -> Result<Option<Self>, Error> {
+        let empty = request.headers().get(header::CONTENT_LENGTH).is_some_and(|l| l == "0")
+            || (!request.headers().contains_key(header::CONTENT_TYPE) && !request.headers().contains_key(header::TRANSFER_ENCODING));
+        if empty {
+            return Ok(None);
+        }
+        <ApiJson<T> as FromRequest<S>>::from_request(request, state).await.map(Some)
     }
 }
 

@@ -22,6 +22,7 @@ pub async fn list(State(state): State<AppState>, visitor: Visitor) -> Result<Jso
             "thread_title": n.thread_title,
             "actor": n.actor.as_ref().map(|a| json!({"username": a})),
             "excerpt": n.excerpt,
+            "detail": n.detail,
             "created_at": rfc3339(n.created_at),
             "read": n.read,
         })).collect::<Vec<_>>(),

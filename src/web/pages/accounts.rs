@@ -47,7 +47,7 @@ struct ProfilePage {
 }
 
 async fn profile(State(state): State<AppState>, visitor: Visitor, Path(username): Path<String>) -> Result<Response, Error> {
-    let profile = state.app.profile(&username, 20).await?;
+    let profile = state.app.profile(&visitor.viewer, &username, 20).await?;
     let user = profile.user;
     html(ProfilePage {
         layout: Layout::new(user.username.clone(), &visitor),
@@ -124,6 +124,8 @@ struct AccountForm {
     #[serde(default)]
     email: String,
     next: Option<String>,
+    /// The join form's box marked "leave this empty", which only programs fill in.
+    website: Option<String>,
 }
 
 /// A redirect that also starts the member's session.
@@ -147,7 +149,7 @@ async fn register_form(visitor: Visitor) -> Result<Response, Error> {
 }
 
 async fn register_submit(State(state): State<AppState>, visitor: Visitor, ClientAddr(client): ClientAddr, CsrfForm(form): CsrfForm<AccountForm>) -> Result<Response, Error> {
-    let input = Registration { username: form.username.clone(), password: form.password.clone(), email: Some(form.email.clone()) };
+    let input = Registration { username: form.username.clone(), password: form.password.clone(), email: Some(form.email.clone()), honeypot: form.website.clone() };
     let registered = state.app.register(&client, input).await;
     // Registration already proved the password; log straight in, past the login limit.
     let session = match &registered {

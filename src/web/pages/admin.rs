@@ -2,6 +2,7 @@
 
 use super::{Layout, answer, html, see_other};
 use crate::app::Category;
+use crate::domain::moderation::Settings;
 use crate::app::admin::CategoryForm as Checked;
 use crate::domain::FieldError;
 use crate::web::AppState;
@@ -19,6 +20,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin", get(admin))
         .route("/admin/categories", post(create_category))
         .route("/admin/categories/{slug}", post(update_category))
+        .route("/admin/settings", post(save_settings))
 }
 
 #[derive(Template)]
@@ -26,12 +28,14 @@ pub fn router() -> Router<AppState> {
 struct AdminPage {
     layout: Layout,
     categories: Vec<Category>,
+    settings: Settings,
     errors: Vec<FieldError>,
 }
 
 async fn admin_page(state: &AppState, visitor: &Visitor, errors: Vec<FieldError>) -> Result<Response, Error> {
     let categories = state.app.admin_categories(&visitor.viewer).await?;
-    html(AdminPage { layout: Layout::new("Admin", visitor), categories, errors })
+    let settings = state.app.moderation_settings().await?;
+    html(AdminPage { layout: Layout::new("Admin", visitor), categories, settings, errors })
 }
 
 async fn admin(State(state): State<AppState>, visitor: Visitor) -> Result<Response, Error> {
@@ -46,11 +50,12 @@ struct CategoryForm {
     name: String,
     #[serde(default)]
     description: String,
+    members_only: Option<String>,
 }
 
 impl CategoryForm {
     fn checked(&self) -> Checked<'_> {
-        Checked { slug: &self.slug, name: &self.name, description: &self.description }
+        Checked { slug: &self.slug, name: &self.name, description: &self.description, members_only: self.members_only.as_deref().is_some_and(|v| !v.is_empty()) }
     }
 }
 
@@ -61,5 +66,32 @@ async fn create_category(State(state): State<AppState>, visitor: Visitor, CsrfFo
 
 async fn update_category(State(state): State<AppState>, visitor: Visitor, Path(slug): Path<String>, CsrfForm(form): CsrfForm<CategoryForm>) -> Result<Response, Error> {
     let result = state.app.update_category(&visitor.viewer, &slug, form.checked()).await;
+    answer(result, |_| see_other("/admin"), async |errors| admin_page(&state, &visitor, errors).await).await
+}
+
+#[derive(Deserialize)]
+struct SettingsForm {
+    #[serde(default)]
+    flags_to_hide: String,
+    #[serde(default)]
+    approve_first_posts: String,
+}
+
+async fn save_settings(State(state): State<AppState>, visitor: Visitor, CsrfForm(form): CsrfForm<SettingsForm>) -> Result<Response, Error> {
+    let number = |v: &str, field: &str| v.trim().parse::<i64>().map_err(|_| FieldError::new(field, "Enter a whole number."));
+    let parsed = crate::domain::validate::collect([
+        number(&form.flags_to_hide, "flags_to_hide").map(|_| ()),
+        number(&form.approve_first_posts, "approve_first_posts").map(|_| ()),
+    ]);
+    let result = match parsed {
+        Ok(()) => {
+            let settings = Settings {
+                flags_to_hide: number(&form.flags_to_hide, "").unwrap_or_default(),
+                approve_first_posts: number(&form.approve_first_posts, "").unwrap_or_default(),
+            };
+            state.app.set_moderation_settings(&visitor.viewer, settings).await
+        }
+        Err(errors) => Err(crate::app::Error::Invalid(errors)),
+    };
     answer(result, |_| see_other("/admin"), async |errors| admin_page(&state, &visitor, errors).await).await
 }

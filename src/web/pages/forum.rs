@@ -3,12 +3,15 @@
 
 use super::compose::{ComposePage, Composing};
 use super::safety::SafetyCard;
-use super::{Empty, Layout, PageQuery, Pager, answer, html, login_redirect, see_other};
+use super::{Layout, Notice, PageQuery, Pager, answer, html, login_redirect, see_other};
+use crate::app::forum::{Draft, Found};
 use crate::app::{self, Category, Post, Thread, ThreadSummary, Viewer, access};
+use crate::domain::FieldError;
+use crate::domain::moderation::FlagReason;
 use crate::domain::dates;
 use crate::domain::links::{post_url, thread_url};
-use crate::domain::permission::Action;
-use crate::web::AppState;
+use crate::domain::permission::{Action, Subject};
+use crate::web::{AppState, ClientAddr};
 use crate::web::auth::{CsrfForm, Visitor};
 use crate::web::error::Error;
 use askama::Template;
@@ -31,6 +34,8 @@ pub fn router() -> Router<AppState> {
         .route("/p/{id}/edit", get(edit_form).post(edit_submit))
         .route("/p/{id}/delete", post(delete_submit))
         .route("/p/{id}/thanks", post(thanks_submit))
+        .route("/p/{id}/flag", get(flag_form).post(flag_submit))
+        .route("/p/{id}/flag/thanks", get(flag_thanks))
 }
 
 pub struct ThreadRow {
@@ -42,6 +47,8 @@ pub struct ThreadRow {
     pub last_poster: String,
     pub last_iso: String,
     pub last_human: String,
+    pub members_only: bool,
+    pub locked: bool,
 }
 
 fn thread_rows(threads: Vec<ThreadSummary>) -> Vec<ThreadRow> {
@@ -56,6 +63,8 @@ fn thread_rows(threads: Vec<ThreadSummary>) -> Vec<ThreadRow> {
             last_poster: t.last_poster,
             last_iso: dates::rfc3339(t.last_post_at),
             last_human: dates::human(t.last_post_at),
+            members_only: t.members_only,
+            locked: t.locked,
         })
         .collect()
 }
@@ -65,6 +74,7 @@ fn thread_rows(threads: Vec<ThreadSummary>) -> Vec<ThreadRow> {
 struct HomePage {
     layout: Layout,
     categories: Vec<Category>,
+    pinned: Vec<ThreadRow>,
     threads: Vec<ThreadRow>,
     show_category: bool,
     pager: Pager,
@@ -76,6 +86,7 @@ async fn home(State(state): State<AppState>, visitor: Visitor, Query(q): Query<P
         layout: Layout::new("Latest threads", &visitor),
         categories: state.app.categories().await?,
         pager: Pager::new("/", list.page, list.pages),
+        pinned: thread_rows(list.pinned),
         threads: thread_rows(list.threads.items),
         show_category: true,
     })
@@ -86,6 +97,7 @@ async fn home(State(state): State<AppState>, visitor: Visitor, Query(q): Query<P
 struct CategoryPage {
     layout: Layout,
     category: Category,
+    pinned: Vec<ThreadRow>,
     threads: Vec<ThreadRow>,
     show_category: bool,
     pager: Pager,
@@ -97,6 +109,7 @@ async fn category(State(state): State<AppState>, visitor: Visitor, Path(slug): P
     html(CategoryPage {
         layout: Layout::new(category.name.clone(), &visitor),
         pager: Pager::new(format!("/c/{}", category.slug), list.page, list.pages),
+        pinned: thread_rows(list.pinned),
         threads: thread_rows(list.threads.items),
         show_category: false,
         category,
@@ -109,6 +122,7 @@ pub struct ReplyView {
     pub number: i64,
     pub excerpt: String,
     pub deleted: bool,
+    pub hidden: bool,
 }
 
 pub struct PostView {
@@ -116,39 +130,56 @@ pub struct PostView {
     pub number: i64,
     pub author: String,
     pub html: String,
+    /// Its words are shown (not deleted, and readable by this viewer).
+    pub words: bool,
+    /// The viewer wrote it.
+    pub mine: bool,
     pub reply: Option<ReplyView>,
     pub thanks: i64,
     pub thanked: bool,
     pub can_thank: bool,
     pub can_edit: bool,
+    pub can_reply: bool,
+    pub can_flag: bool,
+    pub can_moderate: bool,
     pub deleted: bool,
+    pub deleted_by_moderator: bool,
+    pub hidden: bool,
+    pub hidden_reason: Option<String>,
+    pub held: bool,
     pub edited: bool,
     pub created_iso: String,
     pub created_human: String,
     pub reply_url: String,
     pub quote_url: String,
     pub safety: Option<SafetyCard>,
+    /// For guests on a members-only thread: the start of the opening post.
+    pub teaser: String,
 }
 
-fn post_view(app: &app::App, p: Post, thread: &Thread, viewer: &Viewer) -> PostView {
+fn post_view(app: &app::App, p: Post, thread: &Thread, viewer: &Viewer, can_reply: bool) -> PostView {
     let thread_path = thread_url(thread.id, &thread.slug);
     let subject = access::post_subject(&p);
+    let words = !p.deleted && !p.html.is_empty();
     PostView {
-        safety: SafetyCard::for_post(app, &p, viewer),
+        safety: if words { SafetyCard::for_post(app, &p, viewer) } else { None },
         id: p.id,
         number: p.number,
-        reply: p.reply_to.map(|r| ReplyView {
-            url: post_url(thread.id, &thread.slug, r.number),
-            author: r.author,
-            number: r.number,
-            excerpt: r.excerpt,
-            deleted: r.deleted,
-        }),
+        words,
+        mine: viewer.user_id() == Some(p.user_id),
+        reply: p.reply_to.map(|r| ReplyView { url: format!("/p/{}", r.post_id), author: r.author, number: r.number, excerpt: r.excerpt, deleted: r.deleted, hidden: r.hidden }),
         thanks: p.thanks,
         thanked: p.thanked,
         can_thank: access::allows(viewer, Action::Thank, subject),
         can_edit: access::allows(viewer, Action::Edit, subject),
+        can_reply: can_reply && !p.held,
+        can_flag: access::allows(viewer, Action::Flag, subject) && !p.hidden,
+        can_moderate: access::allows(viewer, Action::Moderate, Subject::Community),
         deleted: p.deleted,
+        deleted_by_moderator: p.deleted_by_moderator,
+        hidden: p.hidden,
+        hidden_reason: p.hidden_reason,
+        held: p.held,
         edited: p.edited_at.is_some(),
         created_iso: dates::rfc3339(p.created_at),
         created_human: dates::human(p.created_at),
@@ -156,6 +187,7 @@ fn post_view(app: &app::App, p: Post, thread: &Thread, viewer: &Viewer) -> PostV
         quote_url: format!("{thread_path}/reply?quote={}", p.id),
         author: p.author,
         html: p.html,
+        teaser: p.excerpt,
     }
 }
 
@@ -167,22 +199,50 @@ struct ThreadPage {
     thread_path: String,
     posts: Vec<PostView>,
     pager: Pager,
+    teaser: bool,
+    /// "4 minutes": slow mode's spacing, when it is on.
+    slow_mode: Option<String>,
+    /// Why the viewer can't reply here, if they can't.
+    cannot_reply: Option<String>,
+    /// The viewer is a moderator: show the thread tools.
+    tools: bool,
 }
 
 async fn thread_by_id(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, Error> {
-    let thread = state.app.thread(id).await?;
+    let thread = match state.app.find_thread(id).await? {
+        Found::Thread(thread) | Found::MovedTo(thread) => thread,
+    };
     Ok(see_other(&thread_url(thread.id, &thread.slug)))
 }
 
 async fn thread(State(state): State<AppState>, visitor: Visitor, Path((id, slug)): Path<(i64, String)>, Query(q): Query<PageQuery>) -> Result<Response, Error> {
-    let page = state.app.thread_page(&visitor.viewer, id, q.page.unwrap_or(1)).await?;
+    let page = match state.app.thread_page(&visitor.viewer, id, q.page.unwrap_or(1)).await {
+        // A merged thread's address leads to where its posts went.
+        Err(app::Error::NotFound) => match state.app.find_thread(id).await? {
+            Found::MovedTo(thread) => return Ok(see_other(&thread_url(thread.id, &thread.slug))),
+            Found::Thread(_) => return Err(Error::NotFound),
+        },
+        other => other?,
+    };
     let path = thread_url(page.thread.id, &page.thread.slug);
     let pager = Pager::new(path.clone(), page.page, page.pages);
     if slug != page.thread.slug {
         return Ok(see_other(&pager.href(page.page)));
     }
-    let posts = page.posts.into_iter().map(|p| post_view(&state.app, p, &page.thread, &visitor.viewer)).collect();
-    html(ThreadPage { layout: Layout::new(page.thread.title.clone(), &visitor), pager, thread_path: path, posts, thread: page.thread })
+    let viewer = &visitor.viewer;
+    let cannot_reply = match access::check(viewer, Action::Reply, access::thread_subject(&page.thread, None)) {
+        Ok(()) | Err(app::Error::NeedsLogin) => None,
+        Err(e) => Some(e.to_string()),
+    };
+    let posts = page.posts.into_iter().map(|p| post_view(&state.app, p, &page.thread, viewer, cannot_reply.is_none())).collect();
+    let tools = access::allows(viewer, Action::ManageThreads, Subject::Community);
+    let mut layout = Layout::new(page.thread.title.clone(), &visitor);
+    layout.noindex = page.thread.members_only;
+    let slow_mode = page.thread.slow_mode_at(app::now_millis()).map(|s| {
+        let minutes = (s + 59) / 60;
+        format!("{minutes} minute{}", if minutes == 1 { "" } else { "s" })
+    });
+    html(ThreadPage { layout, pager, thread_path: path, posts, teaser: page.teaser, slow_mode, cannot_reply, tools, thread: page.thread })
 }
 
 #[derive(Deserialize)]
@@ -214,6 +274,12 @@ struct ReplyForm {
     preview: Option<String>,
     #[serde(default, deserialize_with = "empty_as_none")]
     reply_to: Option<i64>,
+    /// "Post anyway", beside the note about contact details.
+    contact_details_ok: Option<String>,
+}
+
+fn draft<'a>(body: &'a str, contact_details_ok: &Option<String>) -> Draft<'a> {
+    Draft { body, contact_details_ok: contact_details_ok.as_deref().is_some_and(|v| !v.is_empty() && v != "0") }
 }
 
 fn empty_as_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
@@ -224,7 +290,7 @@ fn empty_as_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, 
     }
 }
 
-async fn reply_submit(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>, CsrfForm(form): CsrfForm<ReplyForm>) -> Result<Response, Error> {
+async fn reply_submit(State(state): State<AppState>, visitor: Visitor, ClientAddr(client): ClientAddr, Path(id): Path<i64>, CsrfForm(form): CsrfForm<ReplyForm>) -> Result<Response, Error> {
     visitor.viewer.member_or_login()?;
     let app = &state.app;
     // The form again, answering the same post if the viewer may still read it.
@@ -239,7 +305,7 @@ async fn reply_submit(State(state): State<AppState>, visitor: Visitor, Path(id):
     if form.preview.is_some() {
         return again(Vec::new()).await?.previewing(app, &visitor.viewer).await;
     }
-    let result = app.reply(&visitor.viewer, id, &form.body, form.reply_to).await;
+    let result = app.reply(&visitor.viewer, &client, id, draft(&form.body, &form.contact_details_ok), form.reply_to).await;
     let thread = match &result {
         Ok(_) => Some(app.thread(id).await?),
         Err(_) => None,
@@ -270,9 +336,10 @@ struct NewThreadForm {
     #[serde(default)]
     body: String,
     preview: Option<String>,
+    contact_details_ok: Option<String>,
 }
 
-async fn new_thread_submit(State(state): State<AppState>, visitor: Visitor, CsrfForm(form): CsrfForm<NewThreadForm>) -> Result<Response, Error> {
+async fn new_thread_submit(State(state): State<AppState>, visitor: Visitor, ClientAddr(client): ClientAddr, CsrfForm(form): CsrfForm<NewThreadForm>) -> Result<Response, Error> {
     visitor.viewer.member_or_login()?;
     let app = &state.app;
     let again = async |errors| {
@@ -282,13 +349,13 @@ async fn new_thread_submit(State(state): State<AppState>, visitor: Visitor, Csrf
     if form.preview.is_some() {
         return again(Vec::new()).await?.previewing(app, &visitor.viewer).await;
     }
-    let result = app.start_thread(&visitor.viewer, &form.category, &form.title, &form.body).await;
+    let result = app.start_thread(&visitor.viewer, &client, &form.category, &form.title, draft(&form.body, &form.contact_details_ok)).await;
     answer(result, |(thread, _)| see_other(&thread_url(thread.id, &thread.slug)), async |errors| html(again(errors).await?)).await
 }
 
 /// Redirects to a post in its thread, on the page it is on.
-async fn post_permalink(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, Error> {
-    Ok(see_other(&state.app.post_url(id).await?))
+async fn post_permalink(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>) -> Result<Response, Error> {
+    Ok(see_other(&state.app.post_url(&visitor.viewer, id).await?))
 }
 
 async fn edit_form(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>) -> Result<Response, Error> {
@@ -303,6 +370,7 @@ async fn edit_form(State(state): State<AppState>, visitor: Visitor, Path(id): Pa
 struct EditForm {
     body: String,
     preview: Option<String>,
+    contact_details_ok: Option<String>,
 }
 
 async fn edit_submit(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>, CsrfForm(form): CsrfForm<EditForm>) -> Result<Response, Error> {
@@ -311,13 +379,24 @@ async fn edit_submit(State(state): State<AppState>, visitor: Visitor, Path(id): 
     if form.preview.is_some() {
         return again(Vec::new()).previewing(&state.app, &visitor.viewer).await;
     }
-    let result = state.app.edit(&visitor.viewer, id, &form.body).await;
+    let result = state.app.edit(&visitor.viewer, id, draft(&form.body, &form.contact_details_ok)).await;
     answer(result, |edited| see_other(&post_url(thread.id, &thread.slug, edited.number)), async |errors| html(again(errors))).await
 }
 
-async fn delete_submit(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>, CsrfForm(_): CsrfForm<Empty>) -> Result<Response, Error> {
-    let post = state.app.delete(&visitor.viewer, id).await?;
-    Ok(see_other(&state.app.post_url(post.id).await?))
+#[derive(Deserialize)]
+struct DeleteForm {
+    /// A moderator's reason, which the author is told.
+    reason: Option<String>,
+    /// Where to go next (the queue, after deleting from it).
+    next: Option<String>,
+}
+
+async fn delete_submit(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>, CsrfForm(form): CsrfForm<DeleteForm>) -> Result<Response, Error> {
+    let post = state.app.delete(&visitor.viewer, id, form.reason.as_deref()).await?;
+    if form.next.as_deref() == Some("/mod") {
+        return Ok(see_other("/mod"));
+    }
+    Ok(see_other(&state.app.post_url(&visitor.viewer, post.id).await?))
 }
 
 #[derive(Deserialize)]
@@ -327,5 +406,66 @@ struct ThanksForm {
 
 async fn thanks_submit(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>, CsrfForm(form): CsrfForm<ThanksForm>) -> Result<Response, Error> {
     let (post, _) = state.app.thank(&visitor.viewer, id, form.thanked == "1").await?;
-    Ok(see_other(&state.app.post_url(post.id).await?))
+    Ok(see_other(&state.app.post_url(&visitor.viewer, post.id).await?))
+}
+
+#[derive(Template)]
+#[template(path = "flag.html")]
+struct FlagPage {
+    layout: Layout,
+    post: PostView,
+    /// Each reason's value and label, and whether it is the one chosen.
+    reasons: Vec<(&'static str, &'static str, bool)>,
+    note: String,
+    errors: Vec<FieldError>,
+    back: String,
+}
+
+impl FlagPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        super::field_error(&self.errors, field)
+    }
+}
+
+async fn flag_page(state: &AppState, visitor: &Visitor, id: i64, chosen: String, note: String, errors: Vec<FieldError>) -> Result<Response, Error> {
+    let post = state.app.post(&visitor.viewer, id).await?;
+    let thread = state.app.thread(post.thread_id).await?;
+    let back = post_url(thread.id, &thread.slug, post.number);
+    let view = post_view(&state.app, post, &thread, &visitor.viewer, false);
+    let reasons = FlagReason::ALL.iter().map(|r| (r.as_str(), r.label(), r.as_str() == chosen)).collect();
+    html(FlagPage { layout: Layout::new("Flag a post", visitor), post: view, reasons, note, errors, back })
+}
+
+async fn flag_form(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>) -> Result<Response, Error> {
+    if !visitor.is_member() {
+        return Ok(login_redirect(&format!("/p/{id}/flag")));
+    }
+    flag_page(&state, &visitor, id, String::new(), String::new(), Vec::new()).await
+}
+
+#[derive(Deserialize)]
+struct FlagForm {
+    #[serde(default)]
+    reason: String,
+    note: Option<String>,
+}
+
+async fn flag_submit(State(state): State<AppState>, visitor: Visitor, ClientAddr(client): ClientAddr, Path(id): Path<i64>, CsrfForm(form): CsrfForm<FlagForm>) -> Result<Response, Error> {
+    let result = state.app.flag(&visitor.viewer, &client, id, &form.reason, form.note.as_deref()).await;
+    let done = |_| see_other(&format!("/p/{id}/flag/thanks"));
+    answer(result, done, async |errors| flag_page(&state, &visitor, id, form.reason.clone(), form.note.clone().unwrap_or_default(), errors).await).await
+}
+
+async fn flag_thanks(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>) -> Result<Response, Error> {
+    let link = state.app.post_url(&visitor.viewer, id).await.unwrap_or_else(|_| "/".to_owned());
+    html(Notice {
+        layout: Layout::new("Thank you", &visitor),
+        heading: "Thank you for flagging it".into(),
+        paragraphs: vec![
+            "A moderator will look at it soon, and you'll get a notification when they have.".into(),
+            "Nobody, including the author, is told who flagged a post.".into(),
+        ],
+        link,
+        link_text: "Back to the thread".into(),
+    })
 }

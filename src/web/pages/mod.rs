@@ -10,6 +10,7 @@ mod accounts;
 mod admin;
 mod compose;
 mod forum;
+mod moderation;
 mod notify;
 mod safety;
 mod search;
@@ -27,12 +28,19 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Router;
 
 pub fn router() -> Router<AppState> {
-    Router::new().merge(forum::router()).merge(accounts::router()).merge(admin::router()).merge(search::router()).merge(notify::router())
+    Router::new()
+        .merge(forum::router())
+        .merge(accounts::router())
+        .merge(admin::router())
+        .merge(moderation::router())
+        .merge(search::router())
+        .merge(notify::router())
 }
 
 pub struct LayoutUser {
     pub username: String,
     pub is_admin: bool,
+    pub is_staff: bool,
     pub unread: i64,
 }
 
@@ -42,6 +50,8 @@ pub struct Layout {
     pub user: Option<LayoutUser>,
     pub csrf: String,
     pub asset_version: &'static str,
+    /// Keep search engines out (members-only spaces).
+    pub noindex: bool,
 }
 
 impl Layout {
@@ -51,10 +61,12 @@ impl Layout {
             user: visitor.viewer.user.as_ref().map(|u| LayoutUser {
                 username: u.username.clone(),
                 is_admin: u.role == Role::Admin,
+                is_staff: matches!(u.role, Role::Admin | Role::Moderator),
                 unread: u.unread_notifications,
             }),
             csrf: visitor.csrf.clone(),
             asset_version: ASSET_VERSION,
+            noindex: false,
         }
     }
 }
@@ -130,6 +142,17 @@ struct PageQuery {
 #[derive(serde::Deserialize)]
 struct Empty {}
 
+/// A short page that says what just happened and where to go next.
+#[derive(Template)]
+#[template(path = "notice.html")]
+struct Notice {
+    layout: Layout,
+    heading: String,
+    paragraphs: Vec<String>,
+    link: String,
+    link_text: String,
+}
+
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
@@ -144,7 +167,7 @@ struct ErrorPage<'a> {
 pub fn error_page(e: &Error, request: &Request<()>) -> String {
     let (title, detail, fields) = error::describe(e);
     let csrf = request.extensions().get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
-    let layout = Layout { title: title.to_owned(), user: None, csrf, asset_version: ASSET_VERSION };
+    let layout = Layout { title: title.to_owned(), user: None, csrf, asset_version: ASSET_VERSION, noindex: true };
     ErrorPage { layout, status: e.status().as_u16(), title, detail, fields }
         .render()
         .unwrap_or_else(|_| format!("<!doctype html><title>{title}</title><h1>{title}</h1>"))

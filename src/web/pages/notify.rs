@@ -1,7 +1,7 @@
 //! A member's notifications.
 
 use super::{Empty, Layout, html, login_redirect, see_other};
-use crate::app::notify::notification_url;
+use crate::app::notify::{describe, notification_url};
 use crate::domain::dates;
 use crate::web::AppState;
 use crate::web::auth::{CsrfForm, Visitor};
@@ -43,15 +43,7 @@ async fn notifications(State(state): State<AppState>, visitor: Visitor) -> Resul
         .await?
         .into_iter()
         .map(|n| {
-            let actor = n.actor.clone().unwrap_or_else(|| "A member".into());
-            let thread = n.thread_title.clone().unwrap_or_default();
-            let (title, summary) = match n.kind.as_str() {
-                "safety-emergency" => (
-                    "A member may need help now".to_owned(),
-                    format!("{actor}'s post in “{thread}” describes an emergency warning sign: {}", n.excerpt.clone().unwrap_or_default()),
-                ),
-                other => (other.to_owned(), format!("{actor} in “{thread}”")),
-            };
+            let (title, summary) = describe(&n);
             NotificationView {
                 url: notification_url(&n),
                 title,

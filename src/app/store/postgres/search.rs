@@ -4,7 +4,7 @@
 use super::Conn as PgConn;
 use crate::domain::search::{Query, Term};
 use crate::app::store::conn::{Arg, Conn, args};
-use crate::app::store::search::{Found, RANK_WINDOW, SIMILAR_BUDGET, SearchParams, Tier, TierRow, compose_page, hits, replies_to_count, tier_slices};
+use crate::app::store::search::{Found, RANK_WINDOW, SIMILAR_BUDGET, SearchParams, Tier, TierRow, compose_page, hits, id_list, replies_to_count, tier_slices};
 use crate::app::store::{Result, StoreError};
 
 /// One term as a tsquery: words are letters and digits only (see `domain::search`).
@@ -40,10 +40,18 @@ fn tier_window(tier: Tier, params: &SearchParams, newest: bool, from_author: boo
     } else {
         ("threads t", "posts p")
     };
-    let (vector, author, created, extra) = match tier {
-        Tier::Threads => ("t.search", "t.user_id", "t.created_at", ""),
-        Tier::Replies => ("p.search", "p.user_id", "p.created_at", " AND p.deleted_at IS NULL AND p.number > 1"),
+    let (vector, author, created, mut extra) = match tier {
+        Tier::Threads => ("t.search", "t.user_id", "t.created_at", String::new()),
+        Tier::Replies => ("p.search", "p.user_id", "p.created_at", " AND p.deleted_at IS NULL AND p.hidden_at IS NULL AND p.held_at IS NULL AND p.number > 1".to_owned()),
     };
+    // Categories the searcher may not read: the threads tier has the column, replies ask their threads.
+    if !params.hidden_categories.is_empty() {
+        let ids = id_list(&params.hidden_categories);
+        extra.push_str(&match tier {
+            Tier::Threads => format!(" AND t.category_id NOT IN ({ids})"),
+            Tier::Replies => format!(" AND p.thread_id NOT IN (SELECT id FROM threads WHERE category_id IN ({ids}))"),
+        });
+    }
     let filters = params.narrowing_sql(["t.category_id", author, created], |i| format!("?{i}::bigint IS NULL"));
     // Only a category needs the thread joined to a reply.
     let from = match tier {
@@ -184,11 +192,11 @@ async fn search_in_transaction(pg: &PgConn<'_>, c: &Conn<'_>, params: &SearchPar
 
 /// The ids of the threads most like a draft, best first. Threads with the
 /// draft's rarest words are considered; all its words score them.
-pub(in crate::app::store) async fn similar(pg: &PgConn<'_>, c: &Conn<'_>, query: &Query, limit: i64) -> Result<Vec<i64>> {
-    planned_for_each_query(pg, similar_in_transaction(c, query, limit)).await
+pub(in crate::app::store) async fn similar(pg: &PgConn<'_>, c: &Conn<'_>, query: &Query, limit: i64, hidden_categories: &[i64]) -> Result<Vec<i64>> {
+    planned_for_each_query(pg, similar_in_transaction(c, query, limit, hidden_categories)).await
 }
 
-async fn similar_in_transaction(c: &Conn<'_>, query: &Query, limit: i64) -> Result<Vec<i64>> {
+async fn similar_in_transaction(c: &Conn<'_>, query: &Query, limit: i64, hidden_categories: &[i64]) -> Result<Vec<i64>> {
     let terms: Vec<String> = query.terms.iter().map(tsquery_term).collect();
     let counts_sql = (1..=terms.len())
         .map(|i| format!("(SELECT count(*) FROM (SELECT 1 FROM threads WHERE search @@ to_tsquery('english', ?{i}) LIMIT {}) x)", SIMILAR_BUDGET + 1))
@@ -205,9 +213,10 @@ async fn similar_in_transaction(c: &Conn<'_>, query: &Query, limit: i64) -> Resu
     }
     let admit = tsquery(selective.iter().map(|&i| &query.terms[i]), false);
     let score = tsquery(&query.terms, false);
+    let readable = if hidden_categories.is_empty() { String::new() } else { format!(" AND category_id NOT IN ({})", id_list(hidden_categories)) };
     c.all(
         &format!(
-            "SELECT id FROM (SELECT id, search FROM threads WHERE search @@ to_tsquery('english', ?1) ORDER BY id DESC LIMIT {SIMILAR_BUDGET}) w \
+            "SELECT id FROM (SELECT id, search FROM threads WHERE search @@ to_tsquery('english', ?1){readable} ORDER BY id DESC LIMIT {SIMILAR_BUDGET}) w \
              ORDER BY ts_rank(search, to_tsquery('english', ?2)) DESC, id DESC LIMIT ?3"
         ),
         args![&admit, &score, limit],

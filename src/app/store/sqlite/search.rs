@@ -25,13 +25,20 @@ fn in_columns(columns: &str, query: &str) -> String {
     format!("{{{columns}}} : ({query})")
 }
 
-/// A search's MATCH for one tier: its words in `columns`, and when narrowed to
-/// a member, their token, so that FTS5 intersects the postings itself.
-fn tier_match(columns: &str, words: &str, author_id: Option<i64>) -> String {
-    match author_id {
+/// A search's MATCH for one tier: its words in `columns`; when narrowed to
+/// a member, their token; and without the categories the searcher may not
+/// read (each row's `author` column holds "u42 c5"), so that FTS5 intersects
+/// and subtracts the postings itself.
+fn tier_match(columns: &str, words: &str, author_id: Option<i64>, hidden_categories: &[i64]) -> String {
+    let mut matching = match author_id {
         Some(id) => format!("{} AND author : \"u{id}\"", in_columns(columns, words)),
         None => in_columns(columns, words),
+    };
+    if !hidden_categories.is_empty() {
+        let tokens: Vec<String> = hidden_categories.iter().map(|c| format!("\"c{c}\"")).collect();
+        matching = format!("({matching}) NOT author : ({})", tokens.join(" OR "));
     }
+    matching
 }
 
 /// A thread's relevance (lower is better): a title word counts ten times a word
@@ -90,8 +97,8 @@ async fn tier_rows(c: &Conn<'_>, tier: Tier, params: &SearchParams, matching: &s
 
 pub(in crate::app::store) async fn search(c: &Conn<'_>, params: &SearchParams) -> Result<Found> {
     let words = fts5_query(&params.query.terms, params.match_all);
-    let replies_query = tier_match("body", &words, params.author_id);
-    let threads_query = tier_match(if params.title_only { "title" } else { "title body" }, &words, params.author_id);
+    let replies_query = tier_match("body", &words, params.author_id, &params.hidden_categories);
+    let threads_query = tier_match(if params.title_only { "title" } else { "title body" }, &words, params.author_id, &params.hidden_categories);
     let thread_count = tier_count(c, Tier::Threads, params, &threads_query, RANK_WINDOW).await?;
     let reply_count = tier_count(c, Tier::Replies, params, &replies_query, replies_to_count(params, thread_count)).await?;
     let [thread_slice, reply_slice] = tier_slices(params, thread_count);
@@ -103,7 +110,7 @@ pub(in crate::app::store) async fn search(c: &Conn<'_>, params: &SearchParams) -
 
 /// The ids of the threads most like a draft, best first. Threads with the
 /// draft's rarest words are considered; all its words score them.
-pub(in crate::app::store) async fn similar(c: &Conn<'_>, query: &Query, limit: i64) -> Result<Vec<i64>> {
+pub(in crate::app::store) async fn similar(c: &Conn<'_>, query: &Query, limit: i64, hidden_categories: &[i64]) -> Result<Vec<i64>> {
     let mut counts = Vec::with_capacity(query.terms.len());
     for term in &query.terms {
         let sql = format!("SELECT count(*) FROM (SELECT 1 FROM thread_fts WHERE thread_fts MATCH ?1 LIMIT {})", SIMILAR_BUDGET + 1);
@@ -113,9 +120,11 @@ pub(in crate::app::store) async fn similar(c: &Conn<'_>, query: &Query, limit: i
     if selective.is_empty() {
         return Ok(Vec::new());
     }
-    let matching = in_columns(
+    let matching = tier_match(
         "title body",
         &format!("({}) AND ({})", fts5_query(selective.iter().map(|&i| &query.terms[i]), false), fts5_query(&query.terms, false)),
+        None,
+        hidden_categories,
     );
     c.all(
         &format!(
