@@ -4,15 +4,16 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { startServer, launch, logIn } from './lib/harness.mjs';
-import { GUEST_PAGES, MEMBER_PAGES } from './lib/pages.mjs';
+import { startServer, launch, logIn, holdAPost } from './lib/harness.mjs';
+import { GUEST_PAGES, MEMBER_PAGES, HELD_PAGE } from './lib/pages.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 
 let server, browser;
-before(async () => { server = await startServer(); browser = await launch(); });
+let held;
+before(async () => { server = await startServer(); browser = await launch(); held = await holdAPost(server.base); });
 after(async () => { await browser?.close(); await server?.stop(); });
 
 async function violations(page) {
@@ -47,6 +48,18 @@ for (const colorScheme of ['light', 'dark']) {
     assert.deepEqual(found, []);
   });
 }
+
+test('a held post, as its author sees it, has no axe violations', async () => {
+  for (const colorScheme of ['light', 'dark']) {
+    const context = await browser.newContext({ colorScheme, bypassCSP: true });
+    const page = await context.newPage();
+    await logIn(page, server.base, held.username, held.password);
+    await page.goto(server.base + HELD_PAGE);
+    assert.equal(await page.locator('.held-note').count(), 1);
+    assert.deepEqual(await violations(page), []);
+    await context.close();
+  }
+});
 
 test('a keyboard user can skip to the content and sees where focus is', async () => {
   const context = await browser.newContext();

@@ -7,14 +7,15 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { startServer, launch, logIn } from './lib/harness.mjs';
-import { GUEST_PAGES, MEMBER_PAGES } from './lib/pages.mjs';
+import { startServer, launch, logIn, holdAPost } from './lib/harness.mjs';
+import { GUEST_PAGES, MEMBER_PAGES, HELD_PAGE } from './lib/pages.mjs';
 
 const require = createRequire(import.meta.url);
 const VNU = require.resolve('vnu-jar/build/dist/vnu.jar');
 
 let server, browser;
-before(async () => { server = await startServer(); browser = await launch(); });
+let held;
+before(async () => { server = await startServer(); browser = await launch(); held = await holdAPost(server.base); });
 after(async () => { await browser?.close(); await server?.stop(); });
 
 test('every page type is valid HTML, logged out and logged in', async () => {
@@ -31,6 +32,13 @@ test('every page type is valid HTML, logged out and logged in', async () => {
       files.set(file, `${who} ${path}`);
     }
   }
+  const author = await browser.newContext();
+  await logIn(await author.newPage(), server.base, held.username, held.password);
+  const response = await author.request.get(server.base + HELD_PAGE);
+  const file = join(dir, 'held_post.html');
+  writeFileSync(file, await response.text());
+  files.set(file, `held post ${HELD_PAGE}`);
+  await author.close();
   await guest.close();
   await member.close();
   let report;

@@ -80,3 +80,25 @@ export async function apiMember(base, username, password = 'a long enough passwo
     return res.status === 204 ? null : res.json();
   };
 }
+
+/// The API as a demo member (the demo's members share one password).
+export async function apiAs(base, username, password = DEMO_PASSWORD) {
+  const r = await fetch(`${base}/api/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  const { token } = await r.json();
+  return async (method, path, body) => {
+    const res = await fetch(`${base}${path}`, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: body && JSON.stringify(body) });
+    return res.status === 204 ? null : res.json();
+  };
+}
+
+/// A new member's first post, held for a moderator (the community asks for
+/// one post to be approved): the review queue and the thread then show it.
+/// Returns the member's name and password.
+export async function holdAPost(base) {
+  const admin = await apiAs(base, 'site_admin');
+  await admin('PUT', '/api/v1/settings/moderation', { flags_to_hide: 3, approve_first_posts: 1 });
+  const username = 'newbie_nell', password = 'a long enough password';
+  const newbie = await apiMember(base, username, password);
+  await newbie('POST', '/api/v1/threads/1/posts', { body: 'Hello everyone, my back aches too after my first runs.' });
+  return { username, password };
+}

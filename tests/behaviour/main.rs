@@ -4,6 +4,7 @@ mod accounts;
 mod errors;
 mod live;
 mod migrate;
+mod moderation;
 mod ops;
 mod posts;
 mod process;

@@ -286,6 +286,20 @@ async fn lift(State(state): State<AppState>, visitor: Visitor, Path(username): P
     Ok(see_other(&format!("/mod/users/{username}")))
 }
 
+#[cfg(test)]
+mod tests {
+    use super::describe_change;
+
+    #[test]
+    fn the_log_says_what_changed_in_words() {
+        let before = r#"{"hidden":false,"held":true,"deleted":false,"excerpt":"hi"}"#;
+        let after = r#"{"hidden":false,"held":false,"deleted":false,"excerpt":"hi"}"#;
+        assert_eq!(describe_change(Some(before), Some(after)), "held: yes → no");
+        assert_eq!(describe_change(Some(r#"{"silenced_until":null,"trusted":false}"#), Some("until 2 Dec 2026, 20:25")), "as it was → until 2 Dec 2026, 20:25");
+        assert_eq!(describe_change(Some("flags_to_hide=3"), Some("flags_to_hide=2")), "flags_to_hide=3 → flags_to_hide=2");
+    }
+}
+
 #[derive(Deserialize)]
 struct ToolForm {
     locked: Option<String>,
@@ -478,12 +492,7 @@ async fn log(State(state): State<AppState>, visitor: Visitor, Query(q): Query<Lo
                 action: r.action,
                 member: r.member,
                 reason: r.reason.unwrap_or_default(),
-                change: match (r.before, r.after) {
-                    (Some(b), Some(a)) => format!("{b} → {a}"),
-                    (Some(b), None) => format!("was {b}"),
-                    (None, Some(a)) => a,
-                    (None, None) => String::new(),
-                },
+                change: describe_change(r.before.as_deref(), r.after.as_deref()),
             })
             .collect(),
         action: text(&q.action),
@@ -495,6 +504,40 @@ async fn log(State(state): State<AppState>, visitor: Visitor, Query(q): Query<Lo
         csv,
         errors,
     })
+}
+
+/// A log entry's before and after, in words: for states recorded as JSON
+/// objects, just what changed ("hidden: no → yes"); otherwise as written.
+fn describe_change(before: Option<&str>, after: Option<&str>) -> String {
+    use serde_json::Value;
+    let object = |s: Option<&str>| s.and_then(|s| serde_json::from_str::<serde_json::Map<String, Value>>(s).ok());
+    let word = |v: &Value| match v {
+        Value::Bool(true) => "yes".to_owned(),
+        Value::Bool(false) => "no".to_owned(),
+        Value::Null => "none".to_owned(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    match (object(before), object(after)) {
+        (Some(b), Some(a)) => {
+            let changed: Vec<String> = b.iter().filter(|(k, v)| *k != "excerpt" && a.get(*k) != Some(v)).map(|(k, v)| format!("{k}: {} → {}", word(v), a.get(k).map_or("none".into(), word))).collect();
+            if changed.is_empty() { "no change".into() } else { changed.join("; ") }
+        }
+        (Some(b), None) => {
+            let state: Vec<String> = b.iter().filter(|(k, v)| *k != "excerpt" && **v != Value::Bool(false) && !v.is_null()).map(|(k, v)| format!("{k}: {}", word(v))).collect();
+            match after {
+                Some(a) => format!("{} → {a}", if state.is_empty() { "as it was".to_owned() } else { state.join("; ") }),
+                None if state.is_empty() => String::new(),
+                None => format!("was {}", state.join("; ")),
+            }
+        }
+        _ => match (before, after) {
+            (Some(b), Some(a)) => format!("{b} → {a}"),
+            (None, Some(a)) => a.to_owned(),
+            (Some(b), None) => format!("was {b}"),
+            (None, None) => String::new(),
+        },
+    }
 }
 
 async fn log_csv(State(state): State<AppState>, visitor: Visitor, Query(q): Query<LogQuery>) -> Result<Response, Error> {

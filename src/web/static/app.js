@@ -107,12 +107,15 @@
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (post) {
           if (!post) return;
-          thanks.textContent = post.thanks + (post.thanks === 1 ? " thank" : " thanks");
+          if (typeof post.thanks === "number") thanks.textContent = post.thanks + (post.thanks === 1 ? " thank" : " thanks");
           var body = article.querySelector(".body");
-          if (post.deleted && body) {
+          var words = post.deleted ? "This post was deleted." : (post.hidden && !post.html ? "This post is hidden while the moderators look at it." : null);
+          if (words && body) {
             var note = document.createElement("p");
             note.className = "body deleted-note";
-            note.innerHTML = "<em>This post was deleted by its author.</em>";
+            var em = document.createElement("em");
+            em.textContent = words;
+            note.appendChild(em);
             body.replaceWith(note);
           } else if (body && post.html) {
             body.innerHTML = post.html; // sanitized by the server when it was written
@@ -136,6 +139,25 @@
       source.addEventListener(kind, function (e) { refreshPost(JSON.parse(e.data).post_id); });
     });
     source.addEventListener("reset", function () { say("This page has changed a lot: reload", window.location.href); });
+    // The review queue: an item another moderator settled leaves this page too.
+    if (bar.getAttribute("data-live-kind") === "queue") {
+      source.addEventListener("review", function (e) {
+        var id = JSON.parse(e.data).post_id;
+        fetch("/api/v1/mod/queue", { headers: { accept: "application/json" } })
+          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (queue) {
+            if (!queue) return;
+            var pending = queue.items.some(function (item) { return item.post_id === id; });
+            var card = document.getElementById("review-" + id);
+            if (card && !pending) {
+              card.remove();
+              bar.textContent = "Another moderator dealt with an item, so it has left the queue.";
+            } else if (!card && pending) {
+              say("New in the queue: refresh", window.location.href);
+            }
+          });
+      });
+    }
   }
 
   // "Has this been asked before?" while a new thread's title is typed.
