@@ -71,6 +71,10 @@ pub enum ThreadTool {
     Merge { into: i64 },
 }
 
+/// What the author or member is told when a moderator gives no reason of their own.
+const HIDDEN_WITHOUT_REASON: &str = "A moderator hid it because it didn't fit the community's guidelines.";
+const SANCTIONED_WITHOUT_REASON: &str = "The moderators felt your recent posts didn't fit the community's guidelines.";
+
 const SETTING_FLAGS: &str = "flags_to_hide";
 const SETTING_HOLD: &str = "approve_first_posts";
 
@@ -237,9 +241,11 @@ impl App {
         if post.deleted {
             return Err(Error::NotFound);
         }
-        let reason = reason_of(reason);
+        let reason = match decision {
+            PostDecision::Hide => Some(reason_of(reason).unwrap_or_else(|| HIDDEN_WITHOUT_REASON.to_owned())),
+            _ => reason_of(reason),
+        };
         match decision {
-            PostDecision::Hide if reason.is_none() => return Err(Error::field("reason", "Say why, in a few words: the author will see it.")),
             PostDecision::Approve if !post.held && !self.has_pending(post_id).await? => {
                 return Err(Error::field("post", "That post isn't waiting for a moderator."));
             }
@@ -310,7 +316,7 @@ impl App {
         let member = self.member_to_moderate(viewer, username, Action::Sanction).await?;
         let moderator = viewer.member_or_login()?.id;
         let now = super::now_millis();
-        let reason = reason_of(reason).ok_or_else(|| Error::field("reason", "Say why, in a few words: the member will see it."))?;
+        let reason = reason_of(reason).unwrap_or_else(|| SANCTIONED_WITHOUT_REASON.to_owned());
         let until = match (kind, period.map(str::trim).filter(|p| !p.is_empty())) {
             (SanctionKind::Warn, _) => None,
             (_, None) => Some(i64::MAX),

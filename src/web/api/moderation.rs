@@ -83,13 +83,13 @@ pub async fn approve(State(state): State<AppState>, visitor: Visitor, Path(id): 
 pub struct SanctionBody {
     /// "1d", "3d", "1w", "30d", "forever", or a date (YYYY-MM-DD); absent: until lifted.
     until: Option<String>,
-    reason: String,
+    reason: Option<String>,
     /// The queue item this settles, when it came from one.
     post_id: Option<i64>,
 }
 
 async fn sanction(state: AppState, visitor: Visitor, username: String, kind: SanctionKind, input: SanctionBody) -> Result<Response, Error> {
-    let s = state.app.sanction(&visitor.viewer, &username, kind, input.until.as_deref(), Some(&input.reason), input.post_id).await?;
+    let s = state.app.sanction(&visitor.viewer, &username, kind, input.until.as_deref(), input.reason.as_deref(), input.post_id).await?;
     let until = s.until.map(|u| if u == i64::MAX { Value::Null } else { Value::String(rfc3339(u)) });
     Ok((StatusCode::CREATED, Json(json!({ "kind": s.kind, "reason": s.reason, "until": until, "for_good": s.until == Some(i64::MAX) }))).into_response())
 }
