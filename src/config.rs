@@ -19,6 +19,31 @@ pub struct Config {
     /// How often an idle live-update stream sends a comment, so that proxies
     /// (which often drop connections idle for 60 s) and browsers keep it open.
     pub sse_keep_alive: Duration,
+    /// Where members reach the forum (`https://forum.example.org`), for links
+    /// in email and feeds; without it, `http://` and the listen address.
+    pub public_url: Option<String>,
+    /// The SMTP server mail goes through (`smtp://host:25`,
+    /// `smtp://user:pass@host:587?tls=required`, `smtps://host:465`); no mail
+    /// is sent without it, and it waits in the outbox.
+    pub smtp_url: Option<String>,
+    /// Who mail comes from.
+    pub mail_from: String,
+    /// How long a reply or mention waits to be seen on the site before it is emailed.
+    pub email_away_delay: Duration,
+    /// How often the mailer looks for due mail (digests, retries, other
+    /// nodes' messages) when nothing wakes it sooner.
+    pub mailer_poll: Duration,
+}
+
+impl Config {
+    /// The forum's address for links that leave the site, without a trailing slash.
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None if self.listen.contains("://") => self.listen.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.listen),
+        }
+    }
 }
 
 impl Default for Config {
@@ -33,6 +58,11 @@ impl Default for Config {
             safety_rules: None,
             db_replica: None,
             sse_keep_alive: Duration::from_secs(15),
+            public_url: None,
+            smtp_url: None,
+            mail_from: "Jogette <noreply@localhost>".into(),
+            email_away_delay: Duration::from_millis(crate::domain::notify::AWAY_AFTER_MS as u64),
+            mailer_poll: Duration::from_secs(30),
         }
     }
 }
@@ -58,6 +88,9 @@ pub struct RateLimits {
     pub flag: Option<Rule>,
     /// The safety check the composer calls as people type.
     pub safety: Option<Rule>,
+    /// Account mail (confirmation links, password resets): per member,
+    /// address and account asked about.
+    pub email: Option<Rule>,
 }
 
 impl Default for RateLimits {
@@ -69,13 +102,14 @@ impl Default for RateLimits {
             post_address: Some(Rule { burst: 60, per: Duration::from_secs(60) }),
             flag: Some(Rule { burst: 20, per: Duration::from_secs(3600) }),
             safety: Some(Rule { burst: 60, per: Duration::from_secs(60) }),
+            email: Some(Rule { burst: 5, per: Duration::from_secs(3600) }),
         }
     }
 }
 
 impl RateLimits {
     pub fn off() -> Self {
-        RateLimits { login: None, register: None, post: None, post_address: None, flag: None, safety: None }
+        RateLimits { login: None, register: None, post: None, post_address: None, flag: None, safety: None, email: None }
     }
 
     /// Parses `off`, or overrides such as `login=10/60s,register=5/1h,post=off`;
@@ -96,7 +130,8 @@ impl RateLimits {
                 "post-address" => limits.post_address = rule,
                 "flag" => limits.flag = rule,
                 "safety" => limits.safety = rule,
-                other => return Err(format!("unknown rate limit {other:?}: use login, register, post, post-address, flag or safety")),
+                "email" => limits.email = rule,
+                other => return Err(format!("unknown rate limit {other:?}: use login, register, post, post-address, flag, safety or email")),
             }
         }
         Ok(limits)

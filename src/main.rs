@@ -17,32 +17,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the forum over HTTP.
-    Serve {
-        /// Database URL; SQLite files are created and migrated on start.
-        #[arg(long, env = "JOGETTE_DB", default_value = "sqlite://jogette.db")]
-        db: String,
-        /// Address to listen on.
-        #[arg(long, env = "JOGETTE_LISTEN", default_value = "127.0.0.1:8080")]
-        listen: String,
-        /// Fill an empty database with a demo community.
-        #[arg(long)]
-        demo: bool,
-        /// Rate limits: "off", or overrides like "login=10/60s,post=20/1m".
-        #[arg(long, env = "JOGETTE_RATE_LIMITS", default_value = "")]
-        rate_limits: String,
-        /// Mark cookies Secure (set when serving over HTTPS).
-        #[arg(long, env = "JOGETTE_SECURE_COOKIES")]
-        secure_cookies: bool,
-        /// Signposting text for health warnings: uk (999, NHS 111) or us (911).
-        #[arg(long, env = "JOGETTE_LOCALE", default_value = "uk")]
-        locale: String,
-        /// A safety rules file to use instead of the built-in one.
-        #[arg(long, env = "JOGETTE_SAFETY_RULES")]
-        safety_rules: Option<std::path::PathBuf>,
-        /// A PostgreSQL streaming replica for read-only queries.
-        #[arg(long, env = "JOGETTE_DB_REPLICA")]
-        db_replica: Option<String>,
-    },
+    Serve(ServeArgs),
     /// Fill an empty database with a large synthetic community, for measuring.
     Demo {
         #[arg(long, env = "JOGETTE_DB", default_value = "sqlite://jogette.db")]
@@ -68,6 +43,75 @@ enum Command {
         #[command(subcommand)]
         task: AdminTask,
     },
+}
+
+/// `jogette serve`: each flag has an environment twin for containers.
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Database URL; SQLite files are created and migrated on start.
+    #[arg(long, env = "JOGETTE_DB", default_value = "sqlite://jogette.db")]
+    db: String,
+    /// Address to listen on.
+    #[arg(long, env = "JOGETTE_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Fill an empty database with a demo community.
+    #[arg(long)]
+    demo: bool,
+    /// Rate limits: "off", or overrides like "login=10/60s,post=20/1m".
+    #[arg(long, env = "JOGETTE_RATE_LIMITS", default_value = "")]
+    rate_limits: String,
+    /// Mark cookies Secure (set when serving over HTTPS).
+    #[arg(long, env = "JOGETTE_SECURE_COOKIES")]
+    secure_cookies: bool,
+    /// Signposting text for health warnings: uk (999, NHS 111) or us (911).
+    #[arg(long, env = "JOGETTE_LOCALE", default_value = "uk")]
+    locale: String,
+    /// A safety rules file to use instead of the built-in one.
+    #[arg(long, env = "JOGETTE_SAFETY_RULES")]
+    safety_rules: Option<std::path::PathBuf>,
+    /// A PostgreSQL streaming replica for read-only queries.
+    #[arg(long, env = "JOGETTE_DB_REPLICA")]
+    db_replica: Option<String>,
+    /// Where members reach the forum, for links in email and feeds
+    /// (default: http:// and the listen address).
+    #[arg(long, env = "JOGETTE_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// The SMTP server for email: smtp://host:25, smtp://user:pass@host:587?tls=required
+    /// or smtps://user:pass@host:465. Without it, email waits in the outbox.
+    #[arg(long, env = "JOGETTE_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// Who email comes from, e.g. "Couch to 5K forum <forum@example.org>".
+    #[arg(long, env = "JOGETTE_MAIL_FROM", default_value = "Jogette <noreply@localhost>")]
+    mail_from: String,
+    /// How long a reply or mention waits to be seen on the site before it
+    /// is emailed, in seconds.
+    #[arg(long, env = "JOGETTE_EMAIL_AWAY_SECONDS", default_value_t = 600)]
+    email_away_seconds: u64,
+    /// How often the mailer looks for due mail when nothing wakes it, in seconds.
+    #[arg(long, env = "JOGETTE_MAILER_POLL_SECONDS", default_value_t = 30)]
+    mailer_poll_seconds: u64,
+}
+
+impl ServeArgs {
+    fn config(self) -> Result<Config, String> {
+        let rate_limits = if self.rate_limits.is_empty() { RateLimits::default() } else { RateLimits::parse(&self.rate_limits)? };
+        Ok(Config {
+            db: self.db,
+            listen: self.listen,
+            demo: self.demo,
+            rate_limits,
+            secure_cookies: self.secure_cookies,
+            locale: self.locale,
+            safety_rules: self.safety_rules,
+            db_replica: self.db_replica,
+            public_url: self.public_url,
+            smtp_url: self.smtp_url,
+            mail_from: self.mail_from,
+            email_away_delay: std::time::Duration::from_secs(self.email_away_seconds),
+            mailer_poll: std::time::Duration::from_secs(self.mailer_poll_seconds.max(1)),
+            ..Config::default()
+        })
+    }
 }
 
 #[derive(Subcommand)]
@@ -102,16 +146,10 @@ fn init_logging() {
 async fn main() -> ExitCode {
     init_logging();
     let result = match Cli::parse().command {
-        Command::Serve { db, listen, demo, rate_limits, secure_cookies, locale, safety_rules, db_replica } => {
-            let rate_limits = if rate_limits.is_empty() { Ok(RateLimits::default()) } else { RateLimits::parse(&rate_limits) };
-            match rate_limits {
-                Ok(rate_limits) => {
-                    let config = Config { db, listen, demo, rate_limits, secure_cookies, locale, safety_rules, db_replica, ..Config::default() };
-                    serve(config).await
-                }
-                Err(e) => Err(e),
-            }
-        }
+        Command::Serve(args) => match args.config() {
+            Ok(config) => serve(config).await,
+            Err(e) => Err(e),
+        },
         Command::MigrateStore { from, to } => migrate_store(&from, &to).await,
         Command::Demo { db, scale, threads } => demo_scale(&db, scale, threads.unwrap_or(scale / 20)).await,
         Command::Admin { task: AdminTask::CreateUser { name, role, password_stdin: _, db } } => {

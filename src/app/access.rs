@@ -137,9 +137,13 @@ pub fn readable(viewer: &Viewer, post: Option<Post>) -> Result<Post> {
 
 /// Whether a live-stream event may reach `viewer`. Events carry ids only;
 /// what they point to passes this gate again when the page fetches it. Still,
-/// guests hear nothing of members-only categories, and only staff hear of the
-/// review queue and of posts held for it.
+/// guests hear nothing of members-only categories, only staff hear of the
+/// review queue and of posts held for it, and a member's own events (their
+/// notification count changed) reach only them.
 pub fn may_see_event(viewer: &Viewer, event: &Event, members_only: &[i64]) -> bool {
+    if let Some(member) = event.user_id {
+        return viewer.user_id() == Some(member);
+    }
     if matches!(event.kind.as_str(), "post-held" | "review") {
         return viewer.is_staff();
     }

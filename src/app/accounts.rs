@@ -1,9 +1,11 @@
 //! Joining, logging in and out, sessions, and members' profiles.
 
-use super::store::{accounts, forum};
+use super::store::{accounts, forum, mail, notify as notify_store};
+pub use super::store::accounts::Preferences;
 use super::{App, Error, PostSummary, Result, SessionKind, User};
+use crate::domain::notify::{Digest, EmailFrequency, Level};
 use crate::domain::{FieldError, Role, validate};
-use blake2::{Blake2s256, Digest};
+use blake2::{Blake2s256, Digest as _};
 
 /// How long a session lasts without logging in again.
 pub const SESSION_SECONDS: i64 = 30 * 24 * 3600;
@@ -26,6 +28,25 @@ pub const SLOW_SPACING_MS: i64 = 30_000;
 /// After this many, it locks for `LOCK_FOR_MS`, and its owner is told.
 pub const LOCK_AFTER: i64 = 10;
 pub const LOCK_FOR_MS: i64 = 15 * 60_000;
+
+/// A member's own settings page.
+pub struct Settings {
+    pub email: Option<String>,
+    pub email_verified: bool,
+    pub preferences: Preferences,
+    pub muted: Vec<String>,
+}
+
+/// Preferences from their words, each problem named by its field.
+pub fn preferences(frequency: &str, digest: &str, default_watch: &str) -> Result<Preferences, Vec<FieldError>> {
+    let frequency = EmailFrequency::parse(frequency).ok_or_else(|| FieldError::new("email_frequency", "Choose always, away or never."));
+    let digest = Digest::parse(digest).ok_or_else(|| FieldError::new("digest", "Choose daily, weekly or never."));
+    let default_watch = Level::parse(default_watch).filter(|l| *l != Level::Muted).ok_or_else(|| FieldError::new("default_watch", "Choose watching, tracking or normal."));
+    match (frequency, digest, default_watch) {
+        (Ok(frequency), Ok(digest), Ok(default_watch)) => Ok(Preferences { frequency, digest, default_watch }),
+        (a, b, c) => Err([a.err(), b.err(), c.err()].into_iter().flatten().collect()),
+    }
+}
 
 /// A member's public page: who they are and what they wrote lately.
 pub struct Profile {
@@ -50,7 +71,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// argon2id is deliberately slow, so it runs off the async workers.
-async fn hash_password(password: String) -> Result<String> {
+pub(super) async fn hash_password(password: String) -> Result<String> {
     tokio::task::spawn_blocking(move || crate::domain::password::hash(&password)).await.map_err(Error::internal)
 }
 
@@ -74,7 +95,21 @@ impl App {
             return Err(Error::field("username", "That username is already taken."));
         }
         let hash = hash_password(input.password).await?;
-        Ok(self.store.create_user(&input.username, email, &hash, Role::Member).await?)
+        let (username, email) = (input.username, email.map(str::to_owned));
+        let user = self
+            .store
+            .write(move |tx| {
+                Box::pin(async move {
+                    let user = accounts::create_user(tx, &username, email.as_deref(), &hash, Role::Member).await?;
+                    // An address is confirmed before anything else is sent to it.
+                    if let Some(email) = &email {
+                        super::store::mail::queue(tx, "verify", user.id, super::now_millis(), Some(email), None).await?;
+                    }
+                    Ok(user)
+                })
+            })
+            .await?;
+        Ok(user)
     }
 
     /// Creates a member in any role, as an operator does from the command line.
@@ -173,6 +208,12 @@ impl App {
         if user.as_ref().is_some_and(|u| now - u.session_wrote_at < READ_YOUR_WRITES_MS) {
             super::read_from_primary();
         }
+        if let Some(user) = &user {
+            // Knowing when a member was last here is worth less than their page.
+            if let Err(e) = self.seen(&super::Viewer::member(user.clone())).await {
+                tracing::warn!(error = %super::error_chain(&e), "could not note a member's visit");
+            }
+        }
         Ok(user)
     }
 
@@ -183,6 +224,56 @@ impl App {
             return Ok(());
         }
         Ok(self.store.touch_session(&token_hash(token)).await?)
+    }
+
+    /// The viewer's own settings.
+    pub async fn settings(&self, viewer: &super::Viewer) -> Result<Settings> {
+        let member = viewer.member_or_login()?.id;
+        let (recipient, muted) = self
+            .store
+            .read_primary(move |c| Box::pin(async move { Ok((mail::recipient(c, member).await?, notify_store::muted_members(c, member).await?)) }))
+            .await?;
+        let recipient = recipient.ok_or(Error::NotFound)?;
+        let default_watch = viewer.user.as_ref().map_or(crate::domain::notify::Level::Tracking, |u| u.default_watch);
+        Ok(Settings {
+            email: recipient.email,
+            email_verified: recipient.verified,
+            preferences: Preferences { frequency: recipient.frequency, digest: recipient.digest, default_watch },
+            muted,
+        })
+    }
+
+    pub async fn set_preferences(&self, viewer: &super::Viewer, preferences: Preferences) -> Result<()> {
+        let member = viewer.member_or_login()?.id;
+        if preferences.default_watch == crate::domain::notify::Level::Muted {
+            return Err(Error::field("default_watch", "Choose watching, tracking or normal: muting every thread you post in would hide the answers."));
+        }
+        Ok(self.store.write(move |tx| Box::pin(accounts::set_preferences(tx, member, preferences))).await?)
+    }
+
+    /// Changes the viewer's password after checking the current one; every
+    /// other session of theirs ends (the one `keep_token` belongs to stays).
+    pub async fn change_password(&self, viewer: &super::Viewer, keep_token: Option<&str>, current: &str, new: &str) -> Result<()> {
+        let member = viewer.member_or_login()?.id;
+        self.limit("login", self.config.rate_limits.login, &format!("password-change:{member}"))?;
+        let stored = self.store.read_primary(move |c| Box::pin(accounts::password_hash(c, member))).await?.ok_or(Error::NotFound)?;
+        let current = current.to_owned();
+        let right = tokio::task::spawn_blocking(move || crate::domain::password::verify(&current, &stored)).await.map_err(Error::internal)?;
+        if !right {
+            return Err(Error::field("current_password", "That isn't your current password."));
+        }
+        validate::password(new).map_err(|e| Error::Invalid(vec![FieldError { field: "new_password".into(), message: e.message }]))?;
+        let hash = hash_password(new.to_owned()).await?;
+        let keep = keep_token.map(token_hash).unwrap_or_default();
+        Ok(self
+            .store
+            .write(move |tx| {
+                Box::pin(async move {
+                    accounts::set_password(tx, member, &hash).await?;
+                    accounts::end_other_sessions(tx, member, &keep).await.map(|_| ())
+                })
+            })
+            .await?)
     }
 
     /// A member's page: who they are, and their latest posts that the viewer may read.

@@ -128,7 +128,7 @@ pub(super) async fn load(store: &Store) -> Result<usize, String> {
                 let (post_id, _) = posts.get(number - 1).ok_or(format!("no post #{number} to thank"))?;
                 for name in thankers {
                     let (post_id, member) = (*post_id, member(name)?);
-                    store.write(move |tx| Box::pin(forum::set_thanks(tx, post_id, member, true))).await.map_err(err)?;
+                    store.write(move |tx| Box::pin(async move { forum::set_thanks(tx, post_id, member, true).await.map(|_| ()) })).await.map_err(err)?;
                 }
             }
         }

@@ -125,16 +125,23 @@ pub enum Scope {
     Everywhere,
     /// The review queue, for moderators.
     Queue,
+    /// Only the member's own events.
+    Mine,
 }
 
 impl Scope {
     fn wants(self, e: &Event) -> bool {
+        if e.user_id.is_some() {
+            // A member's own events reach every page they have open, whatever it follows.
+            return true;
+        }
         let list_change = matches!(e.kind.as_str(), "thread-created" | "post-created");
         match self {
             Scope::Thread(id) => e.thread_id == Some(id) && e.kind != "review",
             Scope::Category(id) => list_change && e.category_id == Some(id),
             Scope::Everywhere => list_change,
             Scope::Queue => e.kind == "review",
+            Scope::Mine => false,
         }
     }
 }
@@ -225,16 +232,29 @@ impl App {
         Ok(self.hub.get_or_try_init(|| Hub::start(self.store.clone())).await?)
     }
 
-    /// A live stream of one thread, one category (by slug), everywhere, or
-    /// (for moderators) the review queue, replaying first what came after
-    /// `last_event_id`.
-    pub async fn follow(&self, viewer: Viewer, thread: Option<i64>, category: Option<&str>, queue: bool, last_event_id: Option<i64>) -> Result<Follower> {
+    /// A live stream of one thread, one category (by slug), everywhere, the
+    /// review queue (for moderators), or only the member's own events,
+    /// replaying first what came after `last_event_id`. Every stream also
+    /// carries the member's own events.
+    pub async fn follow(
+        &self,
+        viewer: Viewer,
+        thread: Option<i64>,
+        category: Option<&str>,
+        queue: bool,
+        mine: bool,
+        last_event_id: Option<i64>,
+    ) -> Result<Follower> {
         let scope = match (thread, category, queue) {
             (Some(id), ..) => Scope::Thread(self.thread(id).await?.id),
             (None, Some(slug), _) => Scope::Category(self.store.category(slug).await?.ok_or(Error::NotFound)?.id),
             (None, None, true) => {
                 access::check(&viewer, crate::domain::permission::Action::Moderate, crate::domain::permission::Subject::Community)?;
                 Scope::Queue
+            }
+            (None, None, false) if mine => {
+                viewer.member_or_login()?;
+                Scope::Mine
             }
             (None, None, false) => Scope::Everywhere,
         };
@@ -265,7 +285,9 @@ mod tests {
     use super::*;
 
     fn events(ids: &[i64]) -> Vec<Event> {
-        ids.iter().map(|&id| Event { id, kind: "post-created".into(), thread_id: Some(1), post_id: Some(id), category_id: Some(1), created_at: 0 }).collect()
+        ids.iter()
+            .map(|&id| Event { id, kind: "post-created".into(), thread_id: Some(1), post_id: Some(id), category_id: Some(1), user_id: None, created_at: 0 })
+            .collect()
     }
 
     fn ids(events: Vec<Event>) -> Vec<i64> {

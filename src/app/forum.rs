@@ -11,7 +11,7 @@
 use super::access::{self, Viewer};
 use super::store::moderation::{self as queue_store, AuditEntry};
 use super::store::notify::Notice;
-use super::store::{NewEvent, NewPost, NewThread, StoreError, Tx, events, forum, notify};
+use super::store::{NewEvent, NewPost, NewThread, StoreError, Tx, events, forum, notify, notify as notify_store};
 use super::{App, Category, Error, Post, Result, Revision, Thread, ThreadSummary};
 use crate::domain::links::{POSTS_PER_PAGE, THREADS_PER_PAGE, pages, post_url};
 use crate::domain::markdown::{self, Rendered};
@@ -37,6 +37,13 @@ pub struct ThreadList {
     pub threads: super::Listing<ThreadSummary>,
     pub page: i64,
     pub pages: i64,
+}
+
+/// A thread opened: a page of it, or (no page asked for) the number of the
+/// first post the viewer hasn't read, to go to instead.
+pub enum Opened {
+    Page(ThreadPage),
+    ResumeAt(Thread, i64),
 }
 
 /// A thread, or where a merged one's posts went.
@@ -70,14 +77,18 @@ fn links_in(rendered: &Rendered) -> usize {
     rendered.html.matches("<a href=\"http").count()
 }
 
-/// The side records of a new post: its event, and a place in the queue when
-/// it waits for approval or describes an emergency.
-async fn new_post_records(tx: &Tx<'_>, post: &Post, emergency: bool) -> super::store::Result<()> {
+/// The side records of a new post: its event; its author follows the
+/// thread; once anyone may read it, its notifications; and a place in the
+/// queue when it waits for approval or describes an emergency.
+async fn new_post_records(tx: &Tx<'_>, post: &Post, emergency: bool, away_delay_ms: i64) -> super::store::Result<()> {
     let kind = if post.held { "post-held" } else if post.number == 1 { "thread-created" } else { "post-created" };
     events::record(tx, &event(kind, post.thread_id, post.id)).await?;
+    notify_store::follow_on_post(tx, post.user_id, post.thread_id, post.number).await?;
     if post.held {
         queue_store::queue(tx, post.id, "held", HELD_SCORE).await?;
         events::record(tx, &review_event(post)).await?;
+    } else {
+        super::notify::published(tx, post.id, &quote::quoted_authors(&post.body), away_delay_ms).await?;
     }
     if emergency {
         alert_emergency(tx, post).await?;
@@ -106,9 +117,10 @@ impl App {
     }
 
     /// The latest threads everywhere (no `category`), or in the category with that slug.
-    pub async fn thread_list(&self, category: Option<&str>, page: i64) -> Result<ThreadList> {
+    pub async fn thread_list(&self, viewer: &Viewer, category: Option<&str>, page: i64) -> Result<ThreadList> {
         let page = page.max(1);
         let slug = category.map(str::to_owned);
+        let reader = viewer.user_id();
         let (category, listed) = self
             .store
             .read(move |c| {
@@ -117,13 +129,17 @@ impl App {
                         Some(slug) => Some(forum::category_by_slug(c, &slug).await?.ok_or(StoreError::NotFound)?),
                         None => None,
                     };
-                    let listed = forum::threads(c, category.as_ref().map(|c| c.id), page, THREADS_PER_PAGE).await?;
+                    let listed = forum::threads(c, reader, category.as_ref().map(|c| c.id), page, THREADS_PER_PAGE).await?;
                     Ok((category, listed))
                 })
             })
             .await?;
         let pages = pages(listed.threads.total, THREADS_PER_PAGE);
-        Ok(ThreadList { category, pinned: listed.pinned, threads: listed.threads, page, pages })
+        let (mut pinned, mut threads) = (listed.pinned, listed.threads);
+        for t in pinned.iter_mut().chain(threads.items.iter_mut()) {
+            t.reading.default = viewer.user.as_ref().map(|u| u.default_watch);
+        }
+        Ok(ThreadList { category, pinned, threads, page, pages })
     }
 
     pub async fn thread(&self, id: i64) -> Result<Thread> {
@@ -149,25 +165,47 @@ impl App {
 
     /// One page of a thread, in one read: the thread, and its posts with their
     /// authors, the posts they answer, and whether the viewer thanked each.
+    /// The viewer's place in the thread moves on to the page's last post.
     pub async fn thread_page(&self, viewer: &Viewer, thread_id: i64, page: i64) -> Result<ThreadPage> {
+        match self.open_thread(viewer, thread_id, Some(page)).await? {
+            Opened::Page(page) => Ok(page),
+            Opened::ResumeAt(..) => Err(Error::NotFound),
+        }
+    }
+
+    /// A thread opened at `page`, or with no page where the viewer left off:
+    /// a member who has read some of it and not the rest resumes at their
+    /// first unread post (found in the same read, before anything is marked read).
+    pub async fn open_thread(&self, viewer: &Viewer, thread_id: i64, page: Option<i64>) -> Result<Opened> {
         let reader = viewer.user_id();
         let found = self
             .store
             .read(move |c| {
                 Box::pin(async move {
-                    let Some(thread) = forum::thread_by_id(c, thread_id).await? else { return Ok(None) };
+                    let Some(thread) = forum::thread_for(c, thread_id, reader).await? else { return Ok(None) };
+                    if page.is_none()
+                        && let Some(number) = App::first_unread(&thread)
+                    {
+                        return Ok(Some((thread, Err(number))));
+                    }
+                    let page = page.unwrap_or(1);
                     let pages = pages(thread.post_count, POSTS_PER_PAGE);
                     if page < 1 || page > pages {
                         return Ok(None);
                     }
                     let first = (page - 1) * POSTS_PER_PAGE + 1;
                     let posts = forum::thread_posts(c, thread_id, first, first + POSTS_PER_PAGE - 1, reader).await?;
-                    Ok(Some((thread, posts, pages)))
+                    Ok(Some((thread, Ok((posts, page, pages)))))
                 })
             })
             .await?;
-        let (thread, posts, pages) = found.ok_or(Error::NotFound)?;
+        let (mut thread, loaded) = found.ok_or(Error::NotFound)?;
+        thread.reading.default = viewer.user.as_ref().map(|u| u.default_watch);
         access::check(viewer, Action::Read, access::thread_subject(&thread, None))?;
+        let (posts, page, pages) = match loaded {
+            Ok(loaded) => loaded,
+            Err(number) => return Ok(Opened::ResumeAt(thread, number)),
+        };
         // A thread held for approval is its author's and the moderators' alone.
         let opening_held = page == 1 && posts.first().is_some_and(|p| p.number == 1 && p.held);
         let posts: Vec<Post> = posts.into_iter().filter_map(|p| access::shown(viewer, p)).collect();
@@ -175,7 +213,10 @@ impl App {
             return Err(Error::NotFound);
         }
         let teaser = thread.members_only && viewer.user.is_none();
-        Ok(ThreadPage { thread, posts, page, pages, teaser })
+        if let Some(last) = posts.last().map(|p| p.number) {
+            self.read_thread(viewer, &thread, last, &posts).await?;
+        }
+        Ok(Opened::Page(ThreadPage { thread, posts, page, pages, teaser }))
     }
 
     /// A post as the viewer may see it: a deleted or hidden one keeps its place, not its words.
@@ -284,13 +325,13 @@ impl App {
             slug: slugify(title),
             first_post: NewPost { author_id: author.id, created_at: super::now_millis(), reply_to: None, body: draft.body.to_owned(), rendered, held },
         };
-        let emergency = self.describes_emergency(draft.body);
+        let (emergency, delay) = (self.describes_emergency(draft.body), self.away_delay_ms());
         let created = self
             .store
             .write(move |tx| {
                 Box::pin(async move {
                     let (thread, post) = forum::create_thread(tx, &new).await?;
-                    new_post_records(tx, &post, emergency).await?;
+                    new_post_records(tx, &post, emergency, delay).await?;
                     Ok((thread, post))
                 })
             })
@@ -313,13 +354,13 @@ impl App {
         let rendered = self.cooked(viewer, draft).await?;
         let held = self.holds(viewer).await?;
         let new = NewPost { author_id: author.id, created_at: super::now_millis(), reply_to, body: draft.body.to_owned(), rendered, held };
-        let emergency = self.describes_emergency(draft.body);
+        let (emergency, delay) = (self.describes_emergency(draft.body), self.away_delay_ms());
         let post = self
             .store
             .write(move |tx| {
                 Box::pin(async move {
                     let post = forum::create_post(tx, thread_id, &new).await?;
-                    new_post_records(tx, &post, emergency).await?;
+                    new_post_records(tx, &post, emergency, delay).await?;
                     Ok(post)
                 })
             })
@@ -356,6 +397,10 @@ impl App {
         // An edit only alerts staff when it newly describes an emergency.
         let newly_emergency = self.describes_emergency(draft.body) && !self.describes_emergency(&post.body);
         let by_moderator = (editor != post.user_id).then(|| post_audit("edit-post", editor, &post, None));
+        // Members newly mentioned are told, unless the post isn't up yet.
+        let added: Vec<String> =
+            if post.held { Vec::new() } else { rendered.mentions.iter().filter(|m| !post.mentions.iter().any(|o| o.eq_ignore_ascii_case(m))).cloned().collect() };
+        let delay = self.away_delay_ms();
         let (body, thread_id) = (draft.body.to_owned(), post.thread_id);
         let edited = self
             .store
@@ -363,6 +408,7 @@ impl App {
                 Box::pin(async move {
                     let edited = forum::edit_post(tx, post_id, editor, &body, &rendered).await?;
                     events::record(tx, &event("post-edited", thread_id, post_id)).await?;
+                    super::notify::mentions_added(tx, post_id, &added, delay).await?;
                     if newly_emergency {
                         alert_emergency(tx, &edited).await?;
                     }
@@ -409,13 +455,16 @@ impl App {
         let member = viewer.member_or_login()?.id;
         let post = self.store.post(post_id, Some(member)).await?.ok_or(Error::NotFound)?;
         access::check(viewer, Action::Thank, access::post_subject(&post))?;
-        let thread_id = post.thread_id;
+        let (thread_id, author) = (post.thread_id, post.user_id);
         let count = self
             .store
             .write(move |tx| {
                 Box::pin(async move {
-                    let count = forum::set_thanks(tx, post_id, member, thanked).await?;
+                    let (count, changed) = forum::set_thanks(tx, post_id, member, thanked).await?;
                     events::record(tx, &event("thanks", thread_id, post_id)).await?;
+                    if changed {
+                        super::notify::thanked(tx, post_id, author, member, thanked).await?;
+                    }
                     Ok(count)
                 })
             })

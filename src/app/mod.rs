@@ -9,7 +9,7 @@
 //! `Store::write`.
 //!
 //! One file per area, named as in `web` and in the store: accounts, forum,
-//! admin, moderation, search, notify, safety, events (the live hub), data.
+//! admin, moderation, search, notify, mail, safety, events (the live hub), data.
 
 pub mod access;
 pub mod accounts;
@@ -18,6 +18,7 @@ pub mod data;
 pub mod demo;
 pub mod events;
 pub mod forum;
+pub mod mail;
 pub mod moderation;
 pub mod notify;
 pub mod ratelimit;
@@ -43,6 +44,8 @@ pub struct App {
     safety: crate::domain::safety::Rules,
     limiter: ratelimit::RateLimiter,
     hub: tokio::sync::OnceCell<Arc<events::Hub>>,
+    /// The key that signs unsubscribe links, read from the settings once.
+    mail_secret: std::sync::OnceLock<Vec<u8>>,
 }
 
 /// Why a use case could not do what was asked, without HTTP: `web` turns it
@@ -108,8 +111,17 @@ impl App {
     /// can't be read, is invalid, or has no text for the configured locale.
     pub async fn open(config: Config) -> Result<App, String> {
         let safety = safety::load_rules(&config)?;
+        // A mistyped SMTP address is found at start-up, not at the first email.
+        mail::Mailer::new(config.smtp_url.as_deref(), &config.mail_from)?;
         let store = Store::open_with_replica(&config.db, config.db_replica.as_deref()).await.map_err(|e| error_chain(&e))?;
-        Ok(App { store: Arc::new(store), config, safety, limiter: ratelimit::RateLimiter::default(), hub: tokio::sync::OnceCell::new() })
+        Ok(App {
+            store: Arc::new(store),
+            config,
+            safety,
+            limiter: ratelimit::RateLimiter::default(),
+            hub: tokio::sync::OnceCell::new(),
+            mail_secret: std::sync::OnceLock::new(),
+        })
     }
 
     pub fn config(&self) -> &Config {

@@ -254,6 +254,8 @@ impl App {
         }
         let entry = AuditEntry { after: None, ..post_audit(decision.action(), moderator, &post, reason.as_deref()) };
         let author = post.user_id;
+        // A held post is told to its audience once it is up, as if just written.
+        let (quoted, delay) = (crate::domain::quote::quoted_authors(&post.body), self.away_delay_ms());
         let updated = self
             .store
             .write(move |tx| {
@@ -263,6 +265,7 @@ impl App {
                             let approved = forum::approve_post(tx, post_id).await?;
                             let kind = if approved.number == 1 { "thread-created" } else { "post-created" };
                             events::record(tx, &NewEvent { kind, thread_id: Some(post.thread_id), post_id: Some(post_id) }).await?;
+                            super::notify::published(tx, post_id, &quoted, delay).await?;
                             Some("post-approved")
                         }
                         PostDecision::Approve | PostDecision::Restore => {

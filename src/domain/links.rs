@@ -19,14 +19,11 @@ pub fn thread_url(thread_id: i64, thread_slug: &str) -> String {
     format!("/t/{thread_id}/{thread_slug}")
 }
 
-/// The HTML address of a post: its thread page and anchor.
+/// The HTML address of a post: its thread page and anchor. The page is
+/// always named, even the first: a thread's plain address means "where I
+/// left off", which for a member may be another page.
 pub fn post_url(thread_id: i64, thread_slug: &str, number: i64) -> String {
-    let page = page_of(number);
-    if page == 1 {
-        format!("/t/{thread_id}/{thread_slug}#p{number}")
-    } else {
-        format!("/t/{thread_id}/{thread_slug}?page={page}#p{number}")
-    }
+    format!("/t/{thread_id}/{thread_slug}?page={}#p{number}", page_of(number))
 }
 
 #[cfg(test)]
@@ -37,7 +34,7 @@ mod tests {
     fn a_post_links_to_the_page_it_is_on() {
         assert_eq!(page_of(POSTS_PER_PAGE), 1);
         assert_eq!(page_of(POSTS_PER_PAGE + 1), 2);
-        assert_eq!(post_url(7, "sore-knees", 3), "/t/7/sore-knees#p3");
+        assert_eq!(post_url(7, "sore-knees", 3), "/t/7/sore-knees?page=1#p3");
         assert_eq!(post_url(7, "sore-knees", 21), "/t/7/sore-knees?page=2#p21");
         assert_eq!(pages(0, 20), 1);
         assert_eq!(pages(41, 20), 3);

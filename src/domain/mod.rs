@@ -1,15 +1,17 @@
 //! Forum rules without I/O: validation, permissions, Markdown to safe HTML,
 //! mention and quote parsing, safety signposting, search input, addresses,
-//! dates, and password hashing (CPU only).
+//! dates, who is notified of what, and password hashing (CPU only).
 //!
 //! Everything here is a plain function over plain types so that `web` and
 //! `store` can share one meaning of "a valid username" or "may edit this post".
 
 pub mod dates;
 pub mod links;
+pub mod mail;
 pub mod markdown;
 pub mod mention;
 pub mod moderation;
+pub mod notify;
 pub mod password;
 pub mod permission;
 pub mod quote;

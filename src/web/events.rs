@@ -1,5 +1,7 @@
 //! Server-Sent Events for live pages: `GET /api/v1/events?thread=ID`, `?category=SLUG`,
-//! or no filter for new and updated threads everywhere (the home page).
+//! `?queue=true` (moderators), `?mine=true` (only the member's own
+//! notification count), or no filter for new and updated threads everywhere
+//! (the home page). Every stream also carries the member's own events.
 //!
 //! A stream first replays what the client missed (events after its
 //! `Last-Event-ID`), then follows the hub, as `app::events` decides. Ids are
@@ -23,6 +25,10 @@ pub struct Filter {
     /// The review queue, for moderators.
     #[serde(default)]
     queue: bool,
+    /// Only the member's own events (their notification count), for pages
+    /// that follow nothing else.
+    #[serde(default)]
+    mine: bool,
     last_event_id: Option<i64>,
 }
 
@@ -48,7 +54,7 @@ pub async fn stream(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<i64>().ok())
         .or(filter.last_event_id);
-    let follower = state.app.follow(visitor.viewer, filter.thread, filter.category.as_deref(), filter.queue, last_event_id).await?;
+    let follower = state.app.follow(visitor.viewer, filter.thread, filter.category.as_deref(), filter.queue, filter.mine, last_event_id).await?;
     let events = futures_util::stream::unfold(follower, |mut f| async move { f.next().await.map(|u| (Ok(message(u)), f)) });
     let sse = Sse::new(events).keep_alive(KeepAlive::new().interval(state.app.config().sse_keep_alive));
     // Tell proxies such as nginx not to buffer the stream.

@@ -2,60 +2,8 @@
 
 use crate::support::*;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::time::Duration;
-
-/// One SSE event as a browser's EventSource would see it.
-#[derive(Debug, Clone)]
-struct Sse {
-    id: i64,
-    event: String,
-    data: Value,
-}
-
-struct Stream {
-    response: reqwest::Response,
-    buffer: String,
-}
-
-impl Stream {
-    async fn open(base: &str, query: &str, last_event_id: Option<i64>) -> Stream {
-        let mut request = reqwest::Client::new().get(format!("{base}/api/v1/events{query}"));
-        if let Some(id) = last_event_id {
-            request = request.header("last-event-id", id.to_string());
-        }
-        let response = request.send().await.unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
-        assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
-        Stream { response, buffer: String::new() }
-    }
-
-    /// The next event, or None if none arrives within `wait`.
-    async fn next(&mut self, wait: Duration) -> Option<Sse> {
-        let deadline = tokio::time::Instant::now() + wait;
-        loop {
-            if let Some(end) = self.buffer.find("\n\n") {
-                let block: String = self.buffer.drain(..end + 2).collect();
-                let mut sse = Sse { id: 0, event: String::new(), data: Value::Null };
-                for line in block.lines() {
-                    if let Some(v) = line.strip_prefix("id:") {
-                        sse.id = v.trim().parse().unwrap();
-                    } else if let Some(v) = line.strip_prefix("event:") {
-                        sse.event = v.trim().to_owned();
-                    } else if let Some(v) = line.strip_prefix("data:") {
-                        sse.data = serde_json::from_str(v.trim()).unwrap_or(Value::String(v.trim().to_owned()));
-                    }
-                }
-                if sse.event.is_empty() {
-                    continue; // a keep-alive comment
-                }
-                return Some(sse);
-            }
-            let chunk = tokio::time::timeout_at(deadline, self.response.chunk()).await.ok()?.unwrap()?;
-            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
-        }
-    }
-}
 
 /// Proxies drop connections that stay idle; a quiet stream still sends a
 /// comment line at the configured interval (15 s unless set).

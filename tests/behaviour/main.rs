@@ -5,6 +5,7 @@ mod errors;
 mod live;
 mod migrate;
 mod moderation;
+mod notify;
 mod ops;
 mod posts;
 mod process;

@@ -35,7 +35,7 @@ async fn flag(api: &Api, post: i64, reason: &str) -> reqwest::Response {
 }
 
 fn kinds(notifications: &Value) -> Vec<String> {
-    notifications["notifications"].as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap().to_owned()).collect()
+    notifications["items"].as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap().to_owned()).collect()
 }
 
 #[tokio::test]
@@ -129,7 +129,7 @@ async fn a_moderator_hides_with_a_reason_the_author_sees_and_flaggers_hear_it_wa
     assert_eq!(c.moderator.get_json("/api/v1/mod/queue").await["items"], json!([]), "it left the queue");
 
     let told = c.poster.get_json("/api/v1/notifications").await;
-    let notice = told["notifications"].as_array().unwrap().iter().find(|n| n["kind"] == "post-hidden").expect("the author is told");
+    let notice = told["items"].as_array().unwrap().iter().find(|n| n["kind"] == "post-hidden").expect("the author is told");
     assert!(notice["detail"].as_str().unwrap().contains("physio"));
     let own = c.poster.get_json(&format!("/api/v1/posts/{}", c.first_id)).await;
     assert_eq!(own["hidden_reason"], "Please don't advise skipping the physio.");
@@ -245,7 +245,7 @@ async fn a_silenced_member_reads_but_cannot_post_flag_or_thank_and_is_told_why()
     let r = c.moderator.post("/api/v1/mod/users/poster_pat/silence", json!({"until": "1d", "reason": "Cooling off after the argument"})).await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let told = c.poster.get_json("/api/v1/notifications").await;
-    let notice = told["notifications"].as_array().unwrap().iter().find(|n| n["kind"] == "silenced").expect("the member is told");
+    let notice = told["items"].as_array().unwrap().iter().find(|n| n["kind"] == "silenced").expect("the member is told");
     let detail = notice["detail"].as_str().unwrap();
     assert!(detail.contains("Cooling off") && detail.contains("until"), "{detail}");
 
@@ -354,7 +354,7 @@ async fn splitting_and_merging_keep_numbers_reply_links_and_quotes_right() {
     assert_eq!(old["replies"], 2);
     // The permanent address of a moved post leads to where it is now.
     let to = c.server.browser().http.get(c.server.url(&format!("/p/{}", ids[3]))).send().await.unwrap();
-    assert_eq!(to.headers()["location"], format!("/t/{new_id}/stairs-and-knees-continued#p2"));
+    assert_eq!(to.headers()["location"], format!("/t/{new_id}/stairs-and-knees-continued?page=1#p2"));
 
     let r = c.moderator.post(&format!("/api/v1/mod/threads/{new_id}/merge"), json!({"into": c.thread_id})).await;
     assert_eq!(r.status(), StatusCode::OK);

@@ -46,11 +46,57 @@ async fn a_fifty_post_thread_costs_a_fixed_number_of_queries() {
         // Thread, then one page of posts with authors, reply context and thanks.
         assert_eq!(cost(&server, async { guest.open(url).await.status }).await, 2, "guest HTML {url}");
         assert_eq!(cost(&server, async { server.api().get(&api).await.status() }).await, 2, "guest API {api}");
-        // Plus the session lookup.
-        assert_eq!(cost(&server, async { reader.open(url).await.status }).await, 3, "member HTML {url}");
+        // A member's first look also moves their place on and reads the
+        // notifications about those posts: one small transaction (at most
+        // three statements, and SQLite's four of transaction control),
+        // whatever the thread's length.
+        let page_one = format!("{url}?page=1");
+        let first_look = cost(&server, async { reader.open(&page_one).await.status }).await;
+        assert!((3..=10).contains(&first_look), "member's first look at {url}: {first_look} statements");
+        // After that, the session lookup and the same two reads: the member's
+        // place is joined into the thread's row, and nothing is written again.
+        assert_eq!(cost(&server, async { reader.open(&page_one).await.status }).await, 3, "member HTML {url}");
         assert_eq!(cost(&server, async { admin.get(&api).await.status() }).await, 3, "member API {api}");
     }
-    let page = reader.open(&long_url).await;
+    let page = reader.open(&format!("{long_url}?page=1")).await;
     assert_eq!(page.select("article.post").len(), 20);
     assert_eq!(page.select("article.post .reply-to").len(), 19);
+}
+
+#[tokio::test]
+async fn a_thread_list_costs_a_member_what_it_costs_a_guest_plus_their_session() {
+    let server = TestServer::start().await;
+    let _admin = server.admin_with_category("intro", "Introductions").await;
+    let member = server.member("reader_rae").await;
+    let writer = server.member("writer_wyn").await;
+    for n in 0..30 {
+        let thread = writer.thread("intro", &format!("Thread number {n}"), "Opening words").await;
+        let id = thread["id"].as_i64().unwrap();
+        writer.reply(id, "A reply", None).await;
+        // The reader has opened most of them, so their list carries places and "N new" counts.
+        if n % 3 != 0 {
+            member.get_json(&format!("/api/v1/threads/{id}")).await;
+            writer.reply(id, "Another reply, unread", None).await;
+        }
+    }
+    let (guest, reader) = (server.browser(), server.browser());
+    assert!(reader.fill("/login", "/login", &[("username", "reader_rae"), ("password", PASSWORD)]).await.is_ok());
+    for path in ["/", "/c/intro", "/?page=2"] {
+        let as_guest = cost(&server, async { guest.open(path).await.status }).await;
+        let as_member = cost(&server, async { reader.open(path).await.status }).await;
+        // The category page also reads the member's level for the category.
+        let extra = if path.starts_with("/c/") { 2 } else { 1 };
+        assert_eq!(as_member, as_guest + extra, "{path}: guest {as_guest}, member {as_member}");
+    }
+    let home = reader.open("/").await;
+    // The first page holds threads 29 down to 5; the reader opened those whose number isn't a multiple of three.
+    let opened = (5..30).filter(|n| n % 3 != 0).count();
+    assert_eq!(home.text(".threads .unread-count").len(), opened, "{home:?}");
+    assert_eq!(home.text(".threads .new-thread").len(), 25 - opened, "the others are new to them");
+    assert!(home.text(".threads .unread-count").iter().all(|t| t.starts_with("1 new")));
+    for path in ["/unread", "/new-threads"] {
+        let first = cost(&server, async { reader.open(path).await.status }).await;
+        assert_eq!(cost(&server, async { reader.open(path).await.status }).await, first, "{path} costs the same each time");
+        assert!(first <= 3, "{path}: {first} statements");
+    }
 }

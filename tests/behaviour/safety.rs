@@ -55,9 +55,9 @@ async fn an_emergency_post_is_published_carded_and_moderators_are_told_at_once()
     for staff in [&moderator, &admin] {
         let n = staff.get_json("/api/v1/notifications").await;
         assert_eq!(n["unread"], 1);
-        assert_eq!(n["notifications"][0]["kind"], "safety-emergency");
-        assert_eq!(n["notifications"][0]["url"], format!("{url}#p1"));
-        assert_eq!(n["notifications"][0]["actor"]["username"], "worried_runner");
+        assert_eq!(n["items"][0]["kind"], "safety-emergency");
+        assert_eq!(n["items"][0]["url"], format!("{url}?page=1#p1"));
+        assert_eq!(n["items"][0]["actors"][0]["username"], "worried_runner");
     }
     assert_eq!(bystander.get_json("/api/v1/notifications").await["unread"], 0);
 
@@ -80,14 +80,14 @@ async fn an_emergency_post_is_published_carded_and_moderators_are_told_at_once()
     assert_eq!(home.text("header.site .badge"), ["1 unread"]);
     let notes = mod_browser.open("/notifications").await;
     assert_eq!(notes.text("ol.notifications li strong"), ["A member may need help now"]);
-    assert_eq!(notes.attr("ol.notifications li a", "href"), [format!("{url}#p1")]);
+    assert_eq!(notes.attr("ol.notifications li a", "href"), [format!("{url}?page=1#p1")]);
     mod_browser.fill("/notifications", "/notifications/read", &[]).await.unwrap();
     assert_eq!(moderator.get_json("/api/v1/notifications").await["unread"], 0);
 
     // Ordinary posts carry no card and alert nobody.
     let calm = bystander.reply(thread["id"].as_i64().unwrap(), "Please call 999 now, we're thinking of you.", None).await;
     assert!(calm["safety"].is_null());
-    assert_eq!(moderator.get_json("/api/v1/notifications").await["notifications"].as_array().unwrap().len(), 1);
+    assert_eq!(moderator.get_json("/api/v1/notifications").await["items"].as_array().unwrap().len(), 1);
 }
 
 #[tokio::test]

@@ -104,10 +104,11 @@ async fn the_back_pain_thread_through_html_forms() {
         .submit(&format!("/t/{thread_id}/reply"), &[("csrf", &form.csrf()), ("body", "Is it your back or your shoulders?"), ("reply_to", &reply_to)])
         .await
         .unwrap();
-    assert_eq!(to, format!("{thread_url}#p2"));
+    assert_eq!(to, format!("{thread_url}?page=1#p2"));
 
-    // The poster answers Jen from the bottom of her post.
-    let page = poster.open(&thread_url).await;
+    // The poster comes back to the thread and lands on Jen's reply, the first they haven't read.
+    let (landed, page) = poster.visit(&thread_url).await;
+    assert_eq!(landed, format!("{thread_url}?page=1#p2"));
     let reply_link = page.attr("#p2 footer a", "href").into_iter().find(|h| h.contains("reply?to=")).unwrap();
     let form = poster.open(&reply_link).await;
     let reply_to = form.attr("input[name=reply_to]", "value").remove(0);
@@ -117,7 +118,7 @@ async fn the_back_pain_thread_through_html_forms() {
         .unwrap();
 
     // Sam quotes the first post: the composer arrives pre-filled with attribution.
-    let page = sam.open(&thread_url).await;
+    let (_, page) = sam.visit(&thread_url).await;
     let quote_link = page.attr("#p1 a.quote", "href").remove(0);
     let form = sam.open(&quote_link).await;
     let prefilled = form.text("textarea#body").remove(0);
@@ -131,10 +132,10 @@ async fn the_back_pain_thread_through_html_forms() {
 
     // The poster thanks both helpers with the buttons on their posts.
     for number in [2, 4] {
-        let page = poster.open(&thread_url).await;
+        let (_, page) = poster.visit(&thread_url).await;
         let action = page.attr(&format!("#p{number} form[action$='/thanks']"), "action").remove(0);
         let to = poster.submit(&action, &[("csrf", &page.csrf()), ("thanked", "1")]).await.unwrap();
-        assert_eq!(to, format!("{thread_url}#p{number}"));
+        assert_eq!(to, format!("{thread_url}?page=1#p{number}"));
     }
 
     let page = server.browser().open(&thread_url).await;
@@ -146,7 +147,7 @@ async fn the_back_pain_thread_through_html_forms() {
     assert!(page.select("form[action$='/thanks']").is_empty(), "guests see counts, not buttons");
 
     // The poster's own view: no thank button on their own posts, "Undo" on those they thanked.
-    let mine = poster.open(&thread_url).await;
+    let (_, mine) = poster.visit(&thread_url).await;
     assert!(mine.select("#p1 form[action$='/thanks']").is_empty());
     assert_eq!(mine.text("#p2 form[action$='/thanks'] button"), ["Undo thanks"]);
 }

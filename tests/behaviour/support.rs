@@ -230,6 +230,10 @@ impl Api {
         self.request(reqwest::Method::PATCH, path).json(&body).send().await.unwrap()
     }
 
+    pub async fn put_json(&self, path: &str, body: Value) -> Response {
+        self.request(reqwest::Method::PUT, path).json(&body).send().await.unwrap()
+    }
+
     pub async fn put(&self, path: &str) -> Response {
         self.request(reqwest::Method::PUT, path).send().await.unwrap()
     }
@@ -294,6 +298,21 @@ impl Browser {
     pub async fn open(&self, path: &str) -> Page {
         let r = self.http.get(format!("{}{path}", self.base)).send().await.unwrap();
         Page { status: r.status(), html: Html::parse_document(&r.text().await.unwrap()) }
+    }
+
+    /// Opens a page following redirects, as a browser would; returns where it
+    /// landed (path, query and fragment) and the page.
+    pub async fn visit(&self, path: &str) -> (String, Page) {
+        let mut at = path.to_owned();
+        for _ in 0..5 {
+            let r = self.http.get(format!("{}{at}", self.base)).send().await.unwrap();
+            if r.status().is_redirection() {
+                at = r.headers()["location"].to_str().unwrap().to_owned();
+                continue;
+            }
+            return (at, Page { status: r.status(), html: Html::parse_document(&r.text().await.unwrap()) });
+        }
+        panic!("too many redirects from {path}");
     }
 
     /// Submits a form as a browser would; returns the redirect target or the re-rendered page.
@@ -363,4 +382,65 @@ pub async fn raw_exec(db_url: &str, sql: &str) {
     let (client, connection) = tokio_postgres::connect(db_url, tokio_postgres::NoTls).await.unwrap();
     tokio::spawn(connection);
     client.batch_execute(sql).await.unwrap();
+}
+
+/// One SSE event as a browser's EventSource would see it.
+#[derive(Debug, Clone)]
+pub struct Sse {
+    pub id: i64,
+    pub event: String,
+    pub data: Value,
+}
+
+pub struct Stream {
+    pub response: reqwest::Response,
+    buffer: String,
+}
+
+impl Stream {
+    pub async fn open(base: &str, query: &str, last_event_id: Option<i64>) -> Stream {
+        Self::request(reqwest::Client::new().get(format!("{base}/api/v1/events{query}")), last_event_id).await
+    }
+
+    /// A member's stream, with their token.
+    pub async fn open_as(member: &Api, query: &str) -> Stream {
+        let token = member.token.as_deref().expect("a member with a session");
+        Self::request(reqwest::Client::new().get(format!("{}/api/v1/events{query}", member.base)).bearer_auth(token), None).await
+    }
+
+    async fn request(mut request: reqwest::RequestBuilder, last_event_id: Option<i64>) -> Stream {
+        if let Some(id) = last_event_id {
+            request = request.header("last-event-id", id.to_string());
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+        Stream { response, buffer: String::new() }
+    }
+
+    /// The next event, or None if none arrives within `wait`.
+    pub async fn next(&mut self, wait: std::time::Duration) -> Option<Sse> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let mut sse = Sse { id: 0, event: String::new(), data: Value::Null };
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("id:") {
+                        sse.id = v.trim().parse().unwrap();
+                    } else if let Some(v) = line.strip_prefix("event:") {
+                        sse.event = v.trim().to_owned();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        sse.data = serde_json::from_str(v.trim()).unwrap_or(Value::String(v.trim().to_owned()));
+                    }
+                }
+                if sse.event.is_empty() {
+                    continue; // a keep-alive comment
+                }
+                return Some(sse);
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.response.chunk()).await.ok()?.unwrap()?;
+            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
 }

@@ -3,6 +3,7 @@
 use super::conn::{Conn, Row, Tx, args};
 use super::{Result, Store, StoreError, now_millis};
 use crate::domain::Role;
+use crate::domain::notify::{Digest, EmailFrequency, Level, VISIT_GAP_MS};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -29,6 +30,16 @@ pub struct User {
     /// When this session last wrote (from [`session_user`]; 0 elsewhere).
     #[serde(skip)]
     pub session_wrote_at: i64,
+    #[serde(skip)]
+    pub email_verified: bool,
+    /// When they last used the site, and when their visit before this one ended.
+    #[serde(skip)]
+    pub last_seen_at: i64,
+    #[serde(skip)]
+    pub previous_visit_at: i64,
+    /// The level threads they post in (and, unless it is normal, open) start at.
+    #[serde(skip)]
+    pub default_watch: Level,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,10 +57,10 @@ impl SessionKind {
     }
 }
 
-const USER_COLUMNS: &str =
-    "u.id, u.username, u.email, u.role, u.created_at, u.post_count, u.thanks_received, u.trusted_at, u.silenced_until, u.suspended_until";
+const USER_COLUMNS: &str = "u.id, u.username, u.email, u.role, u.created_at, u.post_count, u.thanks_received, u.trusted_at, u.silenced_until, \
+     u.suspended_until, u.email_verified_at IS NOT NULL, u.last_seen_at, u.previous_visit_at, u.default_watch";
 /// The columns after [`USER_COLUMNS`] start here.
-const AFTER_USER: usize = 10;
+const AFTER_USER: usize = 14;
 
 fn user(r: &Row) -> Result<User> {
     let role = r.text(3)?;
@@ -66,6 +77,10 @@ fn user(r: &Row) -> Result<User> {
         suspended_until: r.opt_int(9)?,
         unread_notifications: 0,
         session_wrote_at: 0,
+        email_verified: r.flag(10)?,
+        last_seen_at: r.int(11)?,
+        previous_visit_at: r.int(12)?,
+        default_watch: Level::parse(&r.text(13)?).unwrap_or(Level::Tracking),
     })
 }
 
@@ -74,8 +89,8 @@ pub async fn create_user(tx: &Tx<'_>, username: &str, email: Option<&str>, passw
     let lower = username.to_ascii_lowercase();
     let id = tx
         .one(
-            "INSERT INTO users (username, username_lower, email, password_hash, role, created_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+            "INSERT INTO users (username, username_lower, email, password_hash, role, created_at, last_seen_at, previous_visit_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6) RETURNING id",
             args![username, &lower, email, password_hash, role.as_str(), now],
             |r| r.int(0),
         )
@@ -94,6 +109,10 @@ pub async fn create_user(tx: &Tx<'_>, username: &str, email: Option<&str>, passw
         suspended_until: None,
         unread_notifications: 0,
         session_wrote_at: 0,
+        email_verified: false,
+        last_seen_at: now,
+        previous_visit_at: now,
+        default_watch: Level::Tracking,
     })
 }
 
@@ -148,9 +167,69 @@ pub async fn login_succeeded(tx: &Tx<'_>, user_id: i64) -> Result<()> {
     Ok(())
 }
 
-/// Ends every session of a member (suspension, password change).
+/// Ends every session of a member (suspension, password reset).
 pub async fn end_sessions(tx: &Tx<'_>, user_id: i64) -> Result<u64> {
     tx.exec("DELETE FROM sessions WHERE user_id = ?1", args![user_id]).await
+}
+
+/// Ends a member's sessions but the one with `keep` (a password change from it).
+pub async fn end_other_sessions(tx: &Tx<'_>, user_id: i64, keep: &str) -> Result<u64> {
+    tx.exec("DELETE FROM sessions WHERE user_id = ?1 AND token_hash <> ?2", args![user_id, keep]).await
+}
+
+pub async fn set_password(tx: &Tx<'_>, user_id: i64, password_hash: &str) -> Result<()> {
+    tx.exec("UPDATE users SET password_hash = ?2, failed_logins = 0, login_locked_until = NULL WHERE id = ?1", args![user_id, password_hash]).await?;
+    Ok(())
+}
+
+pub async fn password_hash(c: &Conn<'_>, user_id: i64) -> Result<Option<String>> {
+    c.one("SELECT password_hash FROM users WHERE id = ?1", args![user_id], |r| r.text(0)).await
+}
+
+/// Sets a member's address; `verified_at` when they proved it is theirs.
+pub async fn set_email(tx: &Tx<'_>, user_id: i64, email: Option<&str>, verified_at: Option<i64>) -> Result<()> {
+    tx.exec("UPDATE users SET email = ?2, email_verified_at = ?3 WHERE id = ?1", args![user_id, email, verified_at]).await?;
+    Ok(())
+}
+
+/// A member's choices about mail and watching.
+#[derive(Debug, Clone, Copy)]
+pub struct Preferences {
+    pub frequency: EmailFrequency,
+    pub digest: Digest,
+    pub default_watch: Level,
+}
+
+pub async fn set_preferences(tx: &Tx<'_>, user_id: i64, p: Preferences) -> Result<()> {
+    tx.exec(
+        "UPDATE users SET email_frequency = ?2, digest = ?3, default_watch = ?4 WHERE id = ?1",
+        args![user_id, p.frequency.as_str(), p.digest.as_str(), p.default_watch.as_str()],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Unsubscribing from every email, or from digests only.
+pub async fn stop_email(tx: &Tx<'_>, user_id: i64, digests_only: bool) -> Result<()> {
+    let sql = if digests_only {
+        "UPDATE users SET digest = 'never' WHERE id = ?1"
+    } else {
+        "UPDATE users SET digest = 'never', email_frequency = 'never' WHERE id = ?1"
+    };
+    tx.exec(sql, args![user_id]).await?;
+    Ok(())
+}
+
+/// Notes that the member is on the site at `now`. After a long enough gap a
+/// new visit starts, and the one before becomes their previous visit.
+pub async fn seen(tx: &Tx<'_>, user_id: i64, now: i64) -> Result<()> {
+    tx.exec(
+        "UPDATE users SET previous_visit_at = CASE WHEN ?2 - last_seen_at > ?3 THEN last_seen_at ELSE previous_visit_at END, last_seen_at = ?2 \
+         WHERE id = ?1",
+        args![user_id, now, VISIT_GAP_MS],
+    )
+    .await?;
+    Ok(())
 }
 
 pub async fn set_standing(tx: &Tx<'_>, user_id: i64, column: Standing, value: Option<i64>) -> Result<()> {
@@ -191,6 +270,15 @@ pub async fn resolve_usernames(c: &Conn<'_>, lowercase_names: &Vec<String>) -> R
     Ok(pairs.into_iter().collect())
 }
 
+/// The ids of the members with these names (any case), for those that exist.
+pub async fn ids_of(c: &Conn<'_>, names: &[String]) -> Result<Vec<i64>> {
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let lower: Vec<String> = names.iter().map(|n| n.to_ascii_lowercase()).collect();
+    c.all("SELECT id FROM users WHERE username_lower = ANY(?1)", args![&lower], |r| r.int(0)).await
+}
+
 pub async fn create_session(tx: &Tx<'_>, token_hash: &str, user_id: i64, kind: SessionKind, expires_at: i64) -> Result<()> {
     tx.exec(
         "INSERT INTO sessions (token_hash, user_id, kind, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -226,6 +314,11 @@ pub async fn touch_session(tx: &Tx<'_>, token_hash: &str) -> Result<()> {
 pub async fn delete_session(tx: &Tx<'_>, token_hash: &str) -> Result<()> {
     tx.exec("DELETE FROM sessions WHERE token_hash = ?1", args![token_hash]).await?;
     Ok(())
+}
+
+/// A member by id.
+pub async fn user_by_id(c: &Conn<'_>, id: i64) -> Result<Option<User>> {
+    c.one(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = ?1"), args![id], user).await
 }
 
 /// Single steps, each its own read or transaction.

@@ -45,6 +45,16 @@ impl Conn<'_> {
         }
     }
 
+    /// What ends a statement that claims rows for this transaction: on
+    /// PostgreSQL rows another transaction holds are skipped, so several
+    /// nodes claim different rows; SQLite's one writer needs nothing.
+    pub fn skip_locked(&self) -> &'static str {
+        match self {
+            Conn::Sqlite(_) => "",
+            Conn::Postgres(_) => " FOR UPDATE SKIP LOCKED",
+        }
+    }
+
     /// Serialises the writers that number rows of `table` (category positions).
     /// SQLite's one writer serialises every write already.
     pub async fn lock_table(&self, table: &'static str) -> Result<()> {
@@ -56,8 +66,8 @@ impl Conn<'_> {
 }
 
 /// A connection inside a write transaction. Besides the change itself it takes
-/// the change's side records (events now; audit entries, outbox mail and
-/// notifications as their areas add them), which commit or roll back with it.
+/// the change's side records (events, audit entries, notifications, outbox
+/// mail), which commit or roll back with it.
 /// What they need done after the commit (waking the live hub, the mailer) is
 /// noted here and done by [`super::Store::write`] once the commit is known.
 pub struct Tx<'a> {
@@ -95,6 +105,8 @@ impl Wake {
     pub const NONE: Wake = Wake(0);
     /// New rows in `events`: live pages should catch up.
     pub const EVENTS: Wake = Wake(1);
+    /// New mail in the outbox: this node's mailer should look now.
+    pub const OUTBOX: Wake = Wake(2);
 
     pub fn contains(self, other: Wake) -> bool {
         self.0 & other.0 == other.0 && other.0 != 0

@@ -25,30 +25,35 @@ pub enum Kind {
 pub const TABLES: &[(&str, &[(&str, Kind)])] = {
     use Kind::{Int, Text};
     &[
-        ("users", &[("id", Int), ("username", Text), ("username_lower", Text), ("email", Text), ("password_hash", Text), ("role", Text), ("created_at", Int), ("post_count", Int), ("thanks_received", Int), ("trusted_at", Int), ("silenced_until", Int), ("suspended_until", Int), ("failed_logins", Int), ("last_failed_login_at", Int), ("login_locked_until", Int)]),
+        ("users", &[("id", Int), ("username", Text), ("username_lower", Text), ("email", Text), ("password_hash", Text), ("role", Text), ("created_at", Int), ("post_count", Int), ("thanks_received", Int), ("trusted_at", Int), ("silenced_until", Int), ("suspended_until", Int), ("failed_logins", Int), ("last_failed_login_at", Int), ("login_locked_until", Int), ("email_verified_at", Int), ("email_frequency", Text), ("digest", Text), ("default_watch", Text), ("last_seen_at", Int), ("previous_visit_at", Int)]),
         ("sessions", &[("token_hash", Text), ("user_id", Int), ("kind", Text), ("created_at", Int), ("expires_at", Int), ("last_write_at", Int)]),
         ("categories", &[("id", Int), ("slug", Text), ("name", Text), ("description", Text), ("position", Int), ("thread_count", Int), ("post_count", Int), ("created_at", Int), ("members_only", Int)]),
-        ("threads", &[("id", Int), ("category_id", Int), ("user_id", Int), ("title", Text), ("slug", Text), ("created_at", Int), ("last_post_at", Int), ("last_post_user_id", Int), ("post_count", Int), ("reply_count", Int), ("locked_at", Int), ("pinned", Int), ("slow_mode_seconds", Int), ("slow_mode_until", Int), ("held_at", Int)]),
+        ("threads", &[("id", Int), ("category_id", Int), ("user_id", Int), ("title", Text), ("slug", Text), ("created_at", Int), ("last_post_at", Int), ("last_post_user_id", Int), ("post_count", Int), ("reply_count", Int), ("locked_at", Int), ("pinned", Int), ("slow_mode_seconds", Int), ("slow_mode_until", Int), ("held_at", Int), ("last_number", Int)]),
         ("thread_redirects", &[("thread_id", Int), ("to_thread", Int), ("created_at", Int)]),
         ("posts", &[("id", Int), ("thread_id", Int), ("number", Int), ("user_id", Int), ("reply_to", Int), ("body", Text), ("html", Text), ("excerpt", Text), ("mentions", Text), ("thanks_count", Int), ("created_at", Int), ("edited_at", Int), ("deleted_at", Int), ("held_at", Int), ("hidden_at", Int), ("hidden_reason", Text), ("deleted_by", Int)]),
         ("post_revisions", &[("id", Int), ("post_id", Int), ("body", Text), ("html", Text), ("created_at", Int), ("replaced_at", Int), ("replaced_by", Int)]),
         ("post_mentions", &[("post_id", Int), ("user_id", Int)]),
         ("thanks", &[("post_id", Int), ("user_id", Int), ("created_at", Int)]),
-        ("notifications", &[("id", Int), ("user_id", Int), ("kind", Text), ("post_id", Int), ("actor_id", Int), ("created_at", Int), ("read_at", Int), ("detail", Text)]),
-        ("events", &[("id", Int), ("kind", Text), ("thread_id", Int), ("post_id", Int), ("category_id", Int), ("created_at", Int)]),
+        ("notifications", &[("id", Int), ("user_id", Int), ("kind", Text), ("post_id", Int), ("actor_id", Int), ("created_at", Int), ("read_at", Int), ("detail", Text), ("actor_ids", Text), ("actor_count", Int), ("emailed_at", Int)]),
+        ("events", &[("id", Int), ("kind", Text), ("thread_id", Int), ("post_id", Int), ("category_id", Int), ("created_at", Int), ("user_id", Int)]),
         ("flags", &[("id", Int), ("post_id", Int), ("user_id", Int), ("reason", Text), ("note", Text), ("weight", Int), ("created_at", Int), ("handled_at", Int)]),
         ("review_items", &[("id", Int), ("post_id", Int), ("kind", Text), ("score", Int), ("created_at", Int), ("handled_at", Int), ("handled_by", Int), ("outcome", Text)]),
         ("sanctions", &[("id", Int), ("user_id", Int), ("kind", Text), ("reason", Text), ("until", Int), ("created_by", Int), ("created_at", Int), ("lifted_at", Int)]),
         ("member_notes", &[("id", Int), ("user_id", Int), ("author_id", Int), ("body", Text), ("created_at", Int)]),
         ("audit_log", &[("id", Int), ("actor_id", Int), ("action", Text), ("target_kind", Text), ("target_id", Int), ("member_id", Int), ("reason", Text), ("before", Text), ("after", Text), ("created_at", Int)]),
         ("settings", &[("key", Text), ("value", Text)]),
+        ("member_threads", &[("user_id", Int), ("thread_id", Int), ("last_read", Int), ("level", Text), ("updated_at", Int)]),
+        ("member_categories", &[("user_id", Int), ("category_id", Int), ("level", Text), ("updated_at", Int)]),
+        ("member_mutes", &[("user_id", Int), ("muted_id", Int), ("created_at", Int)]),
+        ("outbox", &[("id", Int), ("kind", Text), ("user_id", Int), ("dedupe_key", Text), ("detail", Text), ("created_at", Int), ("send_after", Int), ("attempts", Int), ("claimed_until", Int), ("settled_at", Int), ("outcome", Text), ("last_error", Text)]),
+        ("email_tokens", &[("token_hash", Text), ("user_id", Int), ("purpose", Text), ("email", Text), ("created_at", Int), ("expires_at", Int), ("used_at", Int)]),
     ]
 };
 
 pub type Rows = Vec<Vec<Value>>;
 
 /// Rows per INSERT when loading: one statement per fifty rows, not per row,
-/// within SQLite's 999 parameters for the widest table.
+/// well within SQLite's limit on parameters (32766) for the widest table.
 const ROWS_PER_INSERT: usize = 50;
 
 fn columns_of(table: &str) -> Result<&'static [(&'static str, Kind)]> {
@@ -62,7 +67,7 @@ fn column_names(table: &str) -> Result<String> {
 /// The first column, or the whole key for tables keyed by two columns.
 fn key_of(table: &str) -> Result<String> {
     let columns = columns_of(table)?;
-    let keyed_by_two = table == "post_mentions" || table == "thanks";
+    let keyed_by_two = matches!(table, "post_mentions" | "thanks" | "member_threads" | "member_categories" | "member_mutes");
     Ok(columns.iter().take(if keyed_by_two { 2 } else { 1 }).map(|(c, _)| *c).collect::<Vec<_>>().join(", "))
 }
 

@@ -17,6 +17,9 @@ pub struct Event {
     pub thread_id: Option<i64>,
     pub post_id: Option<i64>,
     pub category_id: Option<i64>,
+    /// For one member's pages only (their notifications changed).
+    #[serde(skip)]
+    pub user_id: Option<i64>,
     #[serde(skip)]
     pub created_at: i64,
 }
@@ -48,7 +51,7 @@ pub async fn record(tx: &Tx<'_>, event: &NewEvent) -> Result<i64> {
 /// Events with ids above `after`, oldest first, at most `limit`.
 pub async fn events_after(c: &Conn<'_>, after: i64, limit: i64) -> Result<Vec<Event>> {
     c.all(
-        "SELECT id, kind, thread_id, post_id, category_id, created_at FROM events WHERE id > ?1 ORDER BY id LIMIT ?2",
+        "SELECT id, kind, thread_id, post_id, category_id, created_at, user_id FROM events WHERE id > ?1 ORDER BY id LIMIT ?2",
         args![after, limit],
         |r| {
             Ok(Event {
@@ -58,6 +61,7 @@ pub async fn events_after(c: &Conn<'_>, after: i64, limit: i64) -> Result<Vec<Ev
                 post_id: r.opt_int(3)?,
                 category_id: r.opt_int(4)?,
                 created_at: r.int(5)?,
+                user_id: r.opt_int(6)?,
             })
         },
     )

@@ -3,6 +3,7 @@
 use super::conn::{Conn, Row, Tx, args};
 use super::{Result, Store, StoreError, now_millis};
 use crate::domain::markdown::Rendered;
+use crate::domain::notify::Level;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
@@ -42,6 +43,41 @@ pub struct ThreadSummary {
     pub pinned: bool,
     pub locked: bool,
     pub members_only: bool,
+    /// The highest post number anyone can read.
+    pub last_number: i64,
+    /// How the member listing it follows it.
+    pub reading: Reading,
+}
+
+/// A member's relation to a thread: how far they read, and how they follow it.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Reading {
+    /// The last post number they read; None when they never opened it.
+    pub last_read: Option<i64>,
+    /// The level they chose for the thread itself, if any.
+    #[serde(skip)]
+    pub chosen: Option<Level>,
+    /// Their level for its category, if they chose one.
+    #[serde(skip)]
+    pub category: Option<Level>,
+    /// The member's default level, which a thread they opened takes when
+    /// nothing else is chosen (set by the use case from the member).
+    #[serde(skip)]
+    pub default: Option<Level>,
+}
+
+impl Reading {
+    /// The level in force: the thread's own, else its category's, else
+    /// (once opened) the member's default, else normal.
+    pub fn level(&self) -> Level {
+        let opened = self.last_read.is_some_and(|n| n > 0);
+        crate::domain::notify::effective(self.chosen, self.category, opened.then_some(self.default).flatten())
+    }
+
+    fn read(r: &Row, at: usize) -> Result<Reading> {
+        let level = |i| r.opt_text(i).map(|l| l.as_deref().and_then(Level::parse));
+        Ok(Reading { last_read: r.opt_int(at)?, chosen: level(at + 1)?, category: level(at + 2)?, default: None })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -65,6 +101,10 @@ pub struct Thread {
     /// …until then, when given.
     pub slow_mode_until: Option<i64>,
     pub members_only: bool,
+    /// The highest post number anyone can read.
+    pub last_number: i64,
+    /// How the member reading follows it (default for guests).
+    pub reading: Reading,
 }
 
 impl Thread {
@@ -114,6 +154,10 @@ pub struct Post {
     /// Its thread's category is members-only.
     pub members_only: bool,
     pub thread_locked: bool,
+    /// The member reading muted its author: it folds away behind a line.
+    pub author_muted: bool,
+    /// The member reading has an unread notification about it.
+    pub unread_notice: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -178,9 +222,14 @@ fn category(r: &Row) -> Result<Category> {
     })
 }
 
+/// A thread with the reading member's (?2) place and level in it, joined
+/// in: none for guests, and no statement of its own for members.
 const THREAD_SELECT: &str = "SELECT t.id, t.title, t.slug, c.slug, c.name, t.user_id, t.created_at, t.post_count, t.reply_count, c.id, \
-       t.locked_at IS NOT NULL, t.pinned, t.slow_mode_seconds, t.slow_mode_until, c.members_only \
-     FROM threads t JOIN categories c ON c.id = t.category_id";
+       t.locked_at IS NOT NULL, t.pinned, t.slow_mode_seconds, t.slow_mode_until, c.members_only, t.last_number, \
+       mt.last_read, mt.level, mc.level \
+     FROM threads t JOIN categories c ON c.id = t.category_id \
+     LEFT JOIN member_threads mt ON mt.thread_id = t.id AND mt.user_id = ?2 \
+     LEFT JOIN member_categories mc ON mc.category_id = t.category_id AND mc.user_id = ?2";
 
 fn thread(r: &Row) -> Result<Thread> {
     Ok(Thread {
@@ -199,6 +248,8 @@ fn thread(r: &Row) -> Result<Thread> {
         slow_mode_seconds: r.int(12)?,
         slow_mode_until: r.opt_int(13)?,
         members_only: r.flag(14)?,
+        last_number: r.int(15)?,
+        reading: Reading::read(r, 16)?,
     })
 }
 
@@ -210,7 +261,9 @@ const POST_SELECT: &str = "SELECT p.id, p.thread_id, p.number, p.user_id, u.user
        r.id, r.number, ru.username, r.excerpt, r.deleted_at IS NOT NULL, \
        EXISTS (SELECT 1 FROM thanks k WHERE k.post_id = p.id AND k.user_id = ?1), \
        p.deleted_by IS NOT NULL AND p.deleted_by <> p.user_id, p.held_at IS NOT NULL, p.hidden_at IS NOT NULL, p.hidden_reason, \
-       pc.members_only, pt.locked_at IS NOT NULL, (r.hidden_at IS NOT NULL OR r.held_at IS NOT NULL) \
+       pc.members_only, pt.locked_at IS NOT NULL, (r.hidden_at IS NOT NULL OR r.held_at IS NOT NULL), \
+       EXISTS (SELECT 1 FROM member_mutes mm WHERE mm.user_id = ?1 AND mm.muted_id = p.user_id), \
+       EXISTS (SELECT 1 FROM notifications nn WHERE nn.post_id = p.id AND nn.user_id = ?1 AND nn.read_at IS NULL) \
      FROM posts p JOIN users u ON u.id = p.user_id \
      JOIN threads pt ON pt.id = p.thread_id JOIN categories pc ON pc.id = pt.category_id \
      LEFT JOIN posts r ON r.id = p.reply_to LEFT JOIN users ru ON ru.id = r.user_id";
@@ -249,6 +302,8 @@ fn post(r: &Row) -> Result<Post> {
         hidden_reason: r.opt_text(22)?,
         members_only: r.flag(23)?,
         thread_locked: r.flag(24)?,
+        author_muted: r.flag(26)?,
+        unread_notice: r.flag(27)?,
     })
 }
 
@@ -299,54 +354,72 @@ pub struct ThreadPage {
     pub threads: Listing<ThreadSummary>,
 }
 
+/// A thread list's row: the thread, and the listing member's (?1) place and
+/// level in it, joined in so a member's list costs what a guest's does.
+const LIST_COLUMNS: &str = "SELECT t.id, t.title, t.slug, c.slug, c.name, a.username, t.created_at, t.last_post_at, l.username, t.reply_count, \
+    t.pinned, t.locked_at IS NOT NULL, c.members_only, t.last_number, mt.last_read, mt.level, mc.level";
+const LIST_JOINS: &str = "JOIN threads t ON t.id = page.id JOIN categories c ON c.id = t.category_id \
+    JOIN users a ON a.id = t.user_id JOIN users l ON l.id = t.last_post_user_id \
+    LEFT JOIN member_threads mt ON mt.thread_id = t.id AND mt.user_id = ?1 \
+    LEFT JOIN member_categories mc ON mc.category_id = t.category_id AND mc.user_id = ?1";
+const BY_ACTIVITY: &str = "ORDER BY t.last_post_at DESC, t.id DESC";
+
+fn summary(r: &Row) -> Result<ThreadSummary> {
+    Ok(ThreadSummary {
+        id: r.int(0)?,
+        title: r.text(1)?,
+        slug: r.text(2)?,
+        category_slug: r.text(3)?,
+        category_name: r.text(4)?,
+        author: r.text(5)?,
+        created_at: r.int(6)?,
+        last_post_at: r.int(7)?,
+        last_poster: r.text(8)?,
+        replies: r.int(9)?,
+        pinned: r.int(10)? > 0,
+        locked: r.flag(11)?,
+        members_only: r.flag(12)?,
+        last_number: r.int(13)?,
+        reading: Reading::read(r, 14)?,
+    })
+}
+
 /// Threads by last activity, newest first; all categories when `category_id`
 /// is None, with the pinned ones apart. The page's ids are found in the
 /// `threads_latest` or `threads_category_latest` index alone, so skipping to
 /// a deep page reads index entries, not rows, and only the page's rows are
 /// joined. Pinned threads leave those indexes: everywhere-pins the latest
 /// list, any pin its category's.
-pub async fn threads(c: &Conn<'_>, category_id: Option<i64>, page: i64, per_page: i64) -> Result<ThreadPage> {
-    const COLUMNS: &str = "SELECT t.id, t.title, t.slug, c.slug, c.name, a.username, t.created_at, t.last_post_at, l.username, t.reply_count, \
-        t.pinned, t.locked_at IS NOT NULL, c.members_only";
-    const JOINS: &str = "JOIN threads t ON t.id = page.id JOIN categories c ON c.id = t.category_id \
-        JOIN users a ON a.id = t.user_id JOIN users l ON l.id = t.last_post_user_id ORDER BY t.last_post_at DESC, t.id DESC";
-    fn summary(r: &Row) -> Result<ThreadSummary> {
-        Ok(ThreadSummary {
-            id: r.int(0)?,
-            title: r.text(1)?,
-            slug: r.text(2)?,
-            category_slug: r.text(3)?,
-            category_name: r.text(4)?,
-            author: r.text(5)?,
-            created_at: r.int(6)?,
-            last_post_at: r.int(7)?,
-            last_poster: r.text(8)?,
-            replies: r.int(9)?,
-            pinned: r.int(10)? > 0,
-            locked: r.flag(11)?,
-            members_only: r.flag(12)?,
-        })
-    }
+pub async fn threads(c: &Conn<'_>, reader: Option<i64>, category_id: Option<i64>, page: i64, per_page: i64) -> Result<ThreadPage> {
     let offset = page_offset(page, per_page);
     let (pinned, items, total) = match category_id {
         Some(id) => (
-            c.all(&format!("{COLUMNS} FROM (SELECT id FROM threads WHERE category_id = ?1 AND pinned > 0 AND held_at IS NULL) page {JOINS}"), args![id], summary).await?,
+            c.all(
+                &format!("{LIST_COLUMNS} FROM (SELECT id FROM threads WHERE category_id = ?2 AND pinned > 0 AND held_at IS NULL) page {LIST_JOINS} {BY_ACTIVITY}"),
+                args![reader, id],
+                summary,
+            )
+            .await?,
             c.all(
                 &format!(
-                    "{COLUMNS} FROM (SELECT id FROM threads WHERE category_id = ?1 AND pinned = 0 AND held_at IS NULL \
-                     ORDER BY last_post_at DESC, id DESC LIMIT ?2 OFFSET ?3) page {JOINS}"
+                    "{LIST_COLUMNS} FROM (SELECT id FROM threads WHERE category_id = ?2 AND pinned = 0 AND held_at IS NULL \
+                     ORDER BY last_post_at DESC, id DESC LIMIT ?3 OFFSET ?4) page {LIST_JOINS} {BY_ACTIVITY}"
                 ),
-                args![id, per_page, offset],
+                args![reader, id, per_page, offset],
                 summary,
             )
             .await?,
             c.one("SELECT thread_count FROM categories WHERE id = ?1", args![id], |r| r.int(0)).await?,
         ),
         None => (
-            c.all(&format!("{COLUMNS} FROM (SELECT id FROM threads WHERE pinned = 2 AND held_at IS NULL) page {JOINS}"), &[], summary).await?,
+            c.all(&format!("{LIST_COLUMNS} FROM (SELECT id FROM threads WHERE pinned = 2 AND held_at IS NULL) page {LIST_JOINS} {BY_ACTIVITY}"), args![reader], summary)
+                .await?,
             c.all(
-                &format!("{COLUMNS} FROM (SELECT id FROM threads WHERE pinned < 2 AND held_at IS NULL ORDER BY last_post_at DESC, id DESC LIMIT ?1 OFFSET ?2) page {JOINS}"),
-                args![per_page, offset],
+                &format!(
+                    "{LIST_COLUMNS} FROM (SELECT id FROM threads WHERE pinned < 2 AND held_at IS NULL ORDER BY last_post_at DESC, id DESC LIMIT ?2 OFFSET ?3) page \
+                     {LIST_JOINS} {BY_ACTIVITY}"
+                ),
+                args![reader, per_page, offset],
                 summary,
             )
             .await?,
@@ -357,8 +430,64 @@ pub async fn threads(c: &Conn<'_>, category_id: Option<i64>, page: i64, per_page
     Ok(ThreadPage { pinned: if page <= 1 { pinned } else { Vec::new() }, threads: Listing { items, total } })
 }
 
+/// A member's own lists of what they haven't caught up with.
+#[derive(Debug, Clone, Copy)]
+pub enum Catching {
+    /// Threads they track with posts after the last they read, by activity;
+    /// with `opened_tracked`, threads they opened count as tracked unless chosen otherwise.
+    Unread { opened_tracked: bool },
+    /// Threads started after `since` that they never opened, newest first,
+    /// outside the categories they muted.
+    New { since: i64 },
+}
+
+/// One page of `reader`'s unread or new threads, and whether more follow.
+/// Both start from the member's own rows or a time index, never a scan of
+/// every thread.
+pub async fn catching_up(c: &Conn<'_>, reader: i64, list: Catching, page: i64, per_page: i64) -> Result<(Vec<ThreadSummary>, bool)> {
+    let offset = page_offset(page, per_page);
+    let mut items = match list {
+        Catching::Unread { opened_tracked } => {
+            let opened = if opened_tracked { Level::Tracking } else { Level::Normal };
+            c.all(
+                &format!(
+                    "{LIST_COLUMNS} FROM (SELECT x.thread_id AS id FROM member_threads x JOIN threads u ON u.id = x.thread_id \
+                       LEFT JOIN member_categories y ON y.user_id = x.user_id AND y.category_id = u.category_id \
+                       WHERE x.user_id = ?1 AND x.last_read > 0 AND u.last_number > x.last_read AND u.held_at IS NULL \
+                         AND COALESCE(x.level, y.level, ?4) IN ('watching', 'tracking') \
+                       ORDER BY u.last_post_at DESC, u.id DESC LIMIT ?2 OFFSET ?3) page {LIST_JOINS} {BY_ACTIVITY}"
+                ),
+                args![reader, per_page + 1, offset, opened.as_str()],
+                summary,
+            )
+            .await?
+        }
+        Catching::New { since } => {
+            c.all(
+                &format!(
+                    "{LIST_COLUMNS} FROM (SELECT u.id FROM threads u LEFT JOIN member_categories y ON y.user_id = ?1 AND y.category_id = u.category_id \
+                       WHERE u.created_at > ?2 AND u.held_at IS NULL AND COALESCE(y.level, 'normal') <> 'muted' \
+                         AND NOT EXISTS (SELECT 1 FROM member_threads x WHERE x.user_id = ?1 AND x.thread_id = u.id) \
+                       ORDER BY u.created_at DESC, u.id DESC LIMIT ?3 OFFSET ?4) page {LIST_JOINS} ORDER BY t.created_at DESC, t.id DESC"
+                ),
+                args![reader, since, per_page + 1, offset],
+                summary,
+            )
+            .await?
+        }
+    };
+    let more = items.len() as i64 > per_page;
+    items.truncate(per_page as usize);
+    Ok((items, more))
+}
+
 pub async fn thread_by_id(c: &Conn<'_>, id: i64) -> Result<Option<Thread>> {
-    c.one(&format!("{THREAD_SELECT} WHERE t.id = ?1"), args![id], thread).await
+    thread_for(c, id, None).await
+}
+
+/// A thread as `reader` sees it, with their place and level in it.
+pub async fn thread_for(c: &Conn<'_>, id: i64, reader: Option<i64>) -> Result<Option<Thread>> {
+    c.one(&format!("{THREAD_SELECT} WHERE t.id = ?1"), args![id, reader], thread).await
 }
 
 /// Posts numbered `first..=last`, in order, as `viewer` sees them.
@@ -405,7 +534,8 @@ pub async fn create_post(tx: &Tx<'_>, thread_id: i64, new: &NewPost) -> Result<P
             "UPDATE threads SET post_count = post_count + 1, \
              reply_count = reply_count + (CASE WHEN ?4 = 0 AND post_count > 0 THEN 1 ELSE 0 END), \
              last_post_at = CASE WHEN ?4 = 0 THEN ?2 ELSE last_post_at END, \
-             last_post_user_id = CASE WHEN ?4 = 0 THEN ?3 ELSE last_post_user_id END \
+             last_post_user_id = CASE WHEN ?4 = 0 THEN ?3 ELSE last_post_user_id END, \
+             last_number = CASE WHEN ?4 = 0 THEN post_count + 1 ELSE last_number END \
              WHERE id = ?1 RETURNING category_id, post_count",
             args![thread_id, new.created_at, new.author_id, new.held],
             |r| Ok((r.int(0)?, r.int(1)?)),
@@ -447,9 +577,10 @@ pub async fn approve_post(tx: &Tx<'_>, post_id: i64) -> Result<Post> {
         .ok_or(StoreError::NotFound)?;
     let category_id = tx
         .one(
-            "UPDATE threads SET reply_count = reply_count + ?2, last_post_at = ?3, last_post_user_id = ?4, held_at = NULL \
+            "UPDATE threads SET reply_count = reply_count + ?2, last_post_at = ?3, last_post_user_id = ?4, held_at = NULL, \
+             last_number = CASE WHEN last_number > ?5 THEN last_number ELSE ?5 END \
              WHERE id = ?1 RETURNING category_id",
-            args![thread_id, i64::from(number > 1), now, author],
+            args![thread_id, i64::from(number > 1), now, author, number],
             |r| r.int(0),
         )
         .await?
@@ -545,8 +676,9 @@ pub async fn revisions(c: &Conn<'_>, post_id: i64) -> Result<Vec<Revision>> {
     .await
 }
 
-/// Adds or removes `user_id`'s thanks (idempotent) and returns the new count.
-pub async fn set_thanks(tx: &Tx<'_>, post_id: i64, user_id: i64, thanked: bool) -> Result<i64> {
+/// Adds or removes `user_id`'s thanks (idempotent); returns the new count
+/// and whether this changed it.
+pub async fn set_thanks(tx: &Tx<'_>, post_id: i64, user_id: i64, thanked: bool) -> Result<(i64, bool)> {
     let author = tx.one("SELECT user_id FROM posts WHERE id = ?1", args![post_id], |r| r.int(0)).await?.ok_or(StoreError::NotFound)?;
     let changed = if thanked {
         tx.exec("INSERT INTO thanks (post_id, user_id, created_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING", args![post_id, user_id, now_millis()])
@@ -556,12 +688,14 @@ pub async fn set_thanks(tx: &Tx<'_>, post_id: i64, user_id: i64, thanked: bool) 
     } as i64;
     let delta = if thanked { changed } else { -changed };
     if delta == 0 {
-        return Ok(tx.one("SELECT thanks_count FROM posts WHERE id = ?1", args![post_id], |r| r.int(0)).await?.unwrap_or(0));
+        return Ok((tx.one("SELECT thanks_count FROM posts WHERE id = ?1", args![post_id], |r| r.int(0)).await?.unwrap_or(0), false));
     }
     tx.exec("UPDATE users SET thanks_received = thanks_received + ?2 WHERE id = ?1", args![author, delta]).await?;
-    tx.one("UPDATE posts SET thanks_count = thanks_count + ?2 WHERE id = ?1 RETURNING thanks_count", args![post_id, delta], |r| r.int(0))
+    let count = tx
+        .one("UPDATE posts SET thanks_count = thanks_count + ?2 WHERE id = ?1 RETURNING thanks_count", args![post_id, delta], |r| r.int(0))
         .await?
-        .ok_or(StoreError::NotFound)
+        .ok_or(StoreError::NotFound)?;
+    Ok((count, true))
 }
 
 /// A member's latest posts that everyone may read (with `members_only`, those

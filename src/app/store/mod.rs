@@ -1,14 +1,14 @@
 //! Persistence: one [`Store`] over embedded SQLite or PostgreSQL.
 //!
-//! Each area (accounts, admin, forum, moderation, notify, events, search, data) has one file
+//! Each area (accounts, admin, forum, moderation, notify, mail, events, search, data) has one file
 //! here holding its statements, written once for both backends, and the
 //! functions that run them over a [`Conn`] (reads) or a [`Tx`] (writes).
 //! Callers group those functions into one read or one transaction with
 //! [`Store::read`] and [`Store::write`]; what commits together is therefore
 //! written where the use case is.
 //!
-//! A write's side records (its event rows now; audit entries, outbox mail and
-//! notifications as those areas arrive) are rows written through the same
+//! A write's side records (event rows, audit entries, notifications, outbox
+//! mail) are rows written through the same
 //! [`Tx`] as the change, so they commit or roll back with it. After the commit
 //! [`Store::write`] wakes whoever acts on them ([`Wake`]): the live hub reads
 //! new events from the table, so nothing is announced that did not commit.
@@ -22,6 +22,7 @@ pub mod conn;
 pub mod data;
 pub mod events;
 pub mod forum;
+pub mod mail;
 pub mod moderation;
 pub mod notify;
 pub mod search;
@@ -89,6 +90,8 @@ pub struct Store {
     backend: Backend,
     /// Bumped after every commit that left events; the live hub watches it.
     events_committed: tokio::sync::watch::Sender<u64>,
+    /// Signalled after every commit that queued mail; this node's mailer waits on it.
+    outbox_committed: tokio::sync::Notify,
 }
 
 enum Backend {
@@ -128,7 +131,7 @@ impl Store {
                 "unsupported database URL {url:?}: use sqlite://PATH or postgres://USER@HOST/DATABASE"
             )));
         };
-        Ok(Store { backend, events_committed: tokio::sync::watch::Sender::new(0) })
+        Ok(Store { backend, events_committed: tokio::sync::watch::Sender::new(0), outbox_committed: tokio::sync::Notify::new() })
     }
 
     /// Statements run on one connection. On PostgreSQL with a replica they
@@ -160,6 +163,9 @@ impl Store {
         if wake.contains(Wake::EVENTS) {
             self.events_committed.send_modify(|n| *n += 1);
         }
+        if wake.contains(Wake::OUTBOX) {
+            self.outbox_committed.notify_one();
+        }
         Ok(value)
     }
 
@@ -167,6 +173,11 @@ impl Store {
     /// commits, and (once [`Store::follow_other_nodes`] runs) other nodes'.
     pub fn events_committed(&self) -> tokio::sync::watch::Receiver<u64> {
         self.events_committed.subscribe()
+    }
+
+    /// Resolves after a commit here queued mail (or at once, if one did since the last wait).
+    pub async fn outbox_committed(&self) {
+        self.outbox_committed.notified().await
     }
 
     /// On PostgreSQL, listens for other nodes' events (and signals once after

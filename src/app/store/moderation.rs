@@ -380,7 +380,8 @@ async fn recount(tx: &Tx<'_>, thread_id: i64) -> Result<()> {
         "UPDATE threads SET \
            reply_count = (SELECT COUNT(*) FROM posts WHERE thread_id = ?1 AND number > 1 AND deleted_at IS NULL AND held_at IS NULL), \
            last_post_at = COALESCE((SELECT MAX(created_at) FROM posts WHERE thread_id = ?1 AND held_at IS NULL), created_at), \
-           last_post_user_id = COALESCE((SELECT user_id FROM posts WHERE thread_id = ?1 AND held_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1), user_id) \
+           last_post_user_id = COALESCE((SELECT user_id FROM posts WHERE thread_id = ?1 AND held_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1), user_id), \
+           last_number = COALESCE((SELECT MAX(number) FROM posts WHERE thread_id = ?1 AND held_at IS NULL), 0) \
          WHERE id = ?1",
         args![thread_id],
     )
@@ -476,6 +477,14 @@ pub async fn merge_threads(tx: &Tx<'_>, from: i64, into: i64) -> Result<i64> {
     // Addresses that led to `from` now lead to `into`.
     tx.exec("UPDATE thread_redirects SET to_thread = ?2 WHERE to_thread = ?1", args![from, into]).await?;
     tx.exec("INSERT INTO thread_redirects (thread_id, to_thread, created_at) VALUES (?1, ?2, ?3)", args![from, into, now_millis()]).await?;
+    // Members' places in `from` mean nothing in `into`; their levels go with the posts only if they had none there.
+    tx.exec(
+        "INSERT INTO member_threads (user_id, thread_id, last_read, level, updated_at) SELECT user_id, ?2, 0, level, updated_at FROM member_threads \
+         WHERE thread_id = ?1 AND level IS NOT NULL AND true ON CONFLICT DO NOTHING",
+        args![from, into],
+    )
+    .await?;
+    tx.exec("DELETE FROM member_threads WHERE thread_id = ?1", args![from]).await?;
     tx.exec("DELETE FROM threads WHERE id = ?1", args![from]).await?;
     Ok(moving.len() as i64)
 }

@@ -78,3 +78,88 @@ pub async fn me(visitor: Visitor) -> Result<Json<Value>, Error> {
         "post_count": user.post_count, "thanks_received": user.thanks_received,
     })))
 }
+
+fn settings_json(s: &crate::app::accounts::Settings) -> Value {
+    json!({
+        "email": s.email,
+        "email_verified": s.email_verified,
+        "email_frequency": s.preferences.frequency.as_str(),
+        "digest": s.preferences.digest.as_str(),
+        "default_watch": s.preferences.default_watch.as_str(),
+        "muted": s.muted.iter().map(|m| json!({"username": m})).collect::<Vec<_>>(),
+    })
+}
+
+pub async fn settings(State(state): State<AppState>, visitor: Visitor) -> Result<Json<Value>, Error> {
+    Ok(Json(settings_json(&state.app.settings(&visitor.viewer).await?)))
+}
+
+#[derive(Deserialize)]
+pub struct SettingsBody {
+    email_frequency: Option<String>,
+    digest: Option<String>,
+    default_watch: Option<String>,
+}
+
+/// `PATCH /api/v1/me/settings`: what is given changes, the rest stays.
+pub async fn update_settings(State(state): State<AppState>, visitor: Visitor, ApiJson(body): ApiJson<SettingsBody>) -> Result<Json<Value>, Error> {
+    let now = state.app.settings(&visitor.viewer).await?.preferences;
+    let preferences = crate::app::accounts::preferences(
+        body.email_frequency.as_deref().unwrap_or(now.frequency.as_str()),
+        body.digest.as_deref().unwrap_or(now.digest.as_str()),
+        body.default_watch.as_deref().unwrap_or(now.default_watch.as_str()),
+    )
+    .map_err(Error::Invalid)?;
+    state.app.set_preferences(&visitor.viewer, preferences).await?;
+    Ok(Json(settings_json(&state.app.settings(&visitor.viewer).await?)))
+}
+
+#[derive(Deserialize)]
+pub struct EmailBody {
+    email: String,
+}
+
+/// `POST /api/v1/me/email`: a confirmation link goes to the new address.
+pub async fn change_email(State(state): State<AppState>, visitor: Visitor, ApiJson(body): ApiJson<EmailBody>) -> Result<StatusCode, Error> {
+    state.app.request_email_change(&visitor.viewer, &body.email).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+#[derive(Deserialize)]
+pub struct PasswordBody {
+    current_password: String,
+    new_password: String,
+}
+
+/// `POST /api/v1/me/password`: the caller's other sessions end.
+pub async fn change_password(State(state): State<AppState>, visitor: Visitor, ApiJson(body): ApiJson<PasswordBody>) -> Result<StatusCode, Error> {
+    state.app.change_password(&visitor.viewer, visitor.token.as_deref(), &body.current_password, &body.new_password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+pub struct ResetRequest {
+    who: String,
+}
+
+/// `POST /api/v1/password-resets`: always 202, whether or not an account matches.
+pub async fn request_reset(State(state): State<AppState>, ClientAddr(client): ClientAddr, ApiJson(body): ApiJson<ResetRequest>) -> Result<StatusCode, Error> {
+    state.app.request_password_reset(&client, &body.who).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+#[derive(Deserialize)]
+pub struct ResetBody {
+    password: String,
+}
+
+/// `POST /api/v1/password-resets/{token}`.
+pub async fn reset_password(State(state): State<AppState>, Path(token): Path<String>, ApiJson(body): ApiJson<ResetBody>) -> Result<StatusCode, Error> {
+    state.app.reset_password(&token, &body.password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/v1/email-confirmations/{token}`.
+pub async fn confirm_email(State(state): State<AppState>, Path(token): Path<String>) -> Result<Json<Value>, Error> {
+    Ok(Json(json!({ "email": state.app.confirm_email(&token).await? })))
+}

@@ -48,6 +48,8 @@ pub struct PostJson {
     /// Why it is hidden, for its author.
     #[serde(skip_serializing_if = "Option::is_none")]
     hidden_reason: Option<String>,
+    /// The viewer muted its author: clients fold it away.
+    author_muted: bool,
 }
 
 impl PostJson {
@@ -67,6 +69,7 @@ impl PostJson {
     pub fn new(p: Post, app: &App) -> Self {
         let safety = (!p.deleted && !p.body.is_empty()).then(|| app.assess(&p.body)).filter(|a| a.tier != Tier::None);
         PostJson {
+            author_muted: p.author_muted,
             hidden: p.hidden,
             held: p.held,
             hidden_reason: p.hidden_reason,
@@ -92,18 +95,13 @@ pub async fn list_categories(State(state): State<AppState>) -> Result<Json<Value
     Ok(Json(json!({ "categories": state.app.categories().await? })))
 }
 
-pub async fn list_threads(State(state): State<AppState>, Query(q): Query<PageQuery>) -> Result<Json<Value>, Error> {
-    let list = state.app.thread_list(q.category.as_deref(), q.page.unwrap_or(1)).await?;
+pub async fn list_threads(State(state): State<AppState>, visitor: Visitor, Query(q): Query<PageQuery>) -> Result<Json<Value>, Error> {
+    let list = state.app.thread_list(&visitor.viewer, q.category.as_deref(), q.page.unwrap_or(1)).await?;
     Ok(Json(json!({
         "page": list.page,
         "pages": list.pages,
         "total": list.threads.total,
-        "threads": list.threads.items.iter().map(|t| json!({
-            "id": t.id, "title": t.title, "slug": t.slug, "url": thread_url(t.id, &t.slug),
-            "category": t.category_slug, "author": {"username": t.author},
-            "replies": t.replies, "last_poster": {"username": t.last_poster},
-            "created_at": rfc3339(t.created_at), "last_post_at": rfc3339(t.last_post_at),
-        })).collect::<Vec<_>>(),
+        "threads": list.threads.items.iter().map(super::notify::thread_item).collect::<Vec<_>>(),
     })))
 }
 
@@ -137,6 +135,9 @@ pub async fn show_thread(State(state): State<AppState>, visitor: Visitor, Path(i
         "category": {"slug": thread.category_slug, "name": thread.category_name},
         "replies": thread.reply_count, "page": page.page, "pages": page.pages,
         "members_only": thread.members_only, "locked": thread.locked,
+        "last_number": thread.last_number,
+        // Where the viewer had read to before this page, and how they follow the thread.
+        "last_read": thread.reading.last_read, "level": thread.reading.level().as_str(),
         "posts": page.posts.into_iter().map(|p| PostJson::value(p, &state.app)).collect::<Vec<_>>(),
     })))
 }

@@ -3,6 +3,7 @@
 use super::{Empty, Layout, answer, field_error, html, see_other};
 use crate::app::SessionKind;
 use crate::app::accounts::Registration;
+use crate::domain::notify::{Digest, EmailFrequency, Level};
 use crate::domain::FieldError;
 use crate::domain::dates;
 use crate::domain::links::post_url;
@@ -23,6 +24,11 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(login_form).post(login_submit))
         .route("/register", get(register_form).post(register_submit))
         .route("/logout", post(logout))
+        .route("/settings", get(settings))
+        .route("/settings/email", post(change_email))
+        .route("/settings/email/resend", post(resend_confirmation))
+        .route("/settings/password", post(change_password))
+        .route("/settings/preferences", post(set_preferences))
 }
 
 pub struct RecentPost {
@@ -44,13 +50,23 @@ struct ProfilePage {
     post_count: i64,
     thanks_received: i64,
     recent: Vec<RecentPost>,
+    /// For another member looking: whether they muted this one (None: they can't mute them).
+    muted: Option<bool>,
 }
 
 async fn profile(State(state): State<AppState>, visitor: Visitor, Path(username): Path<String>) -> Result<Response, Error> {
     let profile = state.app.profile(&visitor.viewer, &username, 20).await?;
     let user = profile.user;
+    let muted = match visitor.viewer.user_id() {
+        Some(me) if me != user.id => {
+            let muted = state.app.mutes(&visitor.viewer, user.id).await?;
+            (muted || user.role == crate::domain::Role::Member).then_some(muted)
+        }
+        _ => None,
+    };
     html(ProfilePage {
-        layout: Layout::new(user.username.clone(), &visitor),
+        muted,
+        layout: Layout::new(user.username.clone(), &visitor).with_feed(format!("Posts by {}", user.username), format!("/u/{}/feed.atom", user.username)),
         role: user.role.as_str(),
         joined: dates::day(user.created_at),
         joined_iso: dates::rfc3339(user.created_at),
@@ -82,6 +98,8 @@ struct AccountPage {
     username: String,
     email: String,
     errors: Vec<FieldError>,
+    /// A word about what just happened (a password was reset).
+    notice: Option<&'static str>,
 }
 
 impl AccountPage {
@@ -90,11 +108,21 @@ impl AccountPage {
     }
 
     fn login(visitor: &Visitor, next: String, username: String, errors: Vec<FieldError>) -> Self {
-        AccountPage { layout: Layout::new("Log in", visitor), heading: "Log in", action: "/login", registering: false, next, username, email: String::new(), errors }
+        AccountPage { layout: Layout::new("Log in", visitor), heading: "Log in", action: "/login", registering: false, next, username, email: String::new(), errors, notice: None }
     }
 
     fn register(visitor: &Visitor, username: String, email: String, errors: Vec<FieldError>) -> Self {
-        AccountPage { layout: Layout::new("Join", visitor), heading: "Join Jogette", action: "/register", registering: true, next: String::new(), username, email, errors }
+        AccountPage {
+            layout: Layout::new("Join", visitor),
+            heading: "Join Jogette",
+            action: "/register",
+            registering: true,
+            next: String::new(),
+            username,
+            email,
+            errors,
+            notice: None,
+        }
     }
 }
 
@@ -109,10 +137,15 @@ fn safe_next(next: Option<&str>) -> String {
 #[derive(Deserialize)]
 struct NextQuery {
     next: Option<String>,
+    reset: Option<String>,
 }
 
 async fn login_form(visitor: Visitor, Query(q): Query<NextQuery>) -> Result<Response, Error> {
-    html(AccountPage::login(&visitor, safe_next(q.next.as_deref()), String::new(), Vec::new()))
+    let mut page = AccountPage::login(&visitor, safe_next(q.next.as_deref()), String::new(), Vec::new());
+    if q.reset.is_some() {
+        page.notice = Some("Your new password is set, and you're logged out everywhere. Log in with it now.");
+    }
+    html(page)
 }
 
 #[derive(Deserialize)]
@@ -169,6 +202,115 @@ async fn logout(State(state): State<AppState>, visitor: Visitor, CsrfForm(_): Cs
     let mut response = see_other("/");
     response.headers_mut().append(header::SET_COOKIE, session_cookie(&state, "", 0));
     Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "settings.html")]
+struct SettingsPage {
+    layout: Layout,
+    done: Option<String>,
+    email: Option<String>,
+    email_verified: bool,
+    frequencies: Vec<(&'static str, &'static str, bool)>,
+    digests: Vec<(&'static str, &'static str, bool)>,
+    watch_levels: Vec<(&'static str, &'static str, &'static str, bool)>,
+    muted: Vec<String>,
+    errors: Vec<FieldError>,
+}
+
+impl SettingsPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        field_error(&self.errors, field)
+    }
+}
+
+async fn settings_page(state: &AppState, visitor: &Visitor, done: Option<String>, errors: Vec<FieldError>) -> Result<Response, Error> {
+    let s = state.app.settings(&visitor.viewer).await?;
+    let p = s.preferences;
+    html(SettingsPage {
+        layout: Layout::new("Settings", visitor),
+        done,
+        email: s.email,
+        email_verified: s.email_verified,
+        frequencies: EmailFrequency::ALL.iter().map(|f| (f.as_str(), f.label(), *f == p.frequency)).collect(),
+        digests: Digest::ALL.iter().map(|d| (d.as_str(), d.label(), *d == p.digest)).collect(),
+        watch_levels: [Level::Watching, Level::Tracking, Level::Normal].iter().map(|l| (l.as_str(), l.label(), l.explain_thread(), *l == p.default_watch)).collect(),
+        muted: s.muted,
+        errors,
+    })
+}
+
+#[derive(Deserialize)]
+struct DoneQuery {
+    done: Option<String>,
+}
+
+/// What the page says after a change, by the word its redirect carries.
+fn done_message(done: Option<&str>) -> Option<String> {
+    Some(
+        match done? {
+            "email" => "We've sent a link to your new address. Your address changes once you follow it (within an hour).",
+            "resent" => "We've sent the link again. It works for an hour.",
+            "password" => "Your password is changed. Everywhere else you were logged in, you're logged out now.",
+            "saved" => "Saved.",
+            _ => return None,
+        }
+        .to_owned(),
+    )
+}
+
+async fn settings(State(state): State<AppState>, visitor: Visitor, Query(q): Query<DoneQuery>) -> Result<Response, Error> {
+    if !visitor.is_member() {
+        return Ok(super::login_redirect("/settings"));
+    }
+    settings_page(&state, &visitor, done_message(q.done.as_deref()), Vec::new()).await
+}
+
+#[derive(Deserialize)]
+struct EmailForm {
+    #[serde(default)]
+    email: String,
+}
+
+async fn change_email(State(state): State<AppState>, visitor: Visitor, CsrfForm(form): CsrfForm<EmailForm>) -> Result<Response, Error> {
+    let result = state.app.request_email_change(&visitor.viewer, &form.email).await;
+    answer(result, |_| see_other("/settings?done=email"), async |errors| settings_page(&state, &visitor, None, errors).await).await
+}
+
+async fn resend_confirmation(State(state): State<AppState>, visitor: Visitor, CsrfForm(_): CsrfForm<Empty>) -> Result<Response, Error> {
+    let result = state.app.resend_confirmation(&visitor.viewer).await;
+    answer(result, |_| see_other("/settings?done=resent"), async |errors| settings_page(&state, &visitor, None, errors).await).await
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+}
+
+async fn change_password(State(state): State<AppState>, visitor: Visitor, CsrfForm(form): CsrfForm<PasswordForm>) -> Result<Response, Error> {
+    let result = state.app.change_password(&visitor.viewer, visitor.token.as_deref(), &form.current_password, &form.new_password).await;
+    answer(result, |_| see_other("/settings?done=password"), async |errors| settings_page(&state, &visitor, None, errors).await).await
+}
+
+#[derive(Deserialize)]
+struct PreferencesForm {
+    #[serde(default)]
+    email_frequency: String,
+    #[serde(default)]
+    digest: String,
+    #[serde(default)]
+    default_watch: String,
+}
+
+async fn set_preferences(State(state): State<AppState>, visitor: Visitor, CsrfForm(form): CsrfForm<PreferencesForm>) -> Result<Response, Error> {
+    let result = match crate::app::accounts::preferences(&form.email_frequency, &form.digest, &form.default_watch) {
+        Ok(p) => state.app.set_preferences(&visitor.viewer, p).await,
+        Err(errors) => Err(crate::app::Error::Invalid(errors)),
+    };
+    answer(result, |_| see_other("/settings?done=saved"), async |errors| settings_page(&state, &visitor, None, errors).await).await
 }
 
 #[cfg(test)]

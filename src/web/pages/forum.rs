@@ -4,11 +4,12 @@
 use super::compose::{ComposePage, Composing};
 use super::safety::SafetyCard;
 use super::{Layout, Notice, PageQuery, Pager, answer, html, login_redirect, see_other};
-use crate::app::forum::{Draft, Found};
+use crate::app::forum::{Draft, Found, Opened};
 use crate::app::{self, Category, Post, Thread, ThreadSummary, Viewer, access};
 use crate::domain::FieldError;
 use crate::domain::moderation::FlagReason;
 use crate::domain::dates;
+use crate::domain::notify as rules;
 use crate::domain::links::{post_url, thread_url};
 use crate::domain::permission::{Action, Subject};
 use crate::web::{AppState, ClientAddr};
@@ -29,6 +30,8 @@ pub fn router() -> Router<AppState> {
         .route("/t/{id}/{slug}", get(thread))
         .route("/t/{id}/{slug}/reply", get(reply_form))
         .route("/t/{id}/reply", post(reply_submit))
+        .route("/t/{id}/watch", post(watch_thread))
+        .route("/c/{slug}/watch", post(watch_category))
         .route("/new", get(new_thread_form).post(new_thread_submit))
         .route("/p/{id}", get(post_permalink))
         .route("/p/{id}/edit", get(edit_form).post(edit_submit))
@@ -40,6 +43,11 @@ pub fn router() -> Router<AppState> {
 
 pub struct ThreadRow {
     pub url: String,
+    /// Posts the member hasn't read in a thread they track, and where the first one is.
+    pub new_posts: i64,
+    pub first_unread_url: String,
+    /// Started since the member's last visit (or lately), and never opened.
+    pub is_new: bool,
     pub title: String,
     pub category_slug: String,
     pub category_name: String,
@@ -51,10 +59,14 @@ pub struct ThreadRow {
     pub locked: bool,
 }
 
-fn thread_rows(threads: Vec<ThreadSummary>) -> Vec<ThreadRow> {
+pub fn thread_rows(threads: Vec<ThreadSummary>, viewer: &Viewer) -> Vec<ThreadRow> {
+    let new_since = viewer.user.as_ref().map(|u| rules::new_since(u.previous_visit_at, app::now_millis()));
     threads
         .into_iter()
         .map(|t| ThreadRow {
+            new_posts: rules::new_posts(t.last_number, t.reading.last_read, t.reading.level()),
+            first_unread_url: post_url(t.id, &t.slug, t.reading.last_read.unwrap_or(0) + 1),
+            is_new: new_since.is_some_and(|since| t.created_at > since && t.reading.last_read.is_none() && t.reading.level() != rules::Level::Muted),
             url: thread_url(t.id, &t.slug),
             title: t.title,
             category_slug: t.category_slug,
@@ -81,13 +93,13 @@ struct HomePage {
 }
 
 async fn home(State(state): State<AppState>, visitor: Visitor, Query(q): Query<PageQuery>) -> Result<Response, Error> {
-    let list = state.app.thread_list(None, q.page.unwrap_or(1)).await?;
+    let list = state.app.thread_list(&visitor.viewer, None, q.page.unwrap_or(1)).await?;
     html(HomePage {
         layout: Layout::new("Latest threads", &visitor),
         categories: state.app.categories().await?,
         pager: Pager::new("/", list.page, list.pages),
-        pinned: thread_rows(list.pinned),
-        threads: thread_rows(list.threads.items),
+        pinned: thread_rows(list.pinned, &visitor.viewer),
+        threads: thread_rows(list.threads.items, &visitor.viewer),
         show_category: true,
     })
 }
@@ -97,6 +109,7 @@ async fn home(State(state): State<AppState>, visitor: Visitor, Query(q): Query<P
 struct CategoryPage {
     layout: Layout,
     category: Category,
+    watch: Option<WatchForm>,
     pinned: Vec<ThreadRow>,
     threads: Vec<ThreadRow>,
     show_category: bool,
@@ -104,13 +117,18 @@ struct CategoryPage {
 }
 
 async fn category(State(state): State<AppState>, visitor: Visitor, Path(slug): Path<String>, Query(q): Query<PageQuery>) -> Result<Response, Error> {
-    let list = state.app.thread_list(Some(&slug), q.page.unwrap_or(1)).await?;
+    let list = state.app.thread_list(&visitor.viewer, Some(&slug), q.page.unwrap_or(1)).await?;
     let category = list.category.ok_or(Error::NotFound)?;
+    let watch = match visitor.is_member() {
+        true => Some(WatchForm::category(&category.slug, state.app.category_level(&visitor.viewer, category.id).await?)),
+        false => None,
+    };
     html(CategoryPage {
-        layout: Layout::new(category.name.clone(), &visitor),
+        layout: Layout::new(category.name.clone(), &visitor).with_feed(format!("Threads in {}", category.name), format!("/c/{}/feed.atom", category.slug)),
         pager: Pager::new(format!("/c/{}", category.slug), list.page, list.pages),
-        pinned: thread_rows(list.pinned),
-        threads: thread_rows(list.threads.items),
+        pinned: thread_rows(list.pinned, &visitor.viewer),
+        threads: thread_rows(list.threads.items, &visitor.viewer),
+        watch,
         show_category: false,
         category,
     })
@@ -155,6 +173,8 @@ pub struct PostView {
     pub safety: Option<SafetyCard>,
     /// For guests on a members-only thread: the start of the opening post.
     pub teaser: String,
+    /// The viewer muted its author: it folds away behind a line.
+    pub author_muted: bool,
 }
 
 fn post_view(app: &app::App, p: Post, thread: &Thread, viewer: &Viewer, can_reply: bool) -> PostView {
@@ -185,9 +205,34 @@ fn post_view(app: &app::App, p: Post, thread: &Thread, viewer: &Viewer, can_repl
         created_human: dates::human(p.created_at),
         reply_url: format!("{thread_path}/reply?to={}", p.id),
         quote_url: format!("{thread_path}/reply?quote={}", p.id),
+        author_muted: p.author_muted && viewer.user_id() != Some(p.user_id),
         author: p.author,
         html: p.html,
         teaser: p.excerpt,
+    }
+}
+
+/// How closely the member follows a thread or category, as a form to change it.
+pub struct WatchForm {
+    pub action: String,
+    pub current: &'static str,
+    /// Each level's value, label and explanation.
+    pub levels: Vec<(&'static str, &'static str, &'static str)>,
+    pub explain: &'static str,
+    pub what: &'static str,
+}
+
+impl WatchForm {
+    fn new(action: String, level: rules::Level, explain: fn(rules::Level) -> &'static str, what: &'static str) -> Self {
+        WatchForm { action, current: level.as_str(), levels: rules::Level::ALL.iter().map(|l| (l.as_str(), l.label(), explain(*l))).collect(), explain: explain(level), what }
+    }
+
+    fn thread(thread_id: i64, level: rules::Level) -> Self {
+        Self::new(format!("/t/{thread_id}/watch"), level, rules::Level::explain_thread, "this thread")
+    }
+
+    fn category(slug: &str, level: rules::Level) -> Self {
+        Self::new(format!("/c/{slug}/watch"), level, rules::Level::explain_category, "this category")
     }
 }
 
@@ -206,6 +251,7 @@ struct ThreadPage {
     cannot_reply: Option<String>,
     /// The viewer is a moderator: show the thread tools.
     tools: bool,
+    watch: Option<WatchForm>,
 }
 
 async fn thread_by_id(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, Error> {
@@ -216,16 +262,19 @@ async fn thread_by_id(State(state): State<AppState>, Path(id): Path<i64>) -> Res
 }
 
 async fn thread(State(state): State<AppState>, visitor: Visitor, Path((id, slug)): Path<(i64, String)>, Query(q): Query<PageQuery>) -> Result<Response, Error> {
-    let page = match state.app.thread_page(&visitor.viewer, id, q.page.unwrap_or(1)).await {
+    let page = match state.app.open_thread(&visitor.viewer, id, q.page).await {
+        Ok(Opened::Page(page)) => page,
+        // No page asked for: where the member left off.
+        Ok(Opened::ResumeAt(thread, number)) => return Ok(see_other(&post_url(thread.id, &thread.slug, number))),
         // A merged thread's address leads to where its posts went.
         Err(app::Error::NotFound) => match state.app.find_thread(id).await? {
             Found::MovedTo(thread) => return Ok(see_other(&thread_url(thread.id, &thread.slug))),
             Found::Thread(_) => return Err(Error::NotFound),
         },
-        other => other?,
+        Err(e) => return Err(e.into()),
     };
     let path = thread_url(page.thread.id, &page.thread.slug);
-    let pager = Pager::new(path.clone(), page.page, page.pages);
+    let pager = Pager::new(path.clone(), page.page, page.pages).explicit_first();
     if slug != page.thread.slug {
         return Ok(see_other(&pager.href(page.page)));
     }
@@ -236,13 +285,35 @@ async fn thread(State(state): State<AppState>, visitor: Visitor, Path((id, slug)
     };
     let posts = page.posts.into_iter().map(|p| post_view(&state.app, p, &page.thread, viewer, cannot_reply.is_none())).collect();
     let tools = access::allows(viewer, Action::ManageThreads, Subject::Community);
-    let mut layout = Layout::new(page.thread.title.clone(), &visitor);
+    let mut layout = Layout::new(page.thread.title.clone(), &visitor).with_feed(format!("Posts in “{}”", page.thread.title), format!("/t/{}/feed.atom", page.thread.id));
     layout.noindex = page.thread.members_only;
     let slow_mode = page.thread.slow_mode_at(app::now_millis()).map(|s| {
         let minutes = (s + 59) / 60;
         format!("{minutes} minute{}", if minutes == 1 { "" } else { "s" })
     });
-    html(ThreadPage { layout, pager, thread_path: path, posts, teaser: page.teaser, slow_mode, cannot_reply, tools, thread: page.thread })
+    let watch = visitor.is_member().then(|| WatchForm::thread(page.thread.id, page.thread.reading.level()));
+    html(ThreadPage { layout, pager, thread_path: path, posts, teaser: page.teaser, slow_mode, cannot_reply, tools, watch, thread: page.thread })
+}
+
+#[derive(Deserialize)]
+struct WatchChoice {
+    #[serde(default)]
+    level: String,
+}
+
+fn level_of(choice: &WatchChoice) -> Result<rules::Level, Error> {
+    rules::Level::parse(&choice.level).ok_or_else(|| Error::BadRequest("Choose watching, tracking, normal or muted.".into()))
+}
+
+async fn watch_thread(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>, CsrfForm(form): CsrfForm<WatchChoice>) -> Result<Response, Error> {
+    state.app.set_thread_level(&visitor.viewer, id, level_of(&form)?).await?;
+    let thread = state.app.thread(id).await?;
+    Ok(see_other(&format!("{}?page=1#watch", thread_url(thread.id, &thread.slug))))
+}
+
+async fn watch_category(State(state): State<AppState>, visitor: Visitor, Path(slug): Path<String>, CsrfForm(form): CsrfForm<WatchChoice>) -> Result<Response, Error> {
+    state.app.set_category_level(&visitor.viewer, &slug, level_of(&form)?).await?;
+    Ok(see_other(&format!("/c/{slug}#watch")))
 }
 
 #[derive(Deserialize)]

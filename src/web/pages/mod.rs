@@ -10,6 +10,7 @@ mod accounts;
 mod admin;
 mod compose;
 mod forum;
+mod mail;
 mod moderation;
 mod notify;
 mod safety;
@@ -35,9 +36,11 @@ pub fn router() -> Router<AppState> {
         .merge(moderation::router())
         .merge(search::router())
         .merge(notify::router())
+        .merge(mail::router())
 }
 
 pub struct LayoutUser {
+    pub id: i64,
     pub username: String,
     pub is_admin: bool,
     pub is_staff: bool,
@@ -52,6 +55,23 @@ pub struct Layout {
     pub asset_version: &'static str,
     /// Keep search engines out (members-only spaces).
     pub noindex: bool,
+    /// Atom feeds of what the page shows, besides the latest threads'.
+    pub feeds: Vec<FeedLink>,
+}
+
+pub struct FeedLink {
+    pub title: String,
+    pub href: String,
+}
+
+impl FeedLink {
+    pub fn new(title: impl Into<String>, href: impl Into<String>) -> Self {
+        FeedLink { title: title.into(), href: href.into() }
+    }
+
+    fn latest() -> Self {
+        FeedLink::new("Latest threads", "/feed.atom")
+    }
 }
 
 impl Layout {
@@ -59,6 +79,7 @@ impl Layout {
         Layout {
             title: title.into(),
             user: visitor.viewer.user.as_ref().map(|u| LayoutUser {
+                id: u.id,
                 username: u.username.clone(),
                 is_admin: u.role == Role::Admin,
                 is_staff: matches!(u.role, Role::Admin | Role::Moderator),
@@ -67,7 +88,14 @@ impl Layout {
             csrf: visitor.csrf.clone(),
             asset_version: ASSET_VERSION,
             noindex: false,
+            feeds: vec![FeedLink::latest()],
         }
+    }
+
+    /// Links the page's own feed too.
+    fn with_feed(mut self, title: impl Into<String>, href: impl Into<String>) -> Self {
+        self.feeds.push(FeedLink::new(title, href));
+        self
     }
 }
 
@@ -119,17 +147,31 @@ fn urlencode(s: &str) -> String {
 pub struct Pager {
     pub page: i64,
     pub pages: i64,
+    /// The list's length isn't counted: only whether another page follows.
+    pub open_ended: bool,
+    /// Link the first page with `?page=1` (a thread's plain address resumes where the member left off).
+    explicit_first: bool,
     base: String,
 }
 
 impl Pager {
     fn new(base: impl Into<String>, page: i64, pages: i64) -> Self {
-        Pager { base: base.into(), page, pages }
+        Pager { base: base.into(), page, pages, open_ended: false, explicit_first: false }
+    }
+
+    /// For lists that know only whether `more` follow this page.
+    fn open(base: impl Into<String>, page: i64, more: bool) -> Self {
+        Pager { base: base.into(), page, pages: page + i64::from(more), open_ended: true, explicit_first: false }
     }
 
     pub fn href(&self, page: i64) -> String {
         let sep = if self.base.contains('?') { '&' } else { '?' };
-        if page <= 1 { self.base.clone() } else { format!("{}{sep}page={page}", self.base) }
+        if page <= 1 && !self.explicit_first { self.base.clone() } else { format!("{}{sep}page={}", self.base, page.max(1)) }
+    }
+
+    fn explicit_first(mut self) -> Self {
+        self.explicit_first = true;
+        self
     }
 }
 
@@ -167,7 +209,7 @@ struct ErrorPage<'a> {
 pub fn error_page(e: &Error, request: &Request<()>) -> String {
     let (title, detail, fields) = error::describe(e);
     let csrf = request.extensions().get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
-    let layout = Layout { title: title.to_owned(), user: None, csrf, asset_version: ASSET_VERSION, noindex: true };
+    let layout = Layout { title: title.to_owned(), user: None, csrf, asset_version: ASSET_VERSION, noindex: true, feeds: Vec::new() };
     ErrorPage { layout, status: e.status().as_u16(), title, detail, fields }
         .render()
         .unwrap_or_else(|_| format!("<!doctype html><title>{title}</title><h1>{title}</h1>"))

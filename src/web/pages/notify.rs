@@ -1,22 +1,31 @@
-//! A member's notifications.
+//! A member's notifications, their unread and new threads, and muting.
 
-use super::{Empty, Layout, html, login_redirect, see_other};
-use crate::app::notify::{describe, notification_url};
+use super::forum::{ThreadRow, thread_rows};
+use super::{Empty, Layout, PageQuery, Pager, html, login_redirect, see_other};
+use crate::app::notify::{CatchingUp, describe, notification_url};
 use crate::domain::dates;
 use crate::web::AppState;
 use crate::web::auth::{CsrfForm, Visitor};
 use crate::web::error::Error;
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/notifications", get(notifications)).route("/notifications/read", post(mark_read))
+    Router::new()
+        .route("/notifications", get(notifications))
+        .route("/notifications/read", post(mark_all_read))
+        .route("/notifications/{id}/read", post(mark_read))
+        .route("/unread", get(unread))
+        .route("/new-threads", get(new_threads))
+        .route("/u/{username}/mute", post(mute))
+        .route("/u/{username}/unmute", post(unmute))
 }
 
 pub struct NotificationView {
+    pub id: i64,
     pub title: String,
     pub summary: String,
     pub url: Option<String>,
@@ -30,21 +39,22 @@ pub struct NotificationView {
 struct NotificationsPage {
     layout: Layout,
     items: Vec<NotificationView>,
-    unread: usize,
+    unread: i64,
+    pager: Pager,
 }
 
-async fn notifications(State(state): State<AppState>, visitor: Visitor) -> Result<Response, Error> {
+async fn notifications(State(state): State<AppState>, visitor: Visitor, Query(q): Query<PageQuery>) -> Result<Response, Error> {
     if !visitor.is_member() {
         return Ok(login_redirect("/notifications"));
     }
-    let items: Vec<NotificationView> = state
-        .app
-        .notifications(&visitor.viewer)
-        .await?
+    let page = state.app.notifications(&visitor.viewer, q.page.unwrap_or(1)).await?;
+    let items = page
+        .items
         .into_iter()
         .map(|n| {
             let (title, summary) = describe(&n);
             NotificationView {
+                id: n.id,
                 url: notification_url(&n),
                 title,
                 summary,
@@ -54,11 +64,84 @@ async fn notifications(State(state): State<AppState>, visitor: Visitor) -> Resul
             }
         })
         .collect();
-    let unread = items.iter().filter(|n| !n.read).count();
-    html(NotificationsPage { layout: Layout::new("Notifications", &visitor), items, unread })
+    let mut layout = Layout::new("Notifications", &visitor);
+    // The page's own count is the freshest: the header shows it too.
+    if let Some(user) = &mut layout.user {
+        user.unread = page.unread;
+    }
+    html(NotificationsPage { layout, items, unread: page.unread, pager: Pager::open("/notifications", page.page, page.more) })
 }
 
-async fn mark_read(State(state): State<AppState>, visitor: Visitor, CsrfForm(_): CsrfForm<Empty>) -> Result<Response, Error> {
-    state.app.mark_notifications_read(&visitor.viewer).await?;
+async fn mark_all_read(State(state): State<AppState>, visitor: Visitor, CsrfForm(_): CsrfForm<Empty>) -> Result<Response, Error> {
+    state.app.mark_notifications_read(&visitor.viewer, None).await?;
     Ok(see_other("/notifications"))
+}
+
+async fn mark_read(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>, CsrfForm(_): CsrfForm<Empty>) -> Result<Response, Error> {
+    state.app.mark_notifications_read(&visitor.viewer, Some(vec![id])).await?;
+    Ok(see_other(&format!("/notifications#n{id}")))
+}
+
+#[derive(Template)]
+#[template(path = "catching_up.html")]
+struct CatchingUpPage {
+    layout: Layout,
+    heading: &'static str,
+    lede: &'static str,
+    empty: &'static str,
+    threads: Vec<ThreadRow>,
+    show_category: bool,
+    pager: Pager,
+}
+
+fn catching_up(visitor: &Visitor, path: &str, list: CatchingUp, heading: &'static str, lede: &'static str, empty: &'static str) -> Result<Response, Error> {
+    html(CatchingUpPage {
+        layout: Layout::new(heading, visitor),
+        heading,
+        lede,
+        empty,
+        pager: Pager::open(path, list.page, list.more),
+        threads: thread_rows(list.threads, &visitor.viewer),
+        show_category: true,
+    })
+}
+
+async fn unread(State(state): State<AppState>, visitor: Visitor, Query(q): Query<PageQuery>) -> Result<Response, Error> {
+    if !visitor.is_member() {
+        return Ok(login_redirect("/unread"));
+    }
+    let list = state.app.unread_threads(&visitor.viewer, q.page.unwrap_or(1)).await?;
+    catching_up(
+        &visitor,
+        "/unread",
+        list,
+        "Unread",
+        "Threads you follow with replies you haven't read yet.",
+        "You're all caught up: nothing unread in the threads you follow.",
+    )
+}
+
+async fn new_threads(State(state): State<AppState>, visitor: Visitor, Query(q): Query<PageQuery>) -> Result<Response, Error> {
+    if !visitor.is_member() {
+        return Ok(login_redirect("/new-threads"));
+    }
+    let list = state.app.new_threads(&visitor.viewer, q.page.unwrap_or(1)).await?;
+    catching_up(
+        &visitor,
+        "/new-threads",
+        list,
+        "New threads",
+        "Threads started since your last visit, or in the last two days, that you haven't opened.",
+        "No new threads since your last visit.",
+    )
+}
+
+async fn mute(State(state): State<AppState>, visitor: Visitor, Path(username): Path<String>, CsrfForm(_): CsrfForm<Empty>) -> Result<Response, Error> {
+    state.app.set_muted(&visitor.viewer, &username, true).await?;
+    Ok(see_other(&format!("/u/{username}")))
+}
+
+async fn unmute(State(state): State<AppState>, visitor: Visitor, Path(username): Path<String>, CsrfForm(_): CsrfForm<Empty>) -> Result<Response, Error> {
+    state.app.set_muted(&visitor.viewer, &username, false).await?;
+    Ok(see_other(&format!("/u/{username}")))
 }

@@ -87,8 +87,25 @@
   // deletions and thanks update in place. EventSource reconnects by itself and
   // sends Last-Event-ID, so nothing is missed.
   var bar = document.querySelector(".live-bar[data-live]");
-  if (bar && window.EventSource) {
-    var source = new EventSource(bar.getAttribute("data-live"));
+  var bell = document.querySelector("[data-unread-for] [data-unread]");
+  // One stream per page: the page's own, which also carries the member's
+  // notification count, or just the count where the page follows nothing.
+  var source = null;
+  if (window.EventSource && (bar || bell)) {
+    source = new EventSource(bar ? bar.getAttribute("data-live") : "/api/v1/events?mine=1");
+  }
+  if (source && bell) {
+    source.addEventListener("notification", function () {
+      fetch("/api/v1/notifications/unread", { headers: { accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (count) {
+          if (!count) return;
+          bell.firstChild.nodeValue = String(count.unread);
+          bell.hidden = count.unread === 0;
+        });
+    });
+  }
+  if (bar && source) {
     var onThread = bar.getAttribute("data-live-kind") === "thread";
     source.addEventListener("open", function () { bar.setAttribute("data-connected", ""); });
     source.addEventListener("error", function () { bar.removeAttribute("data-connected"); });

@@ -39,6 +39,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0005_search.sql"),
     include_str!("../migrations/postgres/0006_search_tiers.sql"),
     include_str!("../migrations/postgres/0007_moderation.sql"),
+    include_str!("../migrations/postgres/0008_notify.sql"),
 ];
 
 const POOL_SIZE: usize = 8;

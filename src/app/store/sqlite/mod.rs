@@ -41,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0006_search_tiers.sql"),
     include_str!("../migrations/sqlite/0007_search_by_author.sql"),
     include_str!("../migrations/sqlite/0008_moderation.sql"),
+    include_str!("../migrations/sqlite/0009_notify.sql"),
 ];
 const READERS: usize = 4;
 /// Enough to amortise the fsync under load without making one commit huge.
