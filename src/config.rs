@@ -33,6 +33,8 @@ pub struct Config {
     /// How often the mailer looks for due mail (digests, retries, other
     /// nodes' messages) when nothing wakes it sooner.
     pub mailer_poll: Duration,
+    /// How long after a failed send the first retry comes; each later one waits twice as long.
+    pub mail_retry_after: Duration,
 }
 
 impl Config {
@@ -63,6 +65,7 @@ impl Default for Config {
             mail_from: "Jogette <noreply@localhost>".into(),
             email_away_delay: Duration::from_millis(crate::domain::notify::AWAY_AFTER_MS as u64),
             mailer_poll: Duration::from_secs(30),
+            mail_retry_after: Duration::from_secs(60),
         }
     }
 }

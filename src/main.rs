@@ -90,6 +90,10 @@ struct ServeArgs {
     /// How often the mailer looks for due mail when nothing wakes it, in seconds.
     #[arg(long, env = "JOGETTE_MAILER_POLL_SECONDS", default_value_t = 30)]
     mailer_poll_seconds: u64,
+    /// How long after a failed send the first retry comes, in milliseconds;
+    /// each later one waits twice as long, up to six hours.
+    #[arg(long, env = "JOGETTE_MAIL_RETRY_MS", default_value_t = 60_000)]
+    mail_retry_ms: u64,
 }
 
 impl ServeArgs {
@@ -109,6 +113,7 @@ impl ServeArgs {
             mail_from: self.mail_from,
             email_away_delay: std::time::Duration::from_secs(self.email_away_seconds),
             mailer_poll: std::time::Duration::from_secs(self.mailer_poll_seconds.max(1)),
+            mail_retry_after: std::time::Duration::from_millis(self.mail_retry_ms.max(1)),
             ..Config::default()
         })
     }

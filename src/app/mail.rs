@@ -265,7 +265,7 @@ impl App {
         if attempts >= rules::MAX_ATTEMPTS {
             return Ok(self.store.write(move |tx| Box::pin(async move { outbox::settle(tx, id, "failed", Some(&error)).await })).await?);
         }
-        let at = super::now_millis() + rules::retry_after_ms(attempts);
+        let at = super::now_millis() + rules::retry_after_ms(self.config.mail_retry_after.as_millis() as i64, attempts);
         Ok(self.store.write(move |tx| Box::pin(async move { outbox::retry(tx, id, at, &error).await })).await?)
     }
 

@@ -225,12 +225,14 @@ impl App {
         Ok(self.store.write(move |tx| Box::pin(async move { store::read_to(tx, member, thread_id, number, &noticed).await })).await?)
     }
 
-    /// Notes that a member is using the site, at most once a minute, so that
-    /// "new since your last visit" and "only when away" know when they were here.
+    /// Notes that a member is using the site, so that "new since your last
+    /// visit" and "only when away" know when they were here: at most once a
+    /// minute, or at once when a notification came since they were last seen
+    /// (they have seen it now, in the header, and it needn't be emailed).
     pub async fn seen(&self, viewer: &Viewer) -> Result<()> {
         let Some(user) = viewer.user.as_ref() else { return Ok(()) };
         let now = super::now_millis();
-        if now - user.last_seen_at < rules::SEEN_EVERY_MS {
+        if now - user.last_seen_at < rules::SEEN_EVERY_MS && user.newest_unread_at <= user.last_seen_at {
             return Ok(());
         }
         let member = user.id;

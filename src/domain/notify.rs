@@ -256,11 +256,11 @@ pub fn digest_period(digest: Digest, at: i64) -> Option<(i64, i64)> {
     Some((number, number * length))
 }
 
-/// How long after the `attempt`th failure a message is tried again: a
-/// minute, doubling, at most six hours.
-pub fn retry_after_ms(attempt: i64) -> i64 {
-    let minutes = 1i64 << attempt.clamp(1, 10).saturating_sub(1);
-    (minutes * 60_000).min(6 * 3600 * 1000)
+/// How long after the `attempt`th failure a message is tried again: `base`
+/// (a minute, in production), doubling, at most six hours.
+pub fn retry_after_ms(base_ms: i64, attempt: i64) -> i64 {
+    let doublings = 1i64 << attempt.clamp(1, 10).saturating_sub(1);
+    base_ms.saturating_mul(doublings).min(6 * 3600 * 1000)
 }
 
 /// After this many failed tries a message is given up (about two days).
@@ -328,9 +328,9 @@ mod tests {
 
     #[test]
     fn retries_back_off_to_six_hours() {
-        assert_eq!(retry_after_ms(1), 60_000);
-        assert_eq!(retry_after_ms(2), 120_000);
-        assert_eq!(retry_after_ms(4), 480_000);
-        assert_eq!(retry_after_ms(30), 6 * 3600 * 1000);
+        assert_eq!(retry_after_ms(60_000, 1), 60_000);
+        assert_eq!(retry_after_ms(60_000, 2), 120_000);
+        assert_eq!(retry_after_ms(60_000, 4), 480_000);
+        assert_eq!(retry_after_ms(60_000, 30), 6 * 3600 * 1000);
     }
 }

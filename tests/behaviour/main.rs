@@ -3,6 +3,7 @@
 mod accounts;
 mod errors;
 mod live;
+mod mail;
 mod migrate;
 mod moderation;
 mod notify;

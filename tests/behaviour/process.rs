@@ -24,8 +24,13 @@ impl Drop for Running {
 
 /// Starts `jogette serve` on a free port and waits until it says where it listens.
 fn serve(db: &str) -> Running {
+    serve_with(db, &[])
+}
+
+fn serve_with(db: &str, flags: &[&str]) -> Running {
     let mut child = Command::new(BIN)
         .args(["serve", "--db", db, "--listen", "127.0.0.1:0"])
+        .args(flags)
         .env("JOGETTE_RATE_LIMITS", "off")
         .stderr(Stdio::piped())
         .spawn()
@@ -266,4 +271,48 @@ async fn sigterm_finishes_requests_in_flight_and_exits_cleanly() {
     let server = serve(&db);
     let listing: Value = reqwest::get(format!("{}/api/v1/threads", server.base)).await.unwrap().json().await.unwrap();
     assert_eq!(listing["total"].as_i64().unwrap(), created, "every acknowledged thread is there, and nothing else");
+}
+
+/// Mail queued while the SMTP server is down waits in the outbox, through a
+/// crash of Jogette itself, and goes out once, when both are back.
+#[tokio::test]
+async fn mail_waits_through_a_stopped_smtp_server_and_a_crash_and_goes_once() {
+    let Some(mut sink) = crate::support::SmtpSink::start() else { return };
+    sink.stop();
+    let db = TestDb::new();
+    let smtp = sink.url();
+    let flags = ["--smtp-url", smtp.as_str(), "--mail-retry-ms", "200", "--mailer-poll-seconds", "1"];
+    let mut server = serve_with(&db.url, &flags);
+    let names = ["ann_a", "ben_b", "cat_c", "dee_d"];
+    for name in names {
+        let r = reqwest::Client::new()
+            .post(format!("{}/api/v1/users", server.base))
+            .json(&json!({"username": name, "password": PASSWORD, "email": format!("{name}@example.org")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    // Every message has been tried and failed at least once.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let rows = crate::support::raw_rows(&db.url, "SELECT attempts FROM outbox WHERE settled_at IS NULL").await;
+        if rows.len() == names.len() && rows.iter().all(|r| r[0] != "0") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not tried: {rows:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Jogette dies mid-retry, the SMTP server comes back, Jogette starts again.
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    sink.resume();
+    let _server = serve_with(&db.url, &flags);
+    for name in names {
+        assert_eq!(sink.wait_for(&format!("{name}@example.org"), 1, Duration::from_secs(15)).await.len(), 1, "{name}'s confirmation arrives");
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(sink.messages().len(), names.len(), "none twice");
+    let settled = crate::support::raw_rows(&db.url, "SELECT outcome FROM outbox").await;
+    assert!(settled.iter().all(|r| r[0] == "sent"), "{settled:?}");
 }

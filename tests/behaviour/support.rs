@@ -107,6 +107,17 @@ impl TestServer {
         Self::serve(shared, RateLimits::off()).await
     }
 
+    /// A second node over the same database, configured by the test.
+    pub async fn another_node_configured(&self, adjust: impl FnOnce(&mut Config)) -> TestServer {
+        let shared = TestDb { url: self._db.url.clone(), _dir: tempfile::tempdir().unwrap(), schema: None };
+        Self::serve_with(shared, RateLimits::off(), adjust).await
+    }
+
+    /// A server on a database of the test's choosing, configured by the test.
+    pub async fn configured_on(db: TestDb, adjust: impl FnOnce(&mut Config)) -> Self {
+        Self::serve_with(db, RateLimits::off(), adjust).await
+    }
+
     /// A server over an existing database the test made itself.
     pub async fn on_url(url: &str) -> Self {
         let db = TestDb { url: url.to_owned(), _dir: tempfile::tempdir().unwrap(), schema: None };
@@ -442,5 +453,141 @@ impl Stream {
             let chunk = tokio::time::timeout_at(deadline, self.response.chunk()).await.ok()?.unwrap()?;
             self.buffer.push_str(&String::from_utf8_lossy(&chunk));
         }
+    }
+}
+
+/// The Python with the tests' tools (aiosmtpd, feedparser), which
+/// `scripts/test` installs into `target/test-venv`. Without it a test that
+/// needs it is skipped, except on CI, where that is a failure.
+pub fn test_python() -> Option<std::path::PathBuf> {
+    let python = std::env::var_os("JOGETTE_TEST_PYTHON")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-venv/bin/python"));
+    if python.exists() {
+        return Some(python);
+    }
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but the test tools are missing at {}: run scripts/test", python.display());
+    eprintln!("SKIPPED: the test tools are not installed at {} (scripts/test installs them)", python.display());
+    None
+}
+
+pub fn tool(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools").join(name)
+}
+
+/// A free port on 127.0.0.1 (taken and released, so nothing listens on it yet).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A message the SMTP sink accepted.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub to: Vec<String>,
+    pub headers: std::collections::HashMap<String, String>,
+    pub text: String,
+}
+
+impl Mail {
+    pub fn header(&self, name: &str) -> &str {
+        self.headers.get(&name.to_ascii_lowercase()).map(String::as_str).unwrap_or("")
+    }
+
+    pub fn subject(&self) -> &str {
+        self.header("subject")
+    }
+
+    /// The first link in the text that starts with `prefix` (as a path on `base`).
+    pub fn link(&self, base: &str, prefix: &str) -> Option<String> {
+        let start = format!("{base}{prefix}");
+        self.text.split_whitespace().find(|w| w.starts_with(&start)).map(|w| w[base.len()..].to_owned())
+    }
+}
+
+/// A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps every message it accepts.
+pub struct SmtpSink {
+    pub port: u16,
+    folder: tempfile::TempDir,
+    python: std::path::PathBuf,
+    child: Option<std::process::Child>,
+}
+
+impl SmtpSink {
+    /// Starts one on a free port; None when the tools are missing (see [`test_python`]).
+    pub fn start() -> Option<SmtpSink> {
+        let python = test_python()?;
+        let mut sink = SmtpSink { port: free_port(), folder: tempfile::tempdir().unwrap(), python, child: None };
+        sink.resume();
+        Some(sink)
+    }
+
+    /// The sink's address for `--smtp-url`, whether or not it is running.
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Stops accepting mail: connections are refused.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts again on the same port, keeping what it received.
+    pub fn resume(&mut self) {
+        let child = std::process::Command::new(&self.python)
+            .arg(tool("smtp_sink.py"))
+            .arg(self.port.to_string())
+            .arg(self.folder.path())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("the SMTP sink starts");
+        self.child = Some(child);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(std::time::Instant::now() < deadline, "the SMTP sink did not start listening");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
+    /// Every message so far, in the order they arrived.
+    pub fn messages(&self) -> Vec<Mail> {
+        let mut names: Vec<_> = std::fs::read_dir(self.folder.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        names.sort();
+        names
+            .iter()
+            .map(|p| {
+                let v: Value = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
+                Mail {
+                    to: v["rcpt_tos"].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_owned()).collect(),
+                    headers: v["headers"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_owned())).collect(),
+                    text: v["text"].as_str().unwrap_or("").replace("\r\n", "\n"),
+                }
+            })
+            .collect()
+    }
+
+    /// The messages to `address`, waiting up to `wait` for there to be at least `count`.
+    pub async fn wait_for(&self, address: &str, count: usize, wait: std::time::Duration) -> Vec<Mail> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let mine: Vec<Mail> = self.messages().into_iter().filter(|m| m.to.iter().any(|t| t == address)).collect();
+            if mine.len() >= count || tokio::time::Instant::now() >= deadline {
+                return mine;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        self.stop();
     }
 }

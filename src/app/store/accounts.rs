@@ -30,6 +30,9 @@ pub struct User {
     /// When this session last wrote (from [`session_user`]; 0 elsewhere).
     #[serde(skip)]
     pub session_wrote_at: i64,
+    /// When their newest unread notification came (from [`session_user`]).
+    #[serde(skip)]
+    pub newest_unread_at: i64,
     #[serde(skip)]
     pub email_verified: bool,
     /// When they last used the site, and when their visit before this one ended.
@@ -77,6 +80,7 @@ fn user(r: &Row) -> Result<User> {
         suspended_until: r.opt_int(9)?,
         unread_notifications: 0,
         session_wrote_at: 0,
+        newest_unread_at: 0,
         email_verified: r.flag(10)?,
         last_seen_at: r.int(11)?,
         previous_visit_at: r.int(12)?,
@@ -109,6 +113,7 @@ pub async fn create_user(tx: &Tx<'_>, username: &str, email: Option<&str>, passw
         suspended_until: None,
         unread_notifications: 0,
         session_wrote_at: 0,
+        newest_unread_at: 0,
         email_verified: false,
         last_seen_at: now,
         previous_visit_at: now,
@@ -295,12 +300,20 @@ pub async fn session_user(c: &Conn<'_>, token_hash: &str, now: i64) -> Result<Op
     c.one(
         &format!(
             "SELECT {USER_COLUMNS}, \
-               (SELECT COUNT(*) FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL), s.last_write_at \
+               (SELECT COUNT(*) FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL), s.last_write_at, \
+               (SELECT COALESCE(MAX(n.created_at), 0) FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL) \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND (u.suspended_until IS NULL OR u.suspended_until <= ?2)"
         ),
         args![token_hash, now],
-        |r| Ok(User { unread_notifications: r.int(AFTER_USER)?, session_wrote_at: r.int(AFTER_USER + 1)?, ..user(r)? }),
+        |r| {
+            Ok(User {
+                unread_notifications: r.int(AFTER_USER)?,
+                session_wrote_at: r.int(AFTER_USER + 1)?,
+                newest_unread_at: r.int(AFTER_USER + 2)?,
+                ..user(r)?
+            })
+        },
     )
     .await
 }
