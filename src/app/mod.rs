@@ -9,7 +9,7 @@
 //! `Store::write`.
 //!
 //! One file per area, named as in `web` and in the store: accounts, forum,
-//! admin, moderation, search, notify, mail, safety, events (the live hub), data.
+//! admin, moderation, search, notify, mail, feeds, safety, events (the live hub), data.
 
 pub mod access;
 pub mod accounts;
@@ -17,6 +17,7 @@ pub mod admin;
 pub mod data;
 pub mod demo;
 pub mod events;
+pub mod feeds;
 pub mod forum;
 pub mod mail;
 pub mod moderation;

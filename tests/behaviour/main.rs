@@ -2,6 +2,7 @@
 
 mod accounts;
 mod errors;
+mod feeds;
 mod live;
 mod mail;
 mod migrate;

@@ -1,6 +1,6 @@
 //! Persistence: one [`Store`] over embedded SQLite or PostgreSQL.
 //!
-//! Each area (accounts, admin, forum, moderation, notify, mail, events, search, data) has one file
+//! Each area (accounts, admin, forum, feeds, moderation, notify, mail, events, search, data) has one file
 //! here holding its statements, written once for both backends, and the
 //! functions that run them over a [`Conn`] (reads) or a [`Tx`] (writes).
 //! Callers group those functions into one read or one transaction with
@@ -21,6 +21,7 @@ pub mod admin;
 pub mod conn;
 pub mod data;
 pub mod events;
+pub mod feeds;
 pub mod forum;
 pub mod mail;
 pub mod moderation;

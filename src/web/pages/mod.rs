@@ -9,6 +9,7 @@
 mod accounts;
 mod admin;
 mod compose;
+mod feeds;
 mod forum;
 mod mail;
 mod moderation;
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .merge(search::router())
         .merge(notify::router())
         .merge(mail::router())
+        .merge(feeds::router())
 }
 
 pub struct LayoutUser {

@@ -1,0 +1,55 @@
+//! Atom feeds, with `ETag` and `If-None-Match` so readers that poll often
+//! cost a hash, not a download.
+
+use crate::domain::feeds::Feed;
+use crate::web::AppState;
+use crate::web::error::Error;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use blake2::{Blake2s256, Digest};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/feed.atom", get(latest))
+        .route("/c/{slug}/feed.atom", get(category))
+        .route("/t/{id}/feed.atom", get(thread))
+        .route("/u/{username}/feed.atom", get(member))
+}
+
+/// The feed, or 304 when the reader already has this version.
+fn atom(feed: Feed, request: &HeaderMap) -> Response {
+    let xml = feed.to_xml();
+    let digest = Blake2s256::digest(xml.as_bytes());
+    let etag = format!("\"{}\"", digest[..12].iter().map(|b| format!("{b:02x}")).collect::<String>());
+    let matches = request
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag || tag.trim() == "*" || tag.trim().trim_start_matches("W/") == etag));
+    let etag = HeaderValue::from_str(&etag).expect("hex in quotes is a valid header");
+    // Everyone sees the same feed, so caches may share it, briefly.
+    let cache = HeaderValue::from_static("public, max-age=60");
+    if matches {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag), (header::CACHE_CONTROL, cache)]).into_response();
+    }
+    let content_type = HeaderValue::from_static("application/atom+xml; charset=utf-8");
+    ([(header::CONTENT_TYPE, content_type), (header::ETAG, etag), (header::CACHE_CONTROL, cache)], xml).into_response()
+}
+
+async fn latest(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, Error> {
+    Ok(atom(state.app.threads_feed(None).await?, &headers))
+}
+
+async fn category(State(state): State<AppState>, headers: HeaderMap, Path(slug): Path<String>) -> Result<Response, Error> {
+    Ok(atom(state.app.threads_feed(Some(&slug)).await?, &headers))
+}
+
+async fn thread(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<i64>) -> Result<Response, Error> {
+    Ok(atom(state.app.thread_feed(id).await?, &headers))
+}
+
+async fn member(State(state): State<AppState>, headers: HeaderMap, Path(username): Path<String>) -> Result<Response, Error> {
+    Ok(atom(state.app.member_feed(&username).await?, &headers))
+}
