@@ -28,7 +28,7 @@ for (const [device, options] of Object.entries(VIEWPORTS)) {
       await screenshot(page, `${label}-01-home`);
 
       // Start a thread; with JS the safety card appears while typing, without it on preview.
-      await page.goto(`${base}/new?category=injuries`);
+      await page.goto(`${base}/new-thread?category=injuries`);
       await page.fill('#title', `Back pain following run (${label})`);
       const body = 'A week after my run my upper back still aches between my shoulder blades and it is not settling. Should I see a physio?';
       if (js) {

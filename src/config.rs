@@ -35,6 +35,9 @@ pub struct Config {
     pub mailer_poll: Duration,
     /// How long after a failed send the first retry comes; each later one waits twice as long.
     pub mail_retry_after: Duration,
+    /// How long a node holds a message it claimed: a node that dies while
+    /// sending leaves the message to any node once this lapses.
+    pub mail_lease: Duration,
 }
 
 impl Config {
@@ -66,6 +69,7 @@ impl Default for Config {
             email_away_delay: Duration::from_millis(crate::domain::notify::AWAY_AFTER_MS as u64),
             mailer_poll: Duration::from_secs(30),
             mail_retry_after: Duration::from_secs(60),
+            mail_lease: Duration::from_secs(120),
         }
     }
 }

@@ -94,6 +94,10 @@ struct ServeArgs {
     /// each later one waits twice as long, up to six hours.
     #[arg(long, env = "JOGETTE_MAIL_RETRY_MS", default_value_t = 60_000)]
     mail_retry_ms: u64,
+    /// How long a node holds a message it is sending, in seconds; if the node
+    /// dies meanwhile, another sends it once this lapses. Longer than the SMTP timeout (30 s).
+    #[arg(long, env = "JOGETTE_MAIL_LEASE_SECONDS", default_value_t = 120)]
+    mail_lease_seconds: u64,
 }
 
 impl ServeArgs {
@@ -114,6 +118,7 @@ impl ServeArgs {
             email_away_delay: std::time::Duration::from_secs(self.email_away_seconds),
             mailer_poll: std::time::Duration::from_secs(self.mailer_poll_seconds.max(1)),
             mail_retry_after: std::time::Duration::from_millis(self.mail_retry_ms.max(1)),
+            mail_lease: std::time::Duration::from_secs(self.mail_lease_seconds.max(1)),
             ..Config::default()
         })
     }

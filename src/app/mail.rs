@@ -25,9 +25,6 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-/// How long a claimed message is this node's to send; long enough for a slow
-/// SMTP server's timeouts, short enough that a dead node's mail isn't late.
-const LEASE_MS: i64 = 5 * 60 * 1000;
 /// How many messages a node claims at a time.
 const BATCH: i64 = 20;
 /// How long the links in account mail work.
@@ -293,9 +290,12 @@ impl App {
     pub async fn send_due_mail(&self, mailer: &Mailer) -> Result<usize> {
         self.queue_digests(super::now_millis()).await?;
         let mut handled = 0;
+        // A claim lasts long enough for a slow SMTP server's timeouts, short
+        // enough that a dead node's mail isn't long late.
+        let lease = self.config.mail_lease.as_millis() as i64;
         loop {
             let now = super::now_millis();
-            let claimed = self.store.write(move |tx| Box::pin(outbox::claim(tx, now, LEASE_MS, BATCH))).await?;
+            let claimed = self.store.write(move |tx| Box::pin(outbox::claim(tx, now, lease, BATCH))).await?;
             if claimed.is_empty() {
                 return Ok(handled);
             }

@@ -65,9 +65,9 @@ async fn the_wrong_method_is_405() {
 #[tokio::test]
 async fn guests_are_sent_to_log_in_before_composing() {
     let server = TestServer::start().await;
-    let r = server.browser().http.get(server.url("/new")).send().await.unwrap();
+    let r = server.browser().http.get(server.url("/new-thread")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(r.headers()["location"], "/login?next=%2Fnew");
+    assert_eq!(r.headers()["location"], "/login?next=%2Fnew-thread");
 }
 
 #[tokio::test]
@@ -76,9 +76,9 @@ async fn a_form_without_its_csrf_token_is_refused_and_nothing_is_posted() {
     server.admin_with_category("intro", "Introductions").await;
     let browser = server.browser();
     browser.register("csrf_victim").await;
-    let page = browser.submit("/new", &[("category", "intro"), ("title", "Forged thread"), ("body", "x")]).await.unwrap_err();
+    let page = browser.submit("/new-thread", &[("category", "intro"), ("title", "Forged thread"), ("body", "x")]).await.unwrap_err();
     assert_eq!(page.status, StatusCode::FORBIDDEN);
-    let page = browser.submit("/new", &[("csrf", "0123456789abcdef"), ("category", "intro"), ("title", "Forged thread"), ("body", "x")]).await.unwrap_err();
+    let page = browser.submit("/new-thread", &[("csrf", "0123456789abcdef"), ("category", "intro"), ("title", "Forged thread"), ("body", "x")]).await.unwrap_err();
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert_eq!(server.api().get_json("/api/v1/threads").await["total"], 0);
 }

@@ -356,7 +356,7 @@ async fn lists_count_new_posts_and_the_unread_and_new_views_find_them() {
     // The HTML views say the same.
     let browser = c.server.browser();
     assert!(browser.fill("/login", "/login", &[("username", "kit_runs"), ("password", PASSWORD)]).await.is_ok());
-    let page = browser.open("/new-threads").await;
+    let page = browser.open("/new").await;
     assert_eq!(page.text("ol.threads a.title"), ["Shin splints"], "Kit replied in the other one, so it isn't new to him");
     assert!(browser.open("/unread").await.select("ol.threads").is_empty());
     c.jen.reply(c.thread_id, "Third reply", None).await;

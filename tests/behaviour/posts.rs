@@ -76,7 +76,7 @@ async fn editing_through_the_form_keeps_the_text_when_it_is_invalid() {
     server.admin_with_category("intro", "Introductions").await;
     let browser = server.browser();
     browser.register("formedit").await;
-    let url = browser.fill("/new", "/new", &[("category", "intro"), ("title", "Form editing"), ("body", "Original")]).await.unwrap();
+    let url = browser.fill("/new-thread", "/new-thread", &[("category", "intro"), ("title", "Form editing"), ("body", "Original")]).await.unwrap();
     let page = browser.open(&url).await;
     let edit = page.attr("#p1 footer a", "href").into_iter().find(|h| h.ends_with("/edit")).unwrap();
     let form = browser.open(&edit).await;

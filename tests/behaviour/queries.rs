@@ -94,7 +94,7 @@ async fn a_thread_list_costs_a_member_what_it_costs_a_guest_plus_their_session()
     assert_eq!(home.text(".threads .unread-count").len(), opened, "{home:?}");
     assert_eq!(home.text(".threads .new-thread").len(), 25 - opened, "the others are new to them");
     assert!(home.text(".threads .unread-count").iter().all(|t| t.starts_with("1 new")));
-    for path in ["/unread", "/new-threads"] {
+    for path in ["/unread", "/new"] {
         let first = cost(&server, async { reader.open(path).await.status }).await;
         assert_eq!(cost(&server, async { reader.open(path).await.status }).await, first, "{path} costs the same each time");
         assert!(first <= 3, "{path}: {first} statements");

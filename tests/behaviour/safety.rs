@@ -109,7 +109,7 @@ async fn the_preview_step_shows_the_card_without_javascript_and_posts_nothing() 
     let browser = server.browser();
     browser.register("previewer").await;
     let page = browser
-        .fill("/new", "/new", &[("category", "injuries"), ("title", "Upper back ache"), ("body", "My upper back has ached between my shoulder blades for two weeks and it isn't settling"), ("preview", "1")])
+        .fill("/new-thread", "/new-thread", &[("category", "injuries"), ("title", "Upper back ache"), ("body", "My upper back has ached between my shoulder blades for two weeks and it isn't settling"), ("preview", "1")])
         .await
         .unwrap_err();
     assert_eq!(page.status, StatusCode::OK);
@@ -121,7 +121,7 @@ async fn the_preview_step_shows_the_card_without_javascript_and_posts_nothing() 
 
     // Posting from the preview works as usual.
     let to = browser
-        .submit("/new", &[("csrf", &page.csrf()), ("category", "injuries"), ("title", "Upper back ache"), ("body", "It aches")])
+        .submit("/new-thread", &[("csrf", &page.csrf()), ("category", "injuries"), ("title", "Upper back ache"), ("body", "It aches")])
         .await;
     assert!(to.is_ok());
 }

@@ -81,10 +81,10 @@ async fn the_back_pain_thread_through_html_forms() {
     jen.register("jogon_jen").await;
     sam.register("slow_and_steady_sam").await;
 
-    let new = poster.open("/new?category=injuries").await;
+    let new = poster.open("/new-thread?category=injuries").await;
     assert_eq!(new.attr("select#category option[selected]", "value"), ["injuries"]);
     let thread_url = poster
-        .fill("/new?category=injuries", "/new", &[
+        .fill("/new-thread?category=injuries", "/new-thread", &[
             ("category", "injuries"),
             ("title", "Back pain following run"),
             ("body", "My upper back still aches a week later. Worse on waking."),

@@ -180,7 +180,7 @@ async fn the_search_page_highlights_and_the_composer_suggests_similar_threads() 
     let browser = server.browser();
     browser.register("asker").await;
     let review = browser
-        .fill("/new?category=injuries", "/new", &[("category", "injuries"), ("title", "Upper back ache after my run"), ("body", "It aches between my shoulder blades"), ("preview", "1")])
+        .fill("/new-thread?category=injuries", "/new-thread", &[("category", "injuries"), ("title", "Upper back ache after my run"), ("body", "It aches between my shoulder blades"), ("preview", "1")])
         .await
         .unwrap_err();
     assert_eq!(review.text(".similar h2"), ["Has this been asked before?"]);

@@ -62,7 +62,7 @@ impl ComposePage {
             Composing::NewThread { category, .. } => (
                 "New thread".to_owned(),
                 "Start a new thread".to_owned(),
-                "/new".to_owned(),
+                "/new-thread".to_owned(),
                 if category.is_empty() { "/".to_owned() } else { format!("/c/{category}") },
                 "Start thread",
                 "What would you like to say?",

@@ -32,7 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/t/{id}/reply", post(reply_submit))
         .route("/t/{id}/watch", post(watch_thread))
         .route("/c/{slug}/watch", post(watch_category))
-        .route("/new", get(new_thread_form).post(new_thread_submit))
+        .route("/new-thread", get(new_thread_form).post(new_thread_submit))
         .route("/p/{id}", get(post_permalink))
         .route("/p/{id}/edit", get(edit_form).post(edit_submit))
         .route("/p/{id}/delete", post(delete_submit))
@@ -392,7 +392,7 @@ struct NewThreadQuery {
 
 async fn new_thread_form(State(state): State<AppState>, visitor: Visitor, Query(q): Query<NewThreadQuery>) -> Result<Response, Error> {
     if !visitor.is_member() {
-        return Ok(login_redirect("/new"));
+        return Ok(login_redirect("/new-thread"));
     }
     let composing = Composing::NewThread { categories: state.app.categories().await?, category: q.category.unwrap_or_default(), title: String::new() };
     html(ComposePage::new(&visitor, composing, String::new(), Vec::new()))

@@ -19,7 +19,7 @@ pub fn router() -> Router<AppState> {
         .route("/notifications/read", post(mark_all_read))
         .route("/notifications/{id}/read", post(mark_read))
         .route("/unread", get(unread))
-        .route("/new-threads", get(new_threads))
+        .route("/new", get(new_threads))
         .route("/u/{username}/mute", post(mute))
         .route("/u/{username}/unmute", post(unmute))
 }
@@ -121,14 +121,24 @@ async fn unread(State(state): State<AppState>, visitor: Visitor, Query(q): Query
     )
 }
 
-async fn new_threads(State(state): State<AppState>, visitor: Visitor, Query(q): Query<PageQuery>) -> Result<Response, Error> {
+#[derive(serde::Deserialize)]
+struct NewQuery {
+    page: Option<i64>,
+    /// `/new?category=…` was once the composer's address; it still leads there.
+    category: Option<String>,
+}
+
+async fn new_threads(State(state): State<AppState>, visitor: Visitor, Query(q): Query<NewQuery>) -> Result<Response, Error> {
+    if let Some(category) = q.category {
+        return Ok(see_other(&format!("/new-thread?category={}", super::urlencode(&category))));
+    }
     if !visitor.is_member() {
-        return Ok(login_redirect("/new-threads"));
+        return Ok(login_redirect("/new"));
     }
     let list = state.app.new_threads(&visitor.viewer, q.page.unwrap_or(1)).await?;
     catching_up(
         &visitor,
-        "/new-threads",
+        "/new",
         list,
         "New threads",
         "Threads started since your last visit, or in the last two days, that you haven't opened.",
