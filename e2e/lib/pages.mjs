@@ -1,6 +1,6 @@
 // Every page type, as a guest and as a logged-in admin.
-export const GUEST_PAGES = ['/', '/search', '/search?q=shin+splints', '/c/injuries', '/t/1/back-pain-following-run', '/u/runningnearbeirut', '/login', '/register', '/t/999/missing'];
-export const MEMBER_PAGES = ['/', '/search?q=knee&category=injuries&sort=date', '/new?category=injuries', '/t/1/back-pain-following-run', '/t/1/back-pain-following-run/reply?quote=1', '/notifications', '/u/site_admin', '/admin', '/p/2/edit',
+export const GUEST_PAGES = ['/', '/search', '/search?q=shin+splints', '/c/injuries', '/t/1/back-pain-following-run', '/u/runningnearbeirut', '/login', '/register', '/t/999/missing', '/password/forgot', '/password/reset/not-a-live-token'];
+export const MEMBER_PAGES = ['/', '/search?q=knee&category=injuries&sort=date', '/new-thread?category=injuries', '/new', '/unread', '/settings', '/t/1/back-pain-following-run', '/t/1/back-pain-following-run/reply?quote=1', '/notifications', '/u/site_admin', '/c/injuries', '/u/runningnearbeirut', '/admin', '/p/2/edit',
   '/mod', '/mod/log', '/mod/users/runningnearbeirut', '/mod/threads/1/split', '/mod/threads/1/move', '/p/3/flag'];
 // What a held post looks like to its author (set up by `holdAPost`).
 export const HELD_PAGE = '/t/1/back-pain-following-run';

@@ -7,7 +7,7 @@
 pub mod scale;
 
 use crate::domain::{Role, markdown, quote, slugify};
-use crate::app::store::{CategoryInput, NewPost, NewThread, Store, StoreError, forum};
+use crate::app::store::{CategoryInput, NewPost, NewThread, Store, StoreError, forum, notify};
 use std::collections::HashMap;
 
 pub const DEMO_PASSWORD: &str = "jogette-demo";
@@ -113,14 +113,33 @@ pub(super) async fn load(store: &Store) -> Result<usize, String> {
                 let post = NewPost { author_id, created_at, reply_to: parent.map(|(id, _)| id), body, rendered, held: false };
                 if let Some((category_id, title, _)) = pending_thread.take() {
                     let new = NewThread { category_id, title: title.to_owned(), slug: slugify(title), first_post: post };
-                    let (saved, first) = store.write(move |tx| Box::pin(async move { forum::create_thread(tx, &new).await })).await.map_err(err)?;
+                    let (saved, first) = store
+                        .write(move |tx| {
+                            Box::pin(async move {
+                                let (thread, first) = forum::create_thread(tx, &new).await?;
+                                notify::follow_on_post(tx, first.user_id, thread.id, 1).await?;
+                                Ok((thread, first))
+                            })
+                        })
+                        .await
+                        .map_err(err)?;
                     thread = Some((saved.id, saved.slug));
                     posts = vec![(first.id, author.to_string())];
                     threads += 1;
                 } else {
                     let (thread_id, _) = thread.as_ref().ok_or("a reply before any thread")?;
                     let thread_id = *thread_id;
-                    let saved = store.write(move |tx| Box::pin(async move { forum::create_post(tx, thread_id, &post).await })).await.map_err(err)?;
+                    let saved = store
+                        .write(move |tx| {
+                            Box::pin(async move {
+                                let saved = forum::create_post(tx, thread_id, &post).await?;
+                                // Demo members follow the threads they write in, as members do.
+                                notify::follow_on_post(tx, saved.user_id, thread_id, saved.number).await?;
+                                Ok(saved)
+                            })
+                        })
+                        .await
+                        .map_err(err)?;
                     posts.push((saved.id, author.to_string()));
                 }
             }

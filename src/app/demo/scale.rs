@@ -127,6 +127,8 @@ pub(in crate::app) async fn generate(store: &Store, posts: usize, threads: usize
         thread_rows.push(vec![
             int(thread_id), int(category as i64 + 1), int(author as i64 + 1), text(&title), text(&crate::domain::slugify(&title)),
             int(created), int(at), int(last_author as i64 + 1), int(*size as i64), int(*size as i64 - 1),
+            // Not locked, pinned, slowed or held; every post readable.
+            Value::Null, int(0), int(0), Value::Null, Value::Null, int(*size as i64),
         ]);
         if post_rows.len() >= BATCH_POSTS || t + 1 == threads {
             if first_batch {

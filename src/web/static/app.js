@@ -92,7 +92,7 @@
   // notification count, or just the count where the page follows nothing.
   var source = null;
   if (window.EventSource && (bar || bell)) {
-    source = new EventSource(bar ? bar.getAttribute("data-live") : "/api/v1/events?mine=1");
+    source = new EventSource(bar ? bar.getAttribute("data-live") : "/api/v1/events?mine=true");
   }
   if (source && bell) {
     source.addEventListener("notification", function () {
