@@ -77,9 +77,17 @@ impl TestDb {
 }
 
 impl Drop for TestDb {
+    /// Drops the schema. This runs on the test's own thread, which blocks the
+    /// runtime the app's tasks run on: a task caught mid-transaction (the
+    /// mailer settling a message, say) can never commit, and DROP SCHEMA would
+    /// wait for its locks forever. So this database's connections (named after
+    /// the schema) are ended first, and the DROP may wait only so long.
     fn drop(&mut self) {
         if let Some((schema, _)) = self.schema.take() {
-            pg_admin(format!("DROP SCHEMA {schema} CASCADE"));
+            pg_admin(format!(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '{schema}' AND pid <> pg_backend_pid(); \
+                 SET lock_timeout = '30s'; DROP SCHEMA {schema} CASCADE"
+            ));
         }
     }
 }
@@ -174,11 +182,11 @@ impl TestServer {
     }
 
     pub fn api(&self) -> Api {
-        Api { base: self.base.clone(), token: None, http: Client::new() }
+        Api { base: self.base.clone(), token: None, http: http_client(Client::builder()) }
     }
 
     pub fn browser(&self) -> Browser {
-        let http = Client::builder().cookie_store(true).redirect(redirect::Policy::none()).build().unwrap();
+        let http = http_client(Client::builder().cookie_store(true).redirect(redirect::Policy::none()));
         Browser { base: self.base.clone(), http }
     }
 
@@ -476,6 +484,12 @@ pub fn tool(name: &str) -> std::path::PathBuf {
 }
 
 /// A free port on 127.0.0.1 (taken and released, so nothing listens on it yet).
+/// A client whose requests give up after a minute, so a request that hangs
+/// fails its test by name rather than stalling the whole run.
+pub fn http_client(builder: reqwest::ClientBuilder) -> Client {
+    builder.timeout(std::time::Duration::from_secs(60)).build().unwrap()
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
