@@ -11,8 +11,10 @@
 use jogette::app::{App, SearchParams, Viewer};
 use jogette::config::Config;
 use jogette::domain::search;
+mod common;
+
+use common::{measure, row, store_name};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 const SEARCHES: &[&str] = &[
     "shin splints", "knee pain", "tight calves", "stitch", "achilles", "heel pain morning", "running shoes", "sports bra",
@@ -28,32 +30,6 @@ const DRAFTS: &[&str] = &[
     "Struggling for breath during the walking recovery", "Thinking about a 10k after graduating",
     "Running when it gets dark early", "Wheezy with asthma when running",
 ];
-
-struct Percentiles {
-    p50: Duration,
-    p95: Duration,
-    p99: Duration,
-}
-
-fn percentiles(mut times: Vec<Duration>) -> Percentiles {
-    times.sort();
-    let at = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
-    Percentiles { p50: at(0.50), p95: at(0.95), p99: at(0.99) }
-}
-
-async fn measure<F, Fut>(rounds: usize, mut op: F) -> Percentiles
-where
-    F: FnMut(usize) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    let mut times = Vec::with_capacity(rounds);
-    for i in 0..rounds {
-        let start = Instant::now();
-        op(i).await;
-        times.push(start.elapsed());
-    }
-    percentiles(times)
-}
 
 /// The narrowings the search page offers, one per request in turn.
 #[derive(Clone, Copy)]
@@ -147,20 +123,10 @@ async fn bench(url: &str, rounds: usize) {
             println!("{row}");
         }
     }
-    // The store, and any settings the URL gives it (`options=-c%20…`).
-    let mut name = url.split("://").next().unwrap_or(url).to_owned();
-    if let Some(options) = url.split(['?', '&']).find_map(|p| p.strip_prefix("options=")) {
-        name = format!("{name} ({})", options.replace("%20", " ").replace("%3D", "="));
-    }
+    let name = store_name(url);
     println!("{name}, {posts} posts, {rounds} requests each (p50 / p95 / p99; ratio = p50 / post lookup p50)");
     for (what, p) in [("post lookup (baseline)", &baseline), ("search", &searched), ("search, narrowed", &narrowed), ("similar threads", &similar)] {
-        println!(
-            "  {what:<24} {:>9.2?} {:>9.2?} {:>9.2?}   ×{:.0}",
-            p.p50,
-            p.p95,
-            p.p99,
-            p.p50.as_secs_f64() / baseline.p50.as_secs_f64()
-        );
+        println!("{}", row(what, p, &baseline));
     }
 }
 

@@ -13,7 +13,7 @@ use super::store::moderation::{self as queue_store, AuditEntry};
 use super::store::notify::Notice;
 use super::store::{NewEvent, NewPost, NewThread, StoreError, Tx, events, forum, notify, notify as notify_store};
 use super::{App, Category, Error, Post, Result, Revision, Thread, ThreadSummary};
-use crate::domain::links::{POSTS_PER_PAGE, THREADS_PER_PAGE, pages, post_url};
+use crate::domain::links::{MAX_THREADS_PER_PAGE, POSTS_PER_PAGE, THREADS_PER_PAGE, pages, post_url};
 use crate::domain::markdown::{self, Rendered};
 use crate::domain::moderation::{self, HELD_SCORE, SAFETY_SCORE};
 use crate::domain::permission::{Action, Level, Subject, Who};
@@ -118,6 +118,12 @@ impl App {
 
     /// The latest threads everywhere (no `category`), or in the category with that slug.
     pub async fn thread_list(&self, viewer: &Viewer, category: Option<&str>, page: i64) -> Result<ThreadList> {
+        self.thread_list_of(viewer, category, page, THREADS_PER_PAGE).await
+    }
+
+    /// As [`App::thread_list`], with pages of `per_page` threads (at most [`MAX_THREADS_PER_PAGE`]).
+    pub async fn thread_list_of(&self, viewer: &Viewer, category: Option<&str>, page: i64, per_page: i64) -> Result<ThreadList> {
+        let per_page = per_page.clamp(1, MAX_THREADS_PER_PAGE);
         let page = page.max(1);
         let slug = category.map(str::to_owned);
         let reader = viewer.user_id();
@@ -129,12 +135,12 @@ impl App {
                         Some(slug) => Some(forum::category_by_slug(c, &slug).await?.ok_or(StoreError::NotFound)?),
                         None => None,
                     };
-                    let listed = forum::threads(c, reader, category.as_ref().map(|c| c.id), page, THREADS_PER_PAGE).await?;
+                    let listed = forum::threads(c, reader, category.as_ref().map(|c| c.id), page, per_page).await?;
                     Ok((category, listed))
                 })
             })
             .await?;
-        let pages = pages(listed.threads.total, THREADS_PER_PAGE);
+        let pages = pages(listed.threads.total, per_page);
         let (mut pinned, mut threads) = (listed.pinned, listed.threads);
         for t in pinned.iter_mut().chain(threads.items.iter_mut()) {
             t.reading.default = viewer.user.as_ref().map(|u| u.default_watch);

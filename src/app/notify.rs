@@ -29,13 +29,15 @@ pub fn describe(n: &Notification) -> (String, String) {
     let detail = n.detail.clone().unwrap_or_default();
     let excerpt = n.excerpt.clone().unwrap_or_default();
     let with_detail = |text: String| if detail.is_empty() { format!("{text}.") } else { format!("{text}: {detail}") };
+    // A post's words, when its reader may still read them.
+    let words = |lead: String| if excerpt.is_empty() { format!("{lead} (the post is no longer there to read).") } else { format!("{lead}: {excerpt}") };
     match n.kind.as_str() {
-        "reply" => (format!("{actor} replied to you"), format!("In “{thread}”: {excerpt}")),
-        "quote" => (format!("{actor} quoted you"), format!("In “{thread}”: {excerpt}")),
-        "mention" => (format!("{actor} mentioned you"), format!("In “{thread}”: {excerpt}")),
-        "watched-thread" => (format!("{actor} replied in a thread you watch"), format!("In “{thread}”: {excerpt}")),
-        "watched-category" => (format!("{actor} started a thread in a category you watch"), format!("“{thread}”: {excerpt}")),
-        "thanks" => (thanked_by(&n.actors, n.actor_count), format!("Your post in “{thread}”: {excerpt}")),
+        "reply" => (format!("{actor} replied to you"), words(format!("In “{thread}”"))),
+        "quote" => (format!("{actor} quoted you"), words(format!("In “{thread}”"))),
+        "mention" => (format!("{actor} mentioned you"), words(format!("In “{thread}”"))),
+        "watched-thread" => (format!("{actor} replied in a thread you watch"), words(format!("In “{thread}”"))),
+        "watched-category" => (format!("{actor} started a thread in a category you watch"), words(format!("“{thread}”"))),
+        "thanks" => (thanked_by(&n.actors, n.actor_count), words(format!("Your post in “{thread}”"))),
         "safety-emergency" => (
             "A member may need help now".into(),
             format!("{actor}'s post in “{thread}” describes an emergency warning sign: {excerpt}"),

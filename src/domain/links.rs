@@ -3,6 +3,8 @@
 /// Posts on one page of a thread; a post's page follows from its number.
 pub const POSTS_PER_PAGE: i64 = 20;
 pub const THREADS_PER_PAGE: i64 = 25;
+/// The longest page of threads an API client may ask for.
+pub const MAX_THREADS_PER_PAGE: i64 = 50;
 pub const RESULTS_PER_PAGE: i64 = 20;
 
 /// How many pages `items` fill, at least one.

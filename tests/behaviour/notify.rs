@@ -380,3 +380,18 @@ async fn new_means_since_the_last_visit_or_the_last_two_days() {
     let sam = c.server.api().login("slow_sam").await;
     assert_eq!(ids(sam.get_json("/api/v1/threads/new").await), [c.thread_id, old["id"].as_i64().unwrap()]);
 }
+
+#[tokio::test]
+async fn a_notification_never_shows_words_its_reader_may_no_longer_read() {
+    let c = conversation().await;
+    let admin = c.server.api().login("site_admin").await;
+    let rude = c.kit.reply(c.thread_id, "@slow_sam something a moderator will hide", None).await;
+    let gone = c.kit.reply(c.thread_id, "@slow_sam something Kit will delete", None).await;
+    let r = admin.post(&format!("/api/v1/mod/posts/{}/hide", rude["id"]), json!({"reason": "Unkind"})).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(c.kit.delete(&format!("/api/v1/posts/{}", gone["id"])).await.status(), StatusCode::NO_CONTENT);
+    let n = notifications(&c.sam).await;
+    let text = n.to_string();
+    assert_eq!(n["items"].as_array().unwrap().len(), 2, "{n}");
+    assert!(!text.contains("moderator will hide") && !text.contains("Kit will delete"), "{text}");
+}

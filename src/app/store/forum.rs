@@ -412,7 +412,14 @@ pub async fn threads(c: &Conn<'_>, reader: Option<i64>, category_id: Option<i64>
             c.one("SELECT thread_count FROM categories WHERE id = ?1", args![id], |r| r.int(0)).await?,
         ),
         None => (
-            c.all(&format!("{LIST_COLUMNS} FROM (SELECT id FROM threads WHERE pinned = 2 AND held_at IS NULL) page {LIST_JOINS} {BY_ACTIVITY}"), args![reader], summary)
+            // "pinned > 0" spelled out lets SQLite use the partial `threads_pinned`
+            // index (it doesn't infer it from "pinned = 2"): otherwise every list
+            // scans every thread.
+            c.all(
+                &format!("{LIST_COLUMNS} FROM (SELECT id FROM threads WHERE pinned > 0 AND pinned = 2 AND held_at IS NULL) page {LIST_JOINS} {BY_ACTIVITY}"),
+                args![reader],
+                summary,
+            )
                 .await?,
             c.all(
                 &format!(

@@ -278,10 +278,14 @@ pub async fn muted_members(c: &Conn<'_>, user_id: i64) -> Result<Vec<String>> {
 }
 
 /// A notification with its post and thread, and the actors it names: the
-/// ids kept for a group, and the latest actor's name.
+/// ids kept for a group, and the latest actor's name. The post's words come
+/// only while its reader may read them: not once it is deleted, and not while
+/// it is hidden or held, unless it is their own or they are staff.
 pub(super) const NOTIFICATION_SELECT: &str = "SELECT n.id, n.kind, n.post_id, t.id, t.title, t.slug, p.number, n.actor_ids, n.actor_count, \
-       p.excerpt, n.created_at, n.read_at IS NOT NULL, n.detail, a.username \
-     FROM notifications n LEFT JOIN posts p ON p.id = n.post_id LEFT JOIN threads t ON t.id = p.thread_id \
+       CASE WHEN p.deleted_at IS NULL AND ((p.hidden_at IS NULL AND p.held_at IS NULL) OR p.user_id = n.user_id OR r.role <> 'member') \
+            THEN p.excerpt END, \
+       n.created_at, n.read_at IS NOT NULL, n.detail, a.username \
+     FROM notifications n JOIN users r ON r.id = n.user_id LEFT JOIN posts p ON p.id = n.post_id LEFT JOIN threads t ON t.id = p.thread_id \
      LEFT JOIN users a ON a.id = n.actor_id";
 
 pub(super) fn notification(r: &Row) -> Result<(Vec<i64>, Option<String>, Notification)> {

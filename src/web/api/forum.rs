@@ -20,6 +20,8 @@ use serde_json::{Value, json};
 pub struct PageQuery {
     page: Option<i64>,
     category: Option<String>,
+    /// Threads per page, 1 to 50 (25 unless given).
+    per_page: Option<i64>,
 }
 
 /// A post as the viewer may see it (a deleted one has no words), with its
@@ -96,7 +98,8 @@ pub async fn list_categories(State(state): State<AppState>) -> Result<Json<Value
 }
 
 pub async fn list_threads(State(state): State<AppState>, visitor: Visitor, Query(q): Query<PageQuery>) -> Result<Json<Value>, Error> {
-    let list = state.app.thread_list(&visitor.viewer, q.category.as_deref(), q.page.unwrap_or(1)).await?;
+    let per_page = q.per_page.unwrap_or(crate::domain::links::THREADS_PER_PAGE);
+    let list = state.app.thread_list_of(&visitor.viewer, q.category.as_deref(), q.page.unwrap_or(1), per_page).await?;
     Ok(Json(json!({
         "page": list.page,
         "pages": list.pages,
