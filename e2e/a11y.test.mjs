@@ -4,8 +4,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { startServer, launch, logIn, holdAPost } from './lib/harness.mjs';
-import { GUEST_PAGES, MEMBER_PAGES, HELD_PAGE } from './lib/pages.mjs';
+import { startServer, launch, logIn, holdAPost, logPain } from './lib/harness.mjs';
+import { GUEST_PAGES, MEMBER_PAGES, HELD_PAGE, RUNNER, RUNNER_PAGES } from './lib/pages.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -13,7 +13,7 @@ const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 let server, browser;
 let held;
-before(async () => { server = await startServer(); browser = await launch(); held = await holdAPost(server.base); });
+before(async () => { server = await startServer(); browser = await launch(); held = await holdAPost(server.base); await logPain(server.base, RUNNER); });
 after(async () => { await browser?.close(); await server?.stop(); });
 
 async function violations(page) {
@@ -48,6 +48,22 @@ for (const colorScheme of ['light', 'dark']) {
     assert.deepEqual(found, []);
   });
 }
+
+test('a runner\'s own pages (run log, pain chart, editing and sharing a run) have no axe violations', async () => {
+  for (const colorScheme of ['light', 'dark']) {
+    const context = await browser.newContext({ colorScheme, bypassCSP: true });
+    const page = await context.newPage();
+    await logIn(page, server.base, RUNNER);
+    const found = [];
+    for (const path of RUNNER_PAGES) {
+      await page.goto(server.base + path);
+      for (const v of await violations(page)) found.push(`${path}: ${v}`);
+    }
+    assert.equal(await page.goto(server.base + '/u/' + RUNNER).then(() => page.locator('#pain-chart-title').count()), 1, 'the pain chart is there to check');
+    await context.close();
+    assert.deepEqual(found, []);
+  }
+});
 
 test('a held post, as its author sees it, has no axe violations', async () => {
   for (const colorScheme of ['light', 'dark']) {

@@ -7,15 +7,15 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { startServer, launch, logIn, holdAPost } from './lib/harness.mjs';
-import { GUEST_PAGES, MEMBER_PAGES, HELD_PAGE } from './lib/pages.mjs';
+import { startServer, launch, logIn, holdAPost, logPain } from './lib/harness.mjs';
+import { GUEST_PAGES, MEMBER_PAGES, HELD_PAGE, RUNNER, RUNNER_PAGES } from './lib/pages.mjs';
 
 const require = createRequire(import.meta.url);
 const VNU = require.resolve('vnu-jar/build/dist/vnu.jar');
 
 let server, browser;
 let held;
-before(async () => { server = await startServer(); browser = await launch(); held = await holdAPost(server.base); });
+before(async () => { server = await startServer(); browser = await launch(); held = await holdAPost(server.base); await logPain(server.base, RUNNER); });
 after(async () => { await browser?.close(); await server?.stop(); });
 
 test('every page type is valid HTML, logged out and logged in', async () => {
@@ -24,7 +24,9 @@ test('every page type is valid HTML, logged out and logged in', async () => {
   const guest = await browser.newContext();
   const member = await browser.newContext();
   await logIn(await member.newPage(), server.base, 'site_admin');
-  for (const [who, context, pages] of [['guest', guest, GUEST_PAGES], ['member', member, MEMBER_PAGES]]) {
+  const runner = await browser.newContext();
+  await logIn(await runner.newPage(), server.base, RUNNER);
+  for (const [who, context, pages] of [['guest', guest, GUEST_PAGES], ['member', member, MEMBER_PAGES], ['runner', runner, RUNNER_PAGES]]) {
     for (const path of pages) {
       const response = await context.request.get(server.base + path);
       const file = join(dir, `${who}${path.replace(/[^a-z0-9]+/gi, '_')}.html`);
@@ -39,6 +41,7 @@ test('every page type is valid HTML, logged out and logged in', async () => {
   writeFileSync(file, await response.text());
   files.set(file, `held post ${HELD_PAGE}`);
   await author.close();
+  await runner.close();
   await guest.close();
   await member.close();
   let report;

@@ -55,3 +55,24 @@ test('a 20-post thread page stays within the page-weight budget', async () => {
   assert.ok(total <= PAGE_BUDGET, `page weight ${total} > ${PAGE_BUDGET}`);
   assert.ok(js <= JS_BUDGET, `JavaScript ${js} > ${JS_BUDGET}`);
 });
+
+test('the guided run, with its script and service worker, stays within the same budgets', async () => {
+  const context = await browser.newContext({ ...VIEWPORTS.phone });
+  const page = await context.newPage();
+  const responses = [];
+  page.on('response', (r) => responses.push(r));
+  // The service worker's own fetches are the page's cost too.
+  context.on('serviceworker', (worker) => worker.on('response', (r) => responses.push(r)));
+  await page.goto(`${server.base}/run?plan=couch-to-5k&run=w3r1`, { waitUntil: 'load' });
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  let total = 0, js = 0;
+  for (const r of responses) {
+    const sizes = await r.request().sizes();
+    total += sizes.responseBodySize + sizes.responseHeadersSize;
+    if ((r.headers()['content-type'] || '').includes('javascript')) js += sizes.responseBodySize;
+  }
+  console.log(`guided run: ${total} bytes, JavaScript ${js} bytes`);
+  await context.close();
+  assert.ok(total <= PAGE_BUDGET, `page weight ${total} > ${PAGE_BUDGET}`);
+  assert.ok(js <= JS_BUDGET, `JavaScript ${js} > ${JS_BUDGET}`);
+});

@@ -137,6 +137,12 @@ enum AdminTask {
         #[arg(long, env = "JOGETTE_DB", default_value = "sqlite://jogette.db")]
         db: String,
     },
+    /// Add a running plan from its file (TOML), or replace the plan with its id.
+    AddPlan {
+        file: std::path::PathBuf,
+        #[arg(long, env = "JOGETTE_DB", default_value = "sqlite://jogette.db")]
+        db: String,
+    },
 }
 
 fn init_logging() {
@@ -165,6 +171,7 @@ async fn main() -> ExitCode {
         Command::Admin { task: AdminTask::CreateUser { name, role, password_stdin: _, db } } => {
             create_user(&db, &name, &role).await
         }
+        Command::Admin { task: AdminTask::AddPlan { file, db } } => add_plan(&db, &file).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -216,6 +223,17 @@ async fn create_user(db: &str, name: &str, role: &str) -> Result<(), String> {
         other => jogette::app::error_chain(&other),
     })?;
     println!("created {} ({}) with id {}", user.username, role.as_str(), user.id);
+    Ok(())
+}
+
+async fn add_plan(db: &str, file: &std::path::Path) -> Result<(), String> {
+    let source = std::fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let plan = open(db).await?.add_plan_from_cli(&source).await.map_err(|e| match e {
+        // "The plan file has an error at line 5, column 28: …", named by its file.
+        jogette::app::Error::Invalid(fields) => format!("{}: {}", file.display(), fields.into_iter().map(|f| f.message).collect::<Vec<_>>().join(" ")),
+        other => jogette::app::error_chain(&other),
+    })?;
+    println!("added {} ({}): {} weeks, {} runs", plan.plan.name, plan.plan.id, plan.plan.weeks.len(), plan.plan.runs().count());
     Ok(())
 }
 

@@ -102,3 +102,13 @@ export async function holdAPost(base) {
   await newbie('POST', '/api/v1/threads/1/posts', { body: 'Hello everyone, my back aches too after my first runs.' });
   return { username, password };
 }
+
+/// Pain in the runner's log over the last week, so their pages show the
+/// pain chart and the composer offers a summary.
+export async function logPain(base, username) {
+  const runner = await apiAs(base, username);
+  const day = (ago) => new Date(Date.now() - ago * 86_400_000).toISOString().slice(0, 10);
+  for (const [ago, level] of [[6, 3], [3, 4], [1, 4]]) {
+    await runner('POST', '/api/v1/runs', { plan_run: 'w1r3', date: day(ago), pain: [{ area: 'shin', level }, { area: 'calf', level: level - 2 }] });
+  }
+}

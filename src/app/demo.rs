@@ -6,8 +6,10 @@
 
 pub mod scale;
 
-use crate::domain::{Role, markdown, quote, slugify};
+use crate::app::store::programme::{self as runs, PlanRow};
 use crate::app::store::{CategoryInput, NewPost, NewThread, Store, StoreError, forum, notify};
+use crate::domain::programme::{self as rules, CheckedRun, RunCode};
+use crate::domain::{Role, dates, markdown, quote, slugify};
 use std::collections::HashMap;
 
 pub const DEMO_PASSWORD: &str = "jogette-demo";
@@ -20,6 +22,8 @@ enum Line<'a> {
     Thread { category: &'a str, author: &'a str, title: &'a str },
     Post { reply_to: Option<usize>, author: &'a str, quote: Option<&'a str>, body: String },
     Thanks { number: usize, members: Vec<&'a str> },
+    /// The member logged every run of `plan` up to `run`.
+    Progress { member: &'a str, plan: &'a str, run: RunCode },
 }
 
 fn parse(text: &str) -> Result<Vec<Line<'_>>, String> {
@@ -49,6 +53,7 @@ fn parse(text: &str) -> Result<Vec<Line<'_>>, String> {
                 let (n, author) = numbered(head, &bad)?;
                 Line::Post { reply_to: Some(n), author, quote: Some(quoted), body: body(text) }
             }
+            ("G", [member, plan, run]) => Line::Progress { member, plan, run: RunCode::parse(run).ok_or_else(bad)? },
             ("K", [number, members]) => Line::Thanks {
                 number: number.parse().map_err(|_| bad())?,
                 members: members.split_whitespace().collect(),
@@ -110,7 +115,7 @@ pub(super) async fn load(store: &Store) -> Result<usize, String> {
                 let rendered = markdown::render(&body, &directory);
                 let starts_thread = pending_thread.is_some();
                 let created_at = clock.next(starts_thread);
-                let post = NewPost { author_id, created_at, reply_to: parent.map(|(id, _)| id), body, rendered, held: false };
+                let post = NewPost { author_id, created_at, reply_to: parent.map(|(id, _)| id), body, rendered, held: false, pain_summary: None };
                 if let Some((category_id, title, _)) = pending_thread.take() {
                     let new = NewThread { category_id, title: title.to_owned(), slug: slugify(title), first_post: post };
                     let (saved, first) = store
@@ -143,6 +148,7 @@ pub(super) async fn load(store: &Store) -> Result<usize, String> {
                     posts.push((saved.id, author.to_string()));
                 }
             }
+            Line::Progress { .. } => {}
             Line::Thanks { number, members: thankers } => {
                 let (post_id, _) = posts.get(number - 1).ok_or(format!("no post #{number} to thank"))?;
                 for name in thankers {
@@ -152,7 +158,50 @@ pub(super) async fn load(store: &Store) -> Result<usize, String> {
             }
         }
     }
+    load_progress(store, &lines, &member).await?;
     Ok(threads)
+}
+
+/// Logs each demo runner's runs, one every other day up to yesterday, and
+/// gives them the plan and badge that follow from them.
+async fn load_progress(store: &Store, lines: &[Line<'_>], member: &dyn Fn(&str) -> Result<i64, String>) -> Result<(), String> {
+    let err = |e: StoreError| e.to_string();
+    let rows: Vec<PlanRow> = store.read(|c| Box::pin(runs::plans(c))).await.map_err(err)?;
+    let plans: Vec<(PlanRow, rules::Plan)> =
+        rows.into_iter().map(|row| rules::parse(&row.source).map(|plan| (row, plan)).map_err(|e| e.to_string())).collect::<Result<_, _>>()?;
+    let plan = |slug: &str| plans.iter().find(|(row, _)| row.slug == slug).ok_or_else(|| format!("no plan {slug} for the demo"));
+    let yesterday = dates::day_of(crate::app::store::now_millis()) - 1;
+    let mut runners: Vec<&str> = lines.iter().filter_map(|l| if let Line::Progress { member, .. } = l { Some(*member) } else { None }).collect();
+    runners.dedup();
+    for name in runners {
+        let id = member(name)?;
+        let mine: Vec<(&str, RunCode)> = lines.iter().filter_map(|l| match l { Line::Progress { member, plan, run } if *member == name => Some((*plan, *run)), _ => None }).collect();
+        let mut logged: Vec<(i64, RunCode)> = Vec::new();
+        for (slug, last) in &mine {
+            let (row, plan) = plan(slug)?;
+            logged.extend(plan.runs().map(|r| r.code).take_while(|c| c <= last).map(|c| (row.id, c)));
+        }
+        let (chosen_row, chosen) = plan(mine.last().map_or(rules::DEFAULT_PLAN, |(slug, _)| slug))?;
+        let on_chosen: Vec<RunCode> = logged.iter().filter(|(p, _)| *p == chosen_row.id).map(|(_, c)| *c).collect();
+        let graduated = mine.iter().any(|(slug, run)| plan(slug).is_ok_and(|(_, p)| p.graduates && p.is_last(*run)));
+        let badge = rules::badge(chosen, &rules::progress(chosen, &on_chosen), graduated);
+        let (plan_id, count) = (chosen_row.id, logged.len() as i64);
+        store
+            .write(move |tx| {
+                Box::pin(async move {
+                    for (i, (plan, code)) in logged.iter().enumerate() {
+                        let day = yesterday - 2 * (count - 1 - i as i64);
+                        let run = CheckedRun { code: Some(*code), day, distance_m: None, duration_s: None, felt: None, note: String::new(), pain: Vec::new() };
+                        runs::insert_run(tx, id, Some(*plan), &run, None).await?;
+                    }
+                    runs::set_member_plan(tx, id, plan_id).await?;
+                    runs::set_standing(tx, id, badge.as_deref(), graduated).await
+                })
+            })
+            .await
+            .map_err(err)?;
+    }
+    Ok(())
 }
 
 /// Spreads the demo over the past weeks, so lists show a believable history:
@@ -201,5 +250,6 @@ mod tests {
         assert!(lines.iter().any(|l| matches!(l, Line::Post { quote: Some(_), .. })));
         assert!(lines.iter().any(|l| matches!(l, Line::Post { body, .. } if body.contains('@'))));
         assert!(lines.iter().any(|l| matches!(l, Line::Thanks { .. })));
+        assert!(lines.iter().filter(|l| matches!(l, Line::Progress { .. })).count() >= 10, "runners with badges");
     }
 }

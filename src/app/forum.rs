@@ -15,6 +15,7 @@ use super::store::{NewEvent, NewPost, NewThread, StoreError, Tx, events, forum, 
 use super::{App, Category, Error, Post, Result, Revision, Thread, ThreadSummary};
 use crate::domain::links::{MAX_THREADS_PER_PAGE, POSTS_PER_PAGE, THREADS_PER_PAGE, pages, post_url};
 use crate::domain::markdown::{self, Rendered};
+use crate::domain::programme::safety_text;
 use crate::domain::moderation::{self, HELD_SCORE, SAFETY_SCORE};
 use crate::domain::permission::{Action, Level, Subject, Who};
 use crate::domain::{FieldError, quote, slugify, validate};
@@ -57,11 +58,13 @@ pub enum Found {
 pub struct Draft<'a> {
     pub body: &'a str,
     pub contact_details_ok: bool,
+    /// Attach a summary of the author's pain log for this area (a pain area's key).
+    pub pain_area: Option<&'a str>,
 }
 
 impl<'a> Draft<'a> {
     pub fn new(body: &'a str) -> Self {
-        Draft { body, contact_details_ok: false }
+        Draft { body, contact_details_ok: false, pain_area: None }
     }
 }
 
@@ -324,14 +327,15 @@ impl App {
         let category = category.expect("checked above");
         let title = title.trim();
         let rendered = self.cooked(viewer, draft).await?;
+        let pain = self.attached_pain(viewer, draft.pain_area).await?;
         let held = self.holds(viewer).await?;
         let new = NewThread {
             category_id: category.id,
             title: title.to_owned(),
             slug: slugify(title),
-            first_post: NewPost { author_id: author.id, created_at: super::now_millis(), reply_to: None, body: draft.body.to_owned(), rendered, held },
+            first_post: NewPost { author_id: author.id, created_at: super::now_millis(), reply_to: None, body: draft.body.to_owned(), rendered, held, pain_summary: pain },
         };
-        let (emergency, delay) = (self.describes_emergency(draft.body), self.away_delay_ms());
+        let (emergency, delay) = (self.describes_emergency(&safety_text(draft.body, pain.as_ref())), self.away_delay_ms());
         let created = self
             .store
             .write(move |tx| {
@@ -358,9 +362,10 @@ impl App {
             return Err(Error::field("reply_to", "That post is not in this thread, or it was deleted."));
         }
         let rendered = self.cooked(viewer, draft).await?;
+        let pain = self.attached_pain(viewer, draft.pain_area).await?;
         let held = self.holds(viewer).await?;
-        let new = NewPost { author_id: author.id, created_at: super::now_millis(), reply_to, body: draft.body.to_owned(), rendered, held };
-        let (emergency, delay) = (self.describes_emergency(draft.body), self.away_delay_ms());
+        let new = NewPost { author_id: author.id, created_at: super::now_millis(), reply_to, body: draft.body.to_owned(), rendered, held, pain_summary: pain };
+        let (emergency, delay) = (self.describes_emergency(&safety_text(draft.body, pain.as_ref())), self.away_delay_ms());
         let post = self
             .store
             .write(move |tx| {
@@ -401,7 +406,8 @@ impl App {
         }
         let rendered = self.cooked(viewer, draft).await?;
         // An edit only alerts staff when it newly describes an emergency.
-        let newly_emergency = self.describes_emergency(draft.body) && !self.describes_emergency(&post.body);
+        let pain = post.pain_summary.as_ref();
+        let newly_emergency = self.describes_emergency(&safety_text(draft.body, pain)) && !self.describes_emergency(&post.safety_text());
         let by_moderator = (editor != post.user_id).then(|| post_audit("edit-post", editor, &post, None));
         // Members newly mentioned are told, unless the post isn't up yet.
         let added: Vec<String> =

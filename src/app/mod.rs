@@ -9,7 +9,7 @@
 //! `Store::write`.
 //!
 //! One file per area, named as in `web` and in the store: accounts, forum,
-//! admin, moderation, search, notify, mail, feeds, safety, events (the live hub), data.
+//! admin, moderation, search, notify, mail, feeds, programme, safety, events (the live hub), data.
 
 pub mod access;
 pub mod accounts;
@@ -22,6 +22,7 @@ pub mod forum;
 pub mod mail;
 pub mod moderation;
 pub mod notify;
+pub mod programme;
 pub mod ratelimit;
 pub mod safety;
 pub mod search;
@@ -115,14 +116,16 @@ impl App {
         // A mistyped SMTP address is found at start-up, not at the first email.
         mail::Mailer::new(config.smtp_url.as_deref(), &config.mail_from)?;
         let store = Store::open_with_replica(&config.db, config.db_replica.as_deref()).await.map_err(|e| error_chain(&e))?;
-        Ok(App {
+        let app = App {
             store: Arc::new(store),
             config,
             safety,
             limiter: ratelimit::RateLimiter::default(),
             hub: tokio::sync::OnceCell::new(),
             mail_secret: std::sync::OnceLock::new(),
-        })
+        };
+        app.install_builtin_plans().await.map_err(|e| error_chain(&e))?;
+        Ok(app)
     }
 
     pub fn config(&self) -> &Config {

@@ -74,6 +74,40 @@ pub fn day(millis: i64) -> String {
     format!("{} {} {}", p.day, MONTHS[(p.month - 1) as usize], p.year)
 }
 
+/// A calendar day, as days since 1970-01-01: how run and pain logs keep dates.
+pub fn day_number(text: &str) -> Option<i64> {
+    parse_date(text).map(|millis| millis / 86_400_000)
+}
+
+/// The day a UTC instant falls on.
+pub fn day_of(millis: i64) -> i64 {
+    millis.div_euclid(86_400_000)
+}
+
+/// `2026-11-28`, for forms and machines.
+pub fn iso_day(days: i64) -> String {
+    let (year, month, day) = civil(days);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// `Sat 28 Nov 2026`, for people.
+pub fn day_label(days: i64) -> String {
+    const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    let (year, month, day) = civil(days);
+    format!("{} {day} {} {year}", WEEKDAYS[weekday(days) as usize], MONTHS[(month - 1) as usize])
+}
+
+/// 0 for Monday to 6 for Sunday.
+pub fn weekday(days: i64) -> i64 {
+    // 1970-01-01 was a Thursday.
+    (days + 3).rem_euclid(7)
+}
+
+/// The Monday of the week `days` falls in.
+pub fn week_start(days: i64) -> i64 {
+    days - weekday(days)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,5 +127,15 @@ mod tests {
         assert_eq!(parse_date("2026-11-28").map(rfc3339).as_deref(), Some("2026-11-28T00:00:00Z"));
         assert_eq!(parse_date("2026-02-30"), None);
         assert_eq!(parse_date("yesterday"), None);
+    }
+
+    #[test]
+    fn days_read_and_print_both_ways_and_weeks_start_on_monday() {
+        let day = day_number("2026-11-28").unwrap();
+        assert_eq!(iso_day(day), "2026-11-28");
+        assert_eq!(day_label(day), "Sat 28 Nov 2026");
+        assert_eq!(iso_day(week_start(day)), "2026-11-23");
+        assert_eq!(week_start(week_start(day)), week_start(day));
+        assert_eq!(day_of(1_795_838_767_000), day);
     }
 }

@@ -15,6 +15,7 @@ pub mod moderation;
 pub mod notify;
 pub mod password;
 pub mod permission;
+pub mod programme;
 pub mod quote;
 pub mod safety;
 pub mod search;

@@ -76,6 +76,16 @@ pub enum Action {
     ExportModLog,
     ManageCategories,
     ManageSettings,
+    /// Log runs and pain in one's own run log.
+    LogRuns,
+    /// Change or delete a run in a run log.
+    ChangeRun,
+    /// See a member's programme progress (their badge, weeks done, runs a week).
+    ReadProgress,
+    /// See a member's pain log: private to them, whoever asks.
+    ReadPainLog,
+    /// Add or replace the community's plans.
+    ManagePlans,
 }
 
 /// A thread's state, as the rules care about it.
@@ -108,6 +118,9 @@ pub enum Subject {
     Post(PostState),
     /// A member, to sanction, trust or keep notes on.
     Member { user_id: i64, role: Role },
+    /// A member as a runner: their run log, pain log and progress, which they
+    /// may keep to themselves (`shown` false).
+    Runner { user_id: i64, shown: bool },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,6 +148,8 @@ pub enum Refusal {
     /// Slow mode: seconds until the member may post in this thread again.
     SlowMode(i64),
     NotSanctionable,
+    /// Someone else's private running records.
+    Private,
 }
 
 impl Refusal {
@@ -157,6 +172,7 @@ impl Refusal {
                 )
             }
             Refusal::NotSanctionable => "Moderators can't sanction themselves, admins, or (unless they are an admin) other moderators.".into(),
+            Refusal::Private => "That's private: only the member can see it.".into(),
         }
     }
 }
@@ -187,6 +203,12 @@ pub fn decide(who: Who, action: Action, subject: Subject) -> Decision {
             }
             _ => Decision::Allow,
         };
+    }
+    // A runner's progress is public unless they keep it to themselves; their
+    // pain log is theirs alone, whoever asks (staff included).
+    if let (ReadProgress | ReadPainLog, Subject::Runner { user_id, shown }) = (action, subject) {
+        let own = actor.is_some_and(|a| a.user_id == user_id);
+        return allow_if(own || (action == ReadProgress && shown), Refusal::Private);
     }
     let Some(actor) = actor else { return Decision::LogIn };
     if actor.restriction == Some(Restriction::Suspended) {
@@ -240,7 +262,12 @@ pub fn decide(who: Who, action: Action, subject: Subject) -> Decision {
                 };
             allow_if(may, Refusal::NotSanctionable)
         }
-        (ExportModLog | ManageCategories | ManageSettings, _) => allow_if(actor.role == Role::Admin, Refusal::AdminsOnly),
+        (ExportModLog | ManageCategories | ManageSettings | ManagePlans, _) => allow_if(actor.role == Role::Admin, Refusal::AdminsOnly),
+        // Run logs are private records: logging is no one's business but the
+        // member's, so a moderator's pause on posting doesn't stop it.
+        (LogRuns, Subject::Community) => Decision::Allow,
+        // Someone else's run is, to anyone else, not there.
+        (ChangeRun, Subject::Runner { user_id, .. }) => if user_id == actor.user_id { Decision::Allow } else { Decision::Gone },
         // An action asked of the wrong kind of subject is a bug above; refuse it.
         _ => Decision::Deny(Refusal::StaffOnly),
     }
@@ -287,6 +314,10 @@ mod tests {
         Member(Role),
         /// The viewer themselves, as a member to sanction.
         Themselves,
+        /// Another member as a runner, their progress shown or kept private.
+        Runner(bool),
+        /// The viewer's own run log.
+        OwnRuns,
     }
 
     fn subject(s: S, who: Who) -> Subject {
@@ -297,6 +328,8 @@ mod tests {
             S::Own(p) => Subject::Post(PostState { author_id: user_id(who), ..p }),
             S::Member(role) => Subject::Member { user_id: 99, role },
             S::Themselves => Subject::Member { user_id: user_id(who), role: Role::Member },
+            S::Runner(shown) => Subject::Runner { user_id: 99, shown },
+            S::OwnRuns => Subject::Runner { user_id: user_id(who), shown: false },
         }
     }
 
@@ -317,6 +350,7 @@ mod tests {
                 Refusal::Locked => 'k',
                 Refusal::SlowMode(_) => 'w',
                 Refusal::NotSanctionable => 'c',
+                Refusal::Private => 'p',
             },
         }
     }
@@ -390,6 +424,15 @@ mod tests {
             (Sanction,         S::Themselves,              "Lsssccsx"),
             (ManageCategories, S::Community,               "LaaaaAax"),
             (ManageSettings,   S::Community,               "LaaaaAax"),
+            (LogRuns,          S::Community,               "LAAAAAAx"),
+            (ChangeRun,        S::OwnRuns,                 "LAAAAAAx"),
+            (ChangeRun,        S::Runner(true),            "LGGGGGGx"),
+            (ReadProgress,     S::Runner(true),            "AAAAAAAA"),
+            (ReadProgress,     S::Runner(false),           "pppppppp"),
+            (ReadProgress,     S::OwnRuns,                 "pAAAAAAA"),
+            (ReadPainLog,      S::Runner(true),            "pppppppp"),
+            (ReadPainLog,      S::OwnRuns,                 "pAAAAAAA"),
+            (ManagePlans,      S::Community,               "LaaaaAax"),
         ];
         let viewers = viewers();
         for (action, s, expected) in table {
@@ -408,7 +451,7 @@ mod tests {
 
     #[test]
     fn refusals_say_why_in_a_sentence() {
-        for r in [Refusal::NotYours, Refusal::OwnPost, Refusal::OwnFlag, Refusal::StaffOnly, Refusal::AdminsOnly, Refusal::Silenced, Refusal::Locked, Refusal::NotSanctionable] {
+        for r in [Refusal::NotYours, Refusal::OwnPost, Refusal::OwnFlag, Refusal::StaffOnly, Refusal::AdminsOnly, Refusal::Silenced, Refusal::Locked, Refusal::NotSanctionable, Refusal::Private] {
             let m = r.message();
             assert!(m.ends_with('.') && m.chars().next().unwrap().is_uppercase(), "{m}");
         }

@@ -154,6 +154,43 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
     }
 }
 
+/// A multipart form (one with a file in it) whose `csrf` field matched the
+/// visitor's CSRF cookie: its fields by name, text and files alike, each at
+/// most `MAX_PART` bytes.
+pub struct CsrfMultipart(pub std::collections::HashMap<String, Vec<u8>>);
+
+const MAX_PART: usize = 1024 * 1024;
+
+impl FromRequest<AppState> for CsrfMultipart {
+    type Rejection = Error;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Error> {
+        let expected = request.extensions().get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
+        let mut multipart = axum::extract::Multipart::from_request(request, state).await.map_err(|e| Error::BadRequest(e.body_text()))?;
+        let mut fields = std::collections::HashMap::new();
+        while let Some(field) = multipart.next_field().await.map_err(|e| Error::BadRequest(e.body_text()))? {
+            let name = field.name().unwrap_or_default().to_owned();
+            let bytes = field.bytes().await.map_err(|e| Error::BadRequest(e.body_text()))?;
+            if bytes.len() > MAX_PART {
+                return Err(Error::BadRequest(format!("The {name} field is larger than 1 MB.")));
+            }
+            fields.insert(name, bytes.to_vec());
+        }
+        let sent = fields.get("csrf").map(Vec::as_slice).unwrap_or_default();
+        if expected.is_empty() || !constant_time_eq(sent, expected.as_bytes()) {
+            return Err(Error::Forbidden("This form has expired. Go back, reload the page and try again.".into()));
+        }
+        Ok(CsrfMultipart(fields))
+    }
+}
+
+impl CsrfMultipart {
+    /// A field as text (empty when missing); bad UTF-8 is replaced, not refused.
+    pub fn text(&self, name: &str) -> String {
+        self.0.get(name).map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default()
+    }
+}
+
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -11,6 +11,7 @@ mod notify;
 mod ops;
 mod posts;
 mod process;
+mod programme;
 mod queries;
 mod replica;
 mod safety;

@@ -110,6 +110,28 @@ async fn an_admin_created_from_the_command_line_can_log_in_and_make_categories()
     assert_eq!(r.status(), StatusCode::CREATED);
 }
 
+#[tokio::test]
+async fn an_operator_adds_a_plan_from_the_command_line_and_a_bad_file_names_its_line_and_column() {
+    let test_db = TestDb::new();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("parkrun.toml");
+    std::fs::write(&file, "id = \"parkrun-ready\"\nname = \"Parkrun ready\"\n[[weeks]]\nsession = \"run 10:00, sprint 1:00\"\n").unwrap();
+    let add = |file: &std::path::Path| {
+        Command::new(BIN).args(["admin", "add-plan"]).arg(file).args(["--db", &test_db.url]).output().unwrap()
+    };
+    let refused = add(&file);
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("parkrun.toml: The plan file has an error at line 4, column 23") && said.contains("expected run, walk"), "{said}");
+    std::fs::write(&file, "id = \"parkrun-ready\"\nname = \"Parkrun ready\"\n[[weeks]]\nsession = \"run 10:00, walk 1:00\"\n").unwrap();
+    let added = add(&file);
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    assert!(String::from_utf8_lossy(&added.stdout).contains("added Parkrun ready (parkrun-ready): 1 weeks, 3 runs"));
+    let server = serve(&test_db.url);
+    let plans: serde_json::Value = reqwest::get(format!("{}/api/v1/plans", server.base)).await.unwrap().json().await.unwrap();
+    assert!(plans.to_string().contains("parkrun-ready"), "{plans}");
+}
+
 /// A thread in "intro"; returns its id.
 async fn start_thread(server: &Running, token: &str, title: &str) -> i64 {
     let r = reqwest::Client::new()

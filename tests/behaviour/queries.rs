@@ -27,6 +27,12 @@ async fn a_fifty_post_thread_costs_a_fixed_number_of_queries() {
     let server = TestServer::start().await;
     let admin = server.admin_with_category("intro", "Introductions").await;
     let member = server.member("chatty").await;
+    // A runner: every one of their posts carries a progress badge, which
+    // must come with the posts, not cost a statement of its own.
+    for run in ["w1r1", "w1r2"] {
+        let r = member.post("/api/v1/runs", serde_json::json!({"plan_run": run, "date": jogette::domain::dates::iso_day(jogette::domain::dates::day_of(jogette::app::now_millis()))})).await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
     let (short_id, short_url) = thread_with_posts(&server, &member, "A short thread", 5).await;
     let (long_id, long_url) = thread_with_posts(&server, &member, "A long thread", 50).await;
     // Thanks from the reader, so "have I thanked this?" is part of what is measured.
@@ -45,6 +51,10 @@ async fn a_fifty_post_thread_costs_a_fixed_number_of_queries() {
     for (url, api) in [(&short_url, format!("/api/v1/threads/{short_id}")), (&long_url, format!("/api/v1/threads/{long_id}"))] {
         // Thread, then one page of posts with authors, reply context and thanks.
         assert_eq!(cost(&server, async { guest.open(url).await.status }).await, 2, "guest HTML {url}");
+        let page = guest.open(url).await;
+        let badges = page.text("article.post .run-badge");
+        assert_eq!(badges.len(), page.select("article.post").len(), "a badge beside every post");
+        assert!(badges.iter().all(|b| b == "W1R2"), "{badges:?}");
         assert_eq!(cost(&server, async { server.api().get(&api).await.status() }).await, 2, "guest API {api}");
         // A member's first look also moves their place on and reads the
         // notifications about those posts: one small transaction (at most

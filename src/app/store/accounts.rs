@@ -43,6 +43,15 @@ pub struct User {
     /// The level threads they post in (and, unless it is normal, open) start at.
     #[serde(skip)]
     pub default_watch: Level,
+    /// The plan they follow (None: the community's default).
+    #[serde(skip)]
+    pub plan_id: Option<i64>,
+    /// Where they are in it ("W5R3", "Graduate"), as last worked out.
+    #[serde(skip)]
+    pub badge: Option<String>,
+    /// Others may see their badge and progress.
+    #[serde(skip)]
+    pub show_progress: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,9 +70,10 @@ impl SessionKind {
 }
 
 const USER_COLUMNS: &str = "u.id, u.username, u.email, u.role, u.created_at, u.post_count, u.thanks_received, u.trusted_at, u.silenced_until, \
-     u.suspended_until, u.email_verified_at IS NOT NULL, u.last_seen_at, u.previous_visit_at, u.default_watch";
+     u.suspended_until, u.email_verified_at IS NOT NULL, u.last_seen_at, u.previous_visit_at, u.default_watch, \
+     u.plan_id, u.badge, u.show_progress";
 /// The columns after [`USER_COLUMNS`] start here.
-const AFTER_USER: usize = 14;
+const AFTER_USER: usize = 17;
 
 fn user(r: &Row) -> Result<User> {
     let role = r.text(3)?;
@@ -85,6 +95,9 @@ fn user(r: &Row) -> Result<User> {
         last_seen_at: r.int(11)?,
         previous_visit_at: r.int(12)?,
         default_watch: Level::parse(&r.text(13)?).unwrap_or(Level::Tracking),
+        plan_id: r.opt_int(14)?,
+        badge: r.opt_text(15)?,
+        show_progress: r.flag(16)?,
     })
 }
 
@@ -118,6 +131,9 @@ pub async fn create_user(tx: &Tx<'_>, username: &str, email: Option<&str>, passw
         last_seen_at: now,
         previous_visit_at: now,
         default_watch: Level::Tracking,
+        plan_id: None,
+        badge: None,
+        show_progress: true,
     })
 }
 

@@ -25,12 +25,13 @@ pub enum Kind {
 pub const TABLES: &[(&str, &[(&str, Kind)])] = {
     use Kind::{Int, Text};
     &[
-        ("users", &[("id", Int), ("username", Text), ("username_lower", Text), ("email", Text), ("password_hash", Text), ("role", Text), ("created_at", Int), ("post_count", Int), ("thanks_received", Int), ("trusted_at", Int), ("silenced_until", Int), ("suspended_until", Int), ("failed_logins", Int), ("last_failed_login_at", Int), ("login_locked_until", Int), ("email_verified_at", Int), ("email_frequency", Text), ("digest", Text), ("default_watch", Text), ("last_seen_at", Int), ("previous_visit_at", Int)]),
+        ("plans", &[("id", Int), ("slug", Text), ("name", Text), ("source", Text), ("builtin", Int), ("created_at", Int), ("updated_at", Int)]),
+        ("users", &[("id", Int), ("username", Text), ("username_lower", Text), ("email", Text), ("password_hash", Text), ("role", Text), ("created_at", Int), ("post_count", Int), ("thanks_received", Int), ("trusted_at", Int), ("silenced_until", Int), ("suspended_until", Int), ("failed_logins", Int), ("last_failed_login_at", Int), ("login_locked_until", Int), ("email_verified_at", Int), ("email_frequency", Text), ("digest", Text), ("default_watch", Text), ("last_seen_at", Int), ("previous_visit_at", Int), ("plan_id", Int), ("badge", Text), ("show_progress", Int), ("graduated_at", Int)]),
         ("sessions", &[("token_hash", Text), ("user_id", Int), ("kind", Text), ("created_at", Int), ("expires_at", Int), ("last_write_at", Int)]),
         ("categories", &[("id", Int), ("slug", Text), ("name", Text), ("description", Text), ("position", Int), ("thread_count", Int), ("post_count", Int), ("created_at", Int), ("members_only", Int)]),
         ("threads", &[("id", Int), ("category_id", Int), ("user_id", Int), ("title", Text), ("slug", Text), ("created_at", Int), ("last_post_at", Int), ("last_post_user_id", Int), ("post_count", Int), ("reply_count", Int), ("locked_at", Int), ("pinned", Int), ("slow_mode_seconds", Int), ("slow_mode_until", Int), ("held_at", Int), ("last_number", Int)]),
         ("thread_redirects", &[("thread_id", Int), ("to_thread", Int), ("created_at", Int)]),
-        ("posts", &[("id", Int), ("thread_id", Int), ("number", Int), ("user_id", Int), ("reply_to", Int), ("body", Text), ("html", Text), ("excerpt", Text), ("mentions", Text), ("thanks_count", Int), ("created_at", Int), ("edited_at", Int), ("deleted_at", Int), ("held_at", Int), ("hidden_at", Int), ("hidden_reason", Text), ("deleted_by", Int)]),
+        ("posts", &[("id", Int), ("thread_id", Int), ("number", Int), ("user_id", Int), ("reply_to", Int), ("body", Text), ("html", Text), ("excerpt", Text), ("mentions", Text), ("thanks_count", Int), ("created_at", Int), ("edited_at", Int), ("deleted_at", Int), ("held_at", Int), ("hidden_at", Int), ("hidden_reason", Text), ("deleted_by", Int), ("pain_summary", Text)]),
         ("post_revisions", &[("id", Int), ("post_id", Int), ("body", Text), ("html", Text), ("created_at", Int), ("replaced_at", Int), ("replaced_by", Int)]),
         ("post_mentions", &[("post_id", Int), ("user_id", Int)]),
         ("thanks", &[("post_id", Int), ("user_id", Int), ("created_at", Int)]),
@@ -46,6 +47,8 @@ pub const TABLES: &[(&str, &[(&str, Kind)])] = {
         ("member_categories", &[("user_id", Int), ("category_id", Int), ("level", Text), ("updated_at", Int)]),
         ("member_mutes", &[("user_id", Int), ("muted_id", Int), ("created_at", Int)]),
         ("outbox", &[("id", Int), ("kind", Text), ("user_id", Int), ("dedupe_key", Text), ("detail", Text), ("created_at", Int), ("send_after", Int), ("attempts", Int), ("claimed_until", Int), ("settled_at", Int), ("outcome", Text), ("last_error", Text)]),
+        ("runs", &[("id", Int), ("user_id", Int), ("plan_id", Int), ("week", Int), ("run", Int), ("ran_on", Int), ("distance_m", Int), ("duration_s", Int), ("felt", Text), ("note", Text), ("client_id", Text), ("created_at", Int), ("updated_at", Int)]),
+        ("pain_entries", &[("id", Int), ("run_id", Int), ("user_id", Int), ("area", Text), ("level", Int)]),
         ("email_tokens", &[("token_hash", Text), ("user_id", Int), ("purpose", Text), ("email", Text), ("created_at", Int), ("expires_at", Int), ("used_at", Int)]),
     ]
 };

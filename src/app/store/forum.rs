@@ -4,6 +4,7 @@ use super::conn::{Conn, Row, Tx, args};
 use super::{Result, Store, StoreError, now_millis};
 use crate::domain::markdown::Rendered;
 use crate::domain::notify::Level;
+use crate::domain::programme::{PainArea, PainSummary, Trend};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
@@ -158,6 +159,33 @@ pub struct Post {
     pub author_muted: bool,
     /// The member reading has an unread notification about it.
     pub unread_notice: bool,
+    /// Where its author is in the programme ("W5R3"), unless they keep it to themselves.
+    pub author_badge: Option<String>,
+    /// A summary of their pain log the author attached.
+    pub pain_summary: Option<PainSummary>,
+}
+
+impl Post {
+    /// What the safety reader reads: the words, and an attached pain
+    /// summary as a sentence, so its duration and trend count too.
+    pub fn safety_text(&self) -> std::borrow::Cow<'_, str> {
+        crate::domain::programme::safety_text(&self.body, self.pain_summary.as_ref())
+    }
+}
+
+/// An attached pain summary as the posts table keeps it (JSON).
+pub fn pain_summary_json(pain: &PainSummary) -> String {
+    serde_json::json!({"area": pain.area.key(), "level": pain.level, "days": pain.days, "trend": pain.trend.key()}).to_string()
+}
+
+fn pain_summary(json: Option<String>) -> Option<PainSummary> {
+    let v: serde_json::Value = serde_json::from_str(&json?).ok()?;
+    Some(PainSummary {
+        area: PainArea::parse(v["area"].as_str()?)?,
+        level: u8::try_from(v["level"].as_u64()?).ok()?.min(10),
+        days: u32::try_from(v["days"].as_u64()?).ok()?,
+        trend: Trend::parse(v["trend"].as_str()?)?,
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -190,6 +218,8 @@ pub struct NewPost {
     pub rendered: Rendered,
     /// Waits for a moderator before anyone else sees it.
     pub held: bool,
+    /// A summary of their pain log the author chose to attach.
+    pub pain_summary: Option<PainSummary>,
 }
 
 #[derive(Debug, Clone)]
@@ -263,7 +293,8 @@ const POST_SELECT: &str = "SELECT p.id, p.thread_id, p.number, p.user_id, u.user
        p.deleted_by IS NOT NULL AND p.deleted_by <> p.user_id, p.held_at IS NOT NULL, p.hidden_at IS NOT NULL, p.hidden_reason, \
        pc.members_only, pt.locked_at IS NOT NULL, (r.hidden_at IS NOT NULL OR r.held_at IS NOT NULL), \
        EXISTS (SELECT 1 FROM member_mutes mm WHERE mm.user_id = ?1 AND mm.muted_id = p.user_id), \
-       EXISTS (SELECT 1 FROM notifications nn WHERE nn.post_id = p.id AND nn.user_id = ?1 AND nn.read_at IS NULL) \
+       EXISTS (SELECT 1 FROM notifications nn WHERE nn.post_id = p.id AND nn.user_id = ?1 AND nn.read_at IS NULL), \
+       CASE WHEN u.show_progress <> 0 THEN u.badge END, p.pain_summary \
      FROM posts p JOIN users u ON u.id = p.user_id \
      JOIN threads pt ON pt.id = p.thread_id JOIN categories pc ON pc.id = pt.category_id \
      LEFT JOIN posts r ON r.id = p.reply_to LEFT JOIN users ru ON ru.id = r.user_id";
@@ -304,6 +335,8 @@ fn post(r: &Row) -> Result<Post> {
         thread_locked: r.flag(24)?,
         author_muted: r.flag(26)?,
         unread_notice: r.flag(27)?,
+        author_badge: r.opt_text(28)?,
+        pain_summary: pain_summary(r.opt_text(29)?),
     })
 }
 
@@ -557,9 +590,21 @@ pub async fn create_post(tx: &Tx<'_>, thread_id: i64, new: &NewPost) -> Result<P
     let held_at = new.held.then_some(new.created_at);
     let id = tx
         .one(
-            "INSERT INTO posts (thread_id, number, user_id, reply_to, body, html, excerpt, mentions, created_at, held_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
-            args![thread_id, number, new.author_id, new.reply_to, &new.body, &new.rendered.html, &new.rendered.excerpt, &mentions, new.created_at, held_at],
+            "INSERT INTO posts (thread_id, number, user_id, reply_to, body, html, excerpt, mentions, created_at, held_at, pain_summary) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id",
+            args![
+                thread_id,
+                number,
+                new.author_id,
+                new.reply_to,
+                &new.body,
+                &new.rendered.html,
+                &new.rendered.excerpt,
+                &mentions,
+                new.created_at,
+                held_at,
+                &new.pain_summary.as_ref().map(pain_summary_json)
+            ],
             |r| r.int(0),
         )
         .await?

@@ -1,6 +1,6 @@
 //! Persistence: one [`Store`] over embedded SQLite or PostgreSQL.
 //!
-//! Each area (accounts, admin, forum, feeds, moderation, notify, mail, events, search, data) has one file
+//! Each area (accounts, admin, forum, feeds, moderation, notify, mail, programme, events, search, data) has one file
 //! here holding its statements, written once for both backends, and the
 //! functions that run them over a [`Conn`] (reads) or a [`Tx`] (writes).
 //! Callers group those functions into one read or one transaction with
@@ -26,6 +26,7 @@ pub mod forum;
 pub mod mail;
 pub mod moderation;
 pub mod notify;
+pub mod programme;
 pub mod search;
 
 mod postgres;

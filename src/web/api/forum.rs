@@ -5,6 +5,7 @@ use crate::app::forum::Draft;
 use crate::app::{App, Post};
 use crate::domain::dates::rfc3339;
 use crate::domain::links::thread_url;
+use crate::domain::programme::PainSummary;
 use crate::domain::safety::{Assessment, Tier};
 use crate::web::{AppState, ClientAddr};
 use crate::web::auth::Visitor;
@@ -32,6 +33,8 @@ pub struct PostJson {
     thread_id: i64,
     number: i64,
     author: UserRef,
+    /// Where the author is in the running programme ("W5R3"), if they show it.
+    author_badge: Option<String>,
     body: String,
     html: String,
     reply_to: Option<i64>,
@@ -52,6 +55,8 @@ pub struct PostJson {
     hidden_reason: Option<String>,
     /// The viewer muted its author: clients fold it away.
     author_muted: bool,
+    /// The summary of their pain log the author attached.
+    pain_summary: Option<PainSummary>,
 }
 
 impl PostJson {
@@ -69,8 +74,11 @@ impl PostJson {
     }
 
     pub fn new(p: Post, app: &App) -> Self {
-        let safety = (!p.deleted && !p.body.is_empty()).then(|| app.assess(&p.body)).filter(|a| a.tier != Tier::None);
+        let safety = (!p.deleted && !p.body.is_empty()).then(|| app.assess(&p.safety_text())).filter(|a| a.tier != Tier::None);
+        let words = !p.deleted && !p.body.is_empty();
         PostJson {
+            author_badge: p.author_badge,
+            pain_summary: p.pain_summary.filter(|_| words),
             author_muted: p.author_muted,
             hidden: p.hidden,
             held: p.held,
@@ -116,11 +124,13 @@ pub struct NewThreadBody {
     /// "Post anyway": the author saw that the post holds contact details.
     #[serde(default)]
     contact_details_ok: bool,
+    /// Attach a summary of the author's recent pain log for this area.
+    pain_area: Option<String>,
 }
 
 pub async fn create_thread(State(state): State<AppState>, visitor: Visitor, ClientAddr(client): ClientAddr, ApiJson(input): ApiJson<NewThreadBody>) -> Result<Response, Error> {
     visitor.viewer.member_or_login()?;
-    let draft = Draft { body: &input.body, contact_details_ok: input.contact_details_ok };
+    let draft = Draft { body: &input.body, contact_details_ok: input.contact_details_ok, pain_area: input.pain_area.as_deref() };
     let (thread, post) = state.app.start_thread(&visitor.viewer, &client, &input.category, &input.title, draft).await?;
     let body = json!({
         "id": thread.id, "slug": thread.slug, "url": thread_url(thread.id, &thread.slug),
@@ -155,6 +165,7 @@ pub struct NewPostBody {
     reply_to: Option<i64>,
     #[serde(default)]
     contact_details_ok: bool,
+    pain_area: Option<String>,
 }
 
 pub async fn create_post(
@@ -165,7 +176,7 @@ pub async fn create_post(
     ApiJson(input): ApiJson<NewPostBody>,
 ) -> Result<Response, Error> {
     visitor.viewer.member_or_login()?;
-    let draft = Draft { body: &input.body, contact_details_ok: input.contact_details_ok };
+    let draft = Draft { body: &input.body, contact_details_ok: input.contact_details_ok, pain_area: input.pain_area.as_deref() };
     let post = state.app.reply(&visitor.viewer, &client, thread_id, draft, input.reply_to).await?;
     Ok((StatusCode::CREATED, Json(PostJson::new(post, &state.app))).into_response())
 }
@@ -178,7 +189,7 @@ pub struct EditBody {
 }
 
 pub async fn edit_post(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>, ApiJson(input): ApiJson<EditBody>) -> Result<Json<PostJson>, Error> {
-    let post = state.app.edit(&visitor.viewer, id, Draft { body: &input.body, contact_details_ok: input.contact_details_ok }).await?;
+    let post = state.app.edit(&visitor.viewer, id, Draft { body: &input.body, contact_details_ok: input.contact_details_ok, pain_area: None }).await?;
     Ok(Json(PostJson::new(post, &state.app)))
 }
 

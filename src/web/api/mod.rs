@@ -9,6 +9,7 @@ mod admin;
 mod forum;
 mod moderation;
 mod notify;
+mod programme;
 mod safety;
 mod search;
 
@@ -75,6 +76,12 @@ pub fn router() -> Router<AppState> {
         .route("/mod/threads/{id}/slow-mode", post(moderation::slow_mode))
         .route("/mod/log", get(moderation::log))
         .route("/settings/moderation", get(admin::moderation_settings).put(admin::set_moderation_settings))
+        .route("/plans", get(programme::list_plans).post(programme::add_plan))
+        .route("/plans/{id}", get(programme::show_plan))
+        .route("/runs", get(programme::list_runs).post(programme::log_run))
+        .route("/runs/{id}", get(programme::show_run).patch(programme::update_run).delete(programme::delete_run))
+        .route("/users/{username}/progress", get(programme::progress))
+        .route("/me/programme", patch(programme::update_programme))
 }
 
 pub const OPENAPI: &str = include_str!("../openapi.json");

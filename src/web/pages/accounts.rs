@@ -52,6 +52,8 @@ struct ProfilePage {
     recent: Vec<RecentPost>,
     /// For another member looking: whether they muted this one (None: they can't mute them).
     muted: Option<bool>,
+    /// Their running progress, when they show it (and, for themselves, their pain log).
+    progress: Option<super::programme::ProgressCard>,
 }
 
 async fn profile(State(state): State<AppState>, visitor: Visitor, Path(username): Path<String>) -> Result<Response, Error> {
@@ -64,7 +66,9 @@ async fn profile(State(state): State<AppState>, visitor: Visitor, Path(username)
         }
         _ => None,
     };
+    let progress = super::programme::profile_progress(&state.app, &visitor.viewer, &user.username).await;
     html(ProfilePage {
+        progress,
         muted,
         layout: Layout::new(user.username.clone(), &visitor).with_feed(format!("Posts by {}", user.username), format!("/u/{}/feed.atom", user.username)),
         role: user.role.as_str(),
@@ -215,6 +219,8 @@ struct SettingsPage {
     digests: Vec<(&'static str, &'static str, bool)>,
     watch_levels: Vec<(&'static str, &'static str, &'static str, bool)>,
     muted: Vec<String>,
+    /// Others see their badge and progress.
+    show_progress: bool,
     errors: Vec<FieldError>,
 }
 
@@ -236,6 +242,7 @@ async fn settings_page(state: &AppState, visitor: &Visitor, done: Option<String>
         digests: Digest::ALL.iter().map(|d| (d.as_str(), d.label(), *d == p.digest)).collect(),
         watch_levels: [Level::Watching, Level::Tracking, Level::Normal].iter().map(|l| (l.as_str(), l.label(), l.explain_thread(), *l == p.default_watch)).collect(),
         muted: s.muted,
+        show_progress: visitor.viewer.user.as_ref().is_none_or(|u| u.show_progress),
         errors,
     })
 }
@@ -252,7 +259,7 @@ fn done_message(done: Option<&str>) -> Option<String> {
             "email" => "We've sent a link to your new address. Your address changes once you follow it (within an hour).",
             "resent" => "We've sent the link again. It works for an hour.",
             "password" => "Your password is changed. Everywhere else you were logged in, you're logged out now.",
-            "saved" => "Saved.",
+            "saved" | "programme" => "Saved.",
             _ => return None,
         }
         .to_owned(),

@@ -39,6 +39,11 @@ pub struct ComposePage {
     preview_html: Option<String>,
     safety: Option<SafetyCard>,
     similar: Vec<SimilarView>,
+    /// The author's recent pain, area by area, to attach: (area key, summary).
+    pain_options: Vec<(String, String)>,
+    pain_area: String,
+    /// The chosen summary as the safety reader reads it, for the preview.
+    pain_sentence: Option<String>,
 }
 
 /// The post a reply answers, shown above the composer.
@@ -110,7 +115,20 @@ impl ComposePage {
             preview_html: None,
             safety: None,
             similar: Vec::new(),
+            pain_options: Vec::new(),
+            pain_area: String::new(),
+            pain_sentence: None,
         }
+    }
+
+    /// Offers the author's recent pain log to attach (new threads and
+    /// replies; an edit keeps what the post had), with `chosen` selected.
+    pub async fn with_pain(mut self, app: &App, viewer: &Viewer, chosen: Option<&str>) -> Result<Self, Error> {
+        let summaries = app.pain_summaries(viewer).await?;
+        self.pain_area = chosen.unwrap_or_default().to_owned();
+        self.pain_sentence = summaries.iter().find(|s| s.area.key() == self.pain_area).map(|s| s.sentence());
+        self.pain_options = summaries.iter().map(|s| (s.area.key().to_owned(), s.text())).collect();
+        Ok(self)
     }
 
     fn error(&self, field: &str) -> Option<&str> {
@@ -121,7 +139,11 @@ impl ComposePage {
     /// the text kept; before a new thread, "has this been asked before?".
     pub async fn previewing(mut self, app: &App, viewer: &Viewer) -> Result<Response, Error> {
         self.preview_html = Some(app.cook(&self.body).await?.html);
-        self.safety = SafetyCard::for_writer(app, &self.body);
+        let text = match &self.pain_sentence {
+            Some(pain) => format!("{}\n\n{pain}", self.body),
+            None => self.body.clone(),
+        };
+        self.safety = SafetyCard::for_writer(app, &text);
         if self.ask_title {
             self.similar = app
                 .similar(viewer, &self.title, &self.body)

@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/t/{id}/watch", post(watch_thread))
         .route("/c/{slug}/watch", post(watch_category))
         .route("/new-thread", get(new_thread_form).post(new_thread_submit))
+        .route("/share/reply", get(share_reply))
         .route("/p/{id}", get(post_permalink))
         .route("/p/{id}/edit", get(edit_form).post(edit_submit))
         .route("/p/{id}/delete", post(delete_submit))
@@ -175,6 +176,10 @@ pub struct PostView {
     pub teaser: String,
     /// The viewer muted its author: it folds away behind a line.
     pub author_muted: bool,
+    /// Where its author is in the programme ("W5R3"), if they show it.
+    pub badge: Option<String>,
+    /// The summary of their pain log the author attached.
+    pub pain: Option<String>,
 }
 
 fn post_view(app: &app::App, p: Post, thread: &Thread, viewer: &Viewer, can_reply: bool) -> PostView {
@@ -206,6 +211,8 @@ fn post_view(app: &app::App, p: Post, thread: &Thread, viewer: &Viewer, can_repl
         reply_url: format!("{thread_path}/reply?to={}", p.id),
         quote_url: format!("{thread_path}/reply?quote={}", p.id),
         author_muted: p.author_muted && viewer.user_id() != Some(p.user_id),
+        badge: p.author_badge,
+        pain: if words { p.pain_summary.as_ref().map(|s| s.text()) } else { None },
         author: p.author,
         html: p.html,
         teaser: p.excerpt,
@@ -321,6 +328,8 @@ struct ReplyQuery {
     to: Option<i64>,
     quote: Option<i64>,
     selection: Option<String>,
+    /// Words to start with ("Share this run").
+    text: Option<String>,
 }
 
 async fn reply_form(State(state): State<AppState>, visitor: Visitor, Path((id, _slug)): Path<(i64, String)>, Query(q): Query<ReplyQuery>) -> Result<Response, Error> {
@@ -334,9 +343,10 @@ async fn reply_form(State(state): State<AppState>, visitor: Visitor, Path((id, _
     };
     let body = match (&target, q.quote) {
         (Some(post), Some(_)) => state.app.quote(&visitor.viewer, post.id, q.selection.as_deref()).await?.1,
-        _ => String::new(),
+        _ => q.text.unwrap_or_default(),
     };
-    html(ComposePage::new(&visitor, Composing::Reply { thread: &thread, answering: target.as_ref() }, body, Vec::new()))
+    let page = ComposePage::new(&visitor, Composing::Reply { thread: &thread, answering: target.as_ref() }, body, Vec::new());
+    html(page.with_pain(&state.app, &visitor.viewer, None).await?)
 }
 
 #[derive(Deserialize)]
@@ -347,10 +357,12 @@ struct ReplyForm {
     reply_to: Option<i64>,
     /// "Post anyway", beside the note about contact details.
     contact_details_ok: Option<String>,
+    /// Attach a summary of the pain log for this area.
+    pain_area: Option<String>,
 }
 
-fn draft<'a>(body: &'a str, contact_details_ok: &Option<String>) -> Draft<'a> {
-    Draft { body, contact_details_ok: contact_details_ok.as_deref().is_some_and(|v| !v.is_empty() && v != "0") }
+fn draft<'a>(body: &'a str, contact_details_ok: &Option<String>, pain_area: &'a Option<String>) -> Draft<'a> {
+    Draft { body, contact_details_ok: contact_details_ok.as_deref().is_some_and(|v| !v.is_empty() && v != "0"), pain_area: pain_area.as_deref() }
 }
 
 fn empty_as_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
@@ -371,12 +383,14 @@ async fn reply_submit(State(state): State<AppState>, visitor: Visitor, ClientAdd
             Some(post_id) => app.reply_target(&visitor.viewer, id, post_id).await.ok(),
             None => None,
         };
-        Ok::<_, Error>(ComposePage::new(&visitor, Composing::Reply { thread: &thread, answering: target.as_ref() }, form.body.clone(), errors))
+        ComposePage::new(&visitor, Composing::Reply { thread: &thread, answering: target.as_ref() }, form.body.clone(), errors)
+            .with_pain(app, &visitor.viewer, form.pain_area.as_deref())
+            .await
     };
     if form.preview.is_some() {
         return again(Vec::new()).await?.previewing(app, &visitor.viewer).await;
     }
-    let result = app.reply(&visitor.viewer, &client, id, draft(&form.body, &form.contact_details_ok), form.reply_to).await;
+    let result = app.reply(&visitor.viewer, &client, id, draft(&form.body, &form.contact_details_ok, &form.pain_area), form.reply_to).await;
     let thread = match &result {
         Ok(_) => Some(app.thread(id).await?),
         Err(_) => None,
@@ -386,16 +400,33 @@ async fn reply_submit(State(state): State<AppState>, visitor: Visitor, ClientAdd
 }
 
 #[derive(Deserialize)]
+struct ShareQuery {
+    thread: i64,
+    #[serde(default)]
+    text: String,
+}
+
+/// "Share this run" in a thread chosen from a list: to that thread's composer.
+async fn share_reply(State(state): State<AppState>, Query(q): Query<ShareQuery>) -> Result<Response, Error> {
+    let thread = state.app.thread(q.thread).await?;
+    Ok(see_other(&format!("{}/reply?text={}", thread_url(thread.id, &thread.slug), super::urlencode(&q.text))))
+}
+
+#[derive(Deserialize)]
 struct NewThreadQuery {
     category: Option<String>,
+    /// A title and words to start with ("Share this run", graduating).
+    title: Option<String>,
+    text: Option<String>,
 }
 
 async fn new_thread_form(State(state): State<AppState>, visitor: Visitor, Query(q): Query<NewThreadQuery>) -> Result<Response, Error> {
     if !visitor.is_member() {
         return Ok(login_redirect("/new-thread"));
     }
-    let composing = Composing::NewThread { categories: state.app.categories().await?, category: q.category.unwrap_or_default(), title: String::new() };
-    html(ComposePage::new(&visitor, composing, String::new(), Vec::new()))
+    let composing = Composing::NewThread { categories: state.app.categories().await?, category: q.category.unwrap_or_default(), title: q.title.unwrap_or_default() };
+    let page = ComposePage::new(&visitor, composing, q.text.unwrap_or_default(), Vec::new());
+    html(page.with_pain(&state.app, &visitor.viewer, None).await?)
 }
 
 #[derive(Deserialize)]
@@ -408,6 +439,7 @@ struct NewThreadForm {
     body: String,
     preview: Option<String>,
     contact_details_ok: Option<String>,
+    pain_area: Option<String>,
 }
 
 async fn new_thread_submit(State(state): State<AppState>, visitor: Visitor, ClientAddr(client): ClientAddr, CsrfForm(form): CsrfForm<NewThreadForm>) -> Result<Response, Error> {
@@ -415,12 +447,12 @@ async fn new_thread_submit(State(state): State<AppState>, visitor: Visitor, Clie
     let app = &state.app;
     let again = async |errors| {
         let composing = Composing::NewThread { categories: app.categories().await?, category: form.category.clone(), title: form.title.clone() };
-        Ok::<_, Error>(ComposePage::new(&visitor, composing, form.body.clone(), errors))
+        ComposePage::new(&visitor, composing, form.body.clone(), errors).with_pain(app, &visitor.viewer, form.pain_area.as_deref()).await
     };
     if form.preview.is_some() {
         return again(Vec::new()).await?.previewing(app, &visitor.viewer).await;
     }
-    let result = app.start_thread(&visitor.viewer, &client, &form.category, &form.title, draft(&form.body, &form.contact_details_ok)).await;
+    let result = app.start_thread(&visitor.viewer, &client, &form.category, &form.title, draft(&form.body, &form.contact_details_ok, &form.pain_area)).await;
     answer(result, |(thread, _)| see_other(&thread_url(thread.id, &thread.slug)), async |errors| html(again(errors).await?)).await
 }
 
@@ -450,7 +482,7 @@ async fn edit_submit(State(state): State<AppState>, visitor: Visitor, Path(id): 
     if form.preview.is_some() {
         return again(Vec::new()).previewing(&state.app, &visitor.viewer).await;
     }
-    let result = state.app.edit(&visitor.viewer, id, draft(&form.body, &form.contact_details_ok)).await;
+    let result = state.app.edit(&visitor.viewer, id, draft(&form.body, &form.contact_details_ok, &None)).await;
     answer(result, |edited| see_other(&post_url(thread.id, &thread.slug, edited.number)), async |errors| html(again(errors))).await
 }
 

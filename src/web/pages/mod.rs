@@ -14,6 +14,7 @@ mod forum;
 mod mail;
 mod moderation;
 mod notify;
+mod programme;
 mod safety;
 mod search;
 
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .merge(notify::router())
         .merge(mail::router())
         .merge(feeds::router())
+        .merge(programme::router())
 }
 
 pub struct LayoutUser {
@@ -59,6 +61,10 @@ pub struct Layout {
     pub noindex: bool,
     /// Atom feeds of what the page shows, besides the latest threads'.
     pub feeds: Vec<FeedLink>,
+    /// The run script: the guided run, and logging runs saved while offline.
+    pub run_script: bool,
+    /// The web app manifest: the guided run can be added to a home screen.
+    pub manifest: bool,
 }
 
 pub struct FeedLink {
@@ -91,7 +97,21 @@ impl Layout {
             asset_version: ASSET_VERSION,
             noindex: false,
             feeds: vec![FeedLink::latest()],
+            run_script: false,
+            manifest: false,
         }
+    }
+
+    /// Loads the run script (it sends runs logged offline once back online).
+    fn run_script(mut self) -> Self {
+        self.run_script = true;
+        self
+    }
+
+    /// The guided run: the run script, and the manifest for the home screen.
+    fn guided(mut self) -> Self {
+        self.manifest = true;
+        self.run_script()
     }
 
     /// Links the page's own feed too.
@@ -211,7 +231,7 @@ struct ErrorPage<'a> {
 pub fn error_page(e: &Error, request: &Request<()>) -> String {
     let (title, detail, fields) = error::describe(e);
     let csrf = request.extensions().get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
-    let layout = Layout { title: title.to_owned(), user: None, csrf, asset_version: ASSET_VERSION, noindex: true, feeds: Vec::new() };
+    let layout = Layout { title: title.to_owned(), user: None, csrf, asset_version: ASSET_VERSION, noindex: true, feeds: Vec::new(), run_script: false, manifest: false };
     ErrorPage { layout, status: e.status().as_u16(), title, detail, fields }
         .render()
         .unwrap_or_else(|_| format!("<!doctype html><title>{title}</title><h1>{title}</h1>"))

@@ -27,7 +27,7 @@ impl SafetyCard {
             return None;
         }
         let reader = (viewer.user_id() != Some(post.user_id)).then_some(post.author.as_str());
-        Self::build(app, &post.body, reader, format!("p{}", post.id))
+        Self::build(app, &post.safety_text(), reader, format!("p{}", post.id))
     }
 
     fn build(app: &App, text: &str, written_by_someone_else: Option<&str>, key: String) -> Option<SafetyCard> {

@@ -40,6 +40,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0006_search_tiers.sql"),
     include_str!("../migrations/postgres/0007_moderation.sql"),
     include_str!("../migrations/postgres/0008_notify.sql"),
+    include_str!("../migrations/postgres/0009_programme.sql"),
 ];
 
 const POOL_SIZE: usize = 8;

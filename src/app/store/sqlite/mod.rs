@@ -42,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0007_search_by_author.sql"),
     include_str!("../migrations/sqlite/0008_moderation.sql"),
     include_str!("../migrations/sqlite/0009_notify.sql"),
+    include_str!("../migrations/sqlite/0010_programme.sql"),
 ];
 const READERS: usize = 4;
 /// Enough to amortise the fsync under load without making one commit huge.
