@@ -38,6 +38,14 @@ pub struct Config {
     /// How long a node holds a message it claimed: a node that dies while
     /// sending leaves the message to any node once this lapses.
     pub mail_lease: Duration,
+    /// A connection must send its request headers within this, and may idle
+    /// between requests no longer.
+    pub header_timeout: Duration,
+    /// A request must be read and answered within this (event streams
+    /// answer at once, then stream).
+    pub request_timeout: Duration,
+    /// Connections open at once; further ones are closed as they come.
+    pub max_connections: usize,
 }
 
 impl Config {
@@ -70,6 +78,9 @@ impl Default for Config {
             mailer_poll: Duration::from_secs(30),
             mail_retry_after: Duration::from_secs(60),
             mail_lease: Duration::from_secs(120),
+            header_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            max_connections: 10_000,
         }
     }
 }
@@ -98,6 +109,10 @@ pub struct RateLimits {
     /// Account mail (confirmation links, password resets): per member,
     /// address and account asked about.
     pub email: Option<Rule>,
+    /// Editing posts, per member: each edit is cooked and kept as a revision.
+    pub edit: Option<Rule>,
+    /// The composer's preview, per member: each one cooks the draft.
+    pub preview: Option<Rule>,
 }
 
 impl Default for RateLimits {
@@ -110,13 +125,15 @@ impl Default for RateLimits {
             flag: Some(Rule { burst: 20, per: Duration::from_secs(3600) }),
             safety: Some(Rule { burst: 60, per: Duration::from_secs(60) }),
             email: Some(Rule { burst: 5, per: Duration::from_secs(3600) }),
+            edit: Some(Rule { burst: 10, per: Duration::from_secs(60) }),
+            preview: Some(Rule { burst: 30, per: Duration::from_secs(60) }),
         }
     }
 }
 
 impl RateLimits {
     pub fn off() -> Self {
-        RateLimits { login: None, register: None, post: None, post_address: None, flag: None, safety: None, email: None }
+        RateLimits { login: None, register: None, post: None, post_address: None, flag: None, safety: None, email: None, edit: None, preview: None }
     }
 
     /// Parses `off`, or overrides such as `login=10/60s,register=5/1h,post=off`;
@@ -138,7 +155,9 @@ impl RateLimits {
                 "flag" => limits.flag = rule,
                 "safety" => limits.safety = rule,
                 "email" => limits.email = rule,
-                other => return Err(format!("unknown rate limit {other:?}: use login, register, post, post-address, flag, safety or email")),
+                "edit" => limits.edit = rule,
+                "preview" => limits.preview = rule,
+                other => return Err(format!("unknown rate limit {other:?}: use login, register, post, post-address, flag, safety, email, edit or preview")),
             }
         }
         Ok(limits)

@@ -98,6 +98,16 @@ struct ServeArgs {
     /// dies meanwhile, another sends it once this lapses. Longer than the SMTP timeout (30 s).
     #[arg(long, env = "JOGETTE_MAIL_LEASE_SECONDS", default_value_t = 120)]
     mail_lease_seconds: u64,
+    /// How long a connection may take to send its request headers, and may
+    /// idle between requests, in seconds.
+    #[arg(long, env = "JOGETTE_HEADER_TIMEOUT_SECONDS", default_value_t = 10)]
+    header_timeout_seconds: u64,
+    /// How long a request may take to arrive and be answered, in seconds (a 408 after).
+    #[arg(long, env = "JOGETTE_REQUEST_TIMEOUT_SECONDS", default_value_t = 30)]
+    request_timeout_seconds: u64,
+    /// Connections open at once (each live page holds one); more are closed as they come.
+    #[arg(long, env = "JOGETTE_MAX_CONNECTIONS", default_value_t = 10_000)]
+    max_connections: usize,
 }
 
 impl ServeArgs {
@@ -119,6 +129,9 @@ impl ServeArgs {
             mailer_poll: std::time::Duration::from_secs(self.mailer_poll_seconds.max(1)),
             mail_retry_after: std::time::Duration::from_millis(self.mail_retry_ms.max(1)),
             mail_lease: std::time::Duration::from_secs(self.mail_lease_seconds.max(1)),
+            header_timeout: std::time::Duration::from_secs(self.header_timeout_seconds.max(1)),
+            request_timeout: std::time::Duration::from_secs(self.request_timeout_seconds.max(1)),
+            max_connections: self.max_connections.max(1),
             ..Config::default()
         })
     }

@@ -91,9 +91,7 @@ impl App {
         let email = input.email.as_deref().map(str::trim).filter(|e| !e.is_empty());
         validate::collect([validate::username(&input.username), validate::password(&input.password), email.map_or(Ok(()), validate::email)])
             .map_err(Error::Invalid)?;
-        if self.store.user_by_name(&input.username).await?.is_some() {
-            return Err(Error::field("username", "That username is already taken."));
-        }
+        self.name_is_free(&input.username).await?;
         let hash = hash_password(input.password).await?;
         let (username, email) = (input.username, email.map(str::to_owned));
         let user = self
@@ -112,9 +110,24 @@ impl App {
         Ok(user)
     }
 
+    /// Refuses a name that is taken, or that could be mistaken for a member's.
+    async fn name_is_free(&self, username: &str) -> Result<()> {
+        let name = username.to_owned();
+        let found = self.store.read_primary(move |c| Box::pin(async move { accounts::lookalike(c, &name).await })).await?;
+        match found {
+            None => Ok(()),
+            Some(existing) if existing.eq_ignore_ascii_case(username) => Err(Error::field("username", "That username is already taken.")),
+            Some(existing) => Err(Error::field(
+                "username",
+                format!("That name looks too much like “{existing}”, who is already a member. Choose another, so nobody is mistaken for anyone else."),
+            )),
+        }
+    }
+
     /// Creates a member in any role, as an operator does from the command line.
     pub async fn create_member(&self, username: &str, password: &str, role: Role) -> Result<User> {
         validate::collect([validate::username(username), validate::password(password)]).map_err(Error::Invalid)?;
+        self.name_is_free(username).await?;
         let hash = hash_password(password.to_owned()).await?;
         Ok(self.store.create_user(username, None, &hash, role).await?)
     }
@@ -126,6 +139,13 @@ impl App {
     /// after [`LOCK_AFTER`] it locks for 15 minutes and tells its owner. While
     /// it waits, even the right password is refused, or guessing would go on.
     pub async fn log_in(&self, client: &str, username: &str, password: &str, kind: SessionKind) -> Result<(User, String)> {
+        self.log_in_replacing(client, username, password, kind, None).await
+    }
+
+    /// As [`App::log_in`], ending the session the visitor had (`replacing`),
+    /// if any, in the same step: a new login always gets a new token, so a
+    /// token someone planted or saw before is worth nothing after.
+    pub async fn log_in_replacing(&self, client: &str, username: &str, password: &str, kind: SessionKind, replacing: Option<&str>) -> Result<(User, String)> {
         self.limit("login", self.config.rate_limits.login, client)?;
         let found = self.store.user_credentials(username.trim()).await?;
         let now = super::now_millis();
@@ -182,11 +202,15 @@ impl App {
         let token = new_token();
         let expires = now + SESSION_SECONDS * 1000;
         let (hash, had_failures) = (token_hash(&token), account.failed_logins > 0);
+        let old = replacing.map(token_hash);
         self.store
             .write(move |tx| {
                 Box::pin(async move {
                     if had_failures {
                         accounts::login_succeeded(tx, user_id).await?;
+                    }
+                    if let Some(old) = &old {
+                        accounts::delete_session(tx, old).await?;
                     }
                     accounts::create_session(tx, &hash, user_id, kind, expires).await
                 })
@@ -251,9 +275,16 @@ impl App {
         Ok(self.store.write(move |tx| Box::pin(accounts::set_preferences(tx, member, preferences))).await?)
     }
 
-    /// Changes the viewer's password after checking the current one; every
-    /// other session of theirs ends (the one `keep_token` belongs to stays).
-    pub async fn change_password(&self, viewer: &super::Viewer, keep_token: Option<&str>, current: &str, new: &str) -> Result<()> {
+    /// Ends every session of the viewer's, this one included.
+    pub async fn log_out_everywhere(&self, viewer: &super::Viewer) -> Result<()> {
+        let member = viewer.member_or_login()?.id;
+        Ok(self.store.write(move |tx| Box::pin(async move { accounts::end_sessions(tx, member).await.map(|_| ()) })).await?)
+    }
+
+    /// Changes the viewer's password after checking the current one. Every
+    /// session of theirs ends, and the one they changed it from carries on
+    /// under a new token (of `kind`), which is returned.
+    pub async fn change_password(&self, viewer: &super::Viewer, kind: SessionKind, current: &str, new: &str) -> Result<String> {
         let member = viewer.member_or_login()?.id;
         self.limit("login", self.config.rate_limits.login, &format!("password-change:{member}"))?;
         let stored = self.store.read_primary(move |c| Box::pin(accounts::password_hash(c, member))).await?.ok_or(Error::NotFound)?;
@@ -264,16 +295,18 @@ impl App {
         }
         validate::password(new).map_err(|e| Error::Invalid(vec![FieldError { field: "new_password".into(), message: e.message }]))?;
         let hash = hash_password(new.to_owned()).await?;
-        let keep = keep_token.map(token_hash).unwrap_or_default();
-        Ok(self
-            .store
+        let token = new_token();
+        let (session, expires) = (token_hash(&token), super::now_millis() + SESSION_SECONDS * 1000);
+        self.store
             .write(move |tx| {
                 Box::pin(async move {
                     accounts::set_password(tx, member, &hash).await?;
-                    accounts::end_other_sessions(tx, member, &keep).await.map(|_| ())
+                    accounts::end_sessions(tx, member).await?;
+                    accounts::create_session(tx, &session, member, kind, expires).await
                 })
             })
-            .await?)
+            .await?;
+        Ok(token)
     }
 
     /// A member's page: who they are, and their latest posts that the viewer may read.

@@ -251,5 +251,14 @@ mod tests {
         assert!(lines.iter().any(|l| matches!(l, Line::Post { body, .. } if body.contains('@'))));
         assert!(lines.iter().any(|l| matches!(l, Line::Thanks { .. })));
         assert!(lines.iter().filter(|l| matches!(l, Line::Progress { .. })).count() >= 10, "runners with badges");
+        // No demo member could be mistaken for another.
+        let mut names: Vec<&str> = authors.iter().copied().chain(STAFF.iter().map(|(n, _)| *n)).collect();
+        names.sort();
+        names.dedup();
+        let mut skeletons: Vec<String> = names.iter().map(|n| crate::domain::validate::username_skeleton(n)).collect();
+        let count = skeletons.len();
+        skeletons.sort();
+        skeletons.dedup();
+        assert_eq!(skeletons.len(), count);
     }
 }

@@ -12,7 +12,7 @@ use super::access::{self, Viewer};
 use super::store::moderation::{self as queue_store, AuditEntry};
 use super::store::notify::Notice;
 use super::store::{NewEvent, NewPost, NewThread, StoreError, Tx, events, forum, notify, notify as notify_store};
-use super::{App, Category, Error, Post, Result, Revision, Thread, ThreadSummary};
+use super::{App, Category, Error, Listing, Post, Result, Revision, Thread, ThreadSummary};
 use crate::domain::links::{MAX_THREADS_PER_PAGE, POSTS_PER_PAGE, THREADS_PER_PAGE, pages, post_url};
 use crate::domain::markdown::{self, Rendered};
 use crate::domain::programme::safety_text;
@@ -67,6 +67,9 @@ impl<'a> Draft<'a> {
         Draft { body, contact_details_ok: false, pain_area: None }
     }
 }
+
+/// Earlier versions of a post on one page.
+pub const REVISIONS_PER_PAGE: i64 = 10;
 
 /// The problem field a form shows "post anyway" beside.
 pub const CONTACT_DETAILS: &str = "contact_details";
@@ -241,10 +244,14 @@ impl App {
         Ok(post_url(thread.id, &thread.slug, post.number))
     }
 
-    pub async fn revisions(&self, viewer: &Viewer, post_id: i64) -> Result<Vec<Revision>> {
+    /// A page of a post's earlier versions, oldest first, for its author and
+    /// the moderators; with the post and how many pages there are.
+    pub async fn revisions(&self, viewer: &Viewer, post_id: i64, page: i64) -> Result<(Post, Listing<Revision>, i64)> {
         let post = self.store.post(post_id, None).await?.ok_or(Error::NotFound)?;
         access::check(viewer, Action::ReadRevisions, access::post_subject(&post))?;
-        Ok(self.store.revisions(post_id).await?)
+        let listed = self.store.revisions(post_id, page.max(1), REVISIONS_PER_PAGE).await?;
+        let pages = pages(listed.total, REVISIONS_PER_PAGE);
+        Ok((post, listed, pages))
     }
 
     /// The Markdown a composer starts with when quoting a post (or the selected part of it).
@@ -264,9 +271,22 @@ impl App {
     }
 
     /// Markdown to safe HTML, with mentions resolved against the member list.
+    /// Parsing is CPU work, so it runs on the blocking pool, never on the
+    /// async workers that answer everyone else's requests.
     pub async fn cook(&self, body: &str) -> Result<Rendered> {
-        let members = self.store.resolve_usernames(markdown::mention_candidates(body)).await?;
-        Ok(markdown::render(body, &members))
+        let source: std::sync::Arc<str> = body.into();
+        let parsing = source.clone();
+        let candidates = tokio::task::spawn_blocking(move || markdown::mention_candidates(&parsing)).await.map_err(Error::internal)?;
+        let members = self.store.resolve_usernames(candidates).await?;
+        tokio::task::spawn_blocking(move || markdown::render(&source, &members)).await.map_err(Error::internal)
+    }
+
+    /// The composer's preview of a draft, limited per member: each one cooks it.
+    pub async fn preview(&self, viewer: &Viewer, body: &str) -> Result<Rendered> {
+        let member = viewer.member_or_login()?;
+        self.limit("preview", self.config.rate_limits.preview, &member.id.to_string())?;
+        validate::body(body).map_err(|e| Error::Invalid(vec![e]))?;
+        self.cook(body).await
     }
 
     fn describes_emergency(&self, body: &str) -> bool {
@@ -404,6 +424,7 @@ impl App {
         if post.body == draft.body {
             return Ok(post);
         }
+        self.limit("edit", self.config.rate_limits.edit, &editor.to_string())?;
         let rendered = self.cooked(viewer, draft).await?;
         // An edit only alerts staff when it newly describes an emergency.
         let pain = post.pain_summary.as_ref();

@@ -125,6 +125,7 @@ impl App {
             mail_secret: std::sync::OnceLock::new(),
         };
         app.install_builtin_plans().await.map_err(|e| error_chain(&e))?;
+        app.store.write(|tx| Box::pin(store::accounts::fill_skeletons(tx))).await.map_err(|e| error_chain(&e))?;
         Ok(app)
     }
 

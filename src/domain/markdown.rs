@@ -32,11 +32,69 @@ fn options() -> Options<'static> {
     options
 }
 
+/// How deeply quotes and lists may nest. A parser keeps every open container
+/// on a stack and checks each line against it, so a line of thousands of `>`
+/// costs the square of its length; nobody quotes seventeen levels deep.
+pub const MAX_NESTING: usize = 16;
+
+/// `source` with any line's container markers beyond [`MAX_NESTING`] escaped:
+/// from there on the line is text (`\>`), not yet another open block.
+pub fn limit_nesting(source: &str) -> std::borrow::Cow<'_, str> {
+    let mut out: Option<String> = None;
+    let mut line_start = 0;
+    for line in source.split_inclusive('\n') {
+        if let Some(at) = excess_marker(line) {
+            let out = out.get_or_insert_with(|| source[..line_start].to_owned());
+            out.push_str(&line[..at]);
+            out.push('\\');
+            out.push_str(&line[at..]);
+        } else if let Some(out) = out.as_mut() {
+            out.push_str(line);
+        }
+        line_start += line.len();
+    }
+    out.map_or(std::borrow::Cow::Borrowed(source), std::borrow::Cow::Owned)
+}
+
+/// Where the first container marker past the limit starts in `line`, if any:
+/// markers are `>`, and `-`, `*`, `+` or `1.`/`1)` followed by a space, each
+/// after at most a few spaces.
+fn excess_marker(line: &str) -> Option<usize> {
+    let bytes = line.as_bytes();
+    let (mut i, mut depth) = (0, 0);
+    loop {
+        let mut spaces = 0;
+        while i < bytes.len() && (bytes[i] == b' ' || bytes[i] == b'\t') && spaces < 8 {
+            i += 1;
+            spaces += 1;
+        }
+        let marker = match bytes.get(i) {
+            Some(b'>') => 1,
+            Some(b'-' | b'*' | b'+') if matches!(bytes.get(i + 1), Some(b' ' | b'\t')) => 1,
+            Some(b'0'..=b'9') => {
+                let digits = bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+                match (bytes.get(i + digits), bytes.get(i + digits + 1)) {
+                    (Some(b'.' | b')'), Some(b' ' | b'\t')) if digits <= 9 => digits + 1,
+                    _ => return None,
+                }
+            }
+            _ => return None,
+        };
+        depth += 1;
+        if depth > MAX_NESTING {
+            // Before an ordered marker's dot, so "1." stays readable as "1\.".
+            return Some(if marker > 1 { i + marker - 1 } else { i });
+        }
+        i += marker;
+    }
+}
+
 /// Lower-cased names written as `@name` outside code and links, for the store
 /// to look up before rendering.
 pub fn mention_candidates(source: &str) -> Vec<String> {
+    let source = limit_nesting(source);
     let arena = Arena::new();
-    let root = comrak::parse_document(&arena, source, &options());
+    let root = comrak::parse_document(&arena, &source, &options());
     let mut names: Vec<String> = Vec::new();
     for node in mentionable_text_nodes(root) {
         if let NodeValue::Text(text) = &node.data().value {
@@ -54,8 +112,9 @@ pub fn mention_candidates(source: &str) -> Vec<String> {
 /// Renders `source`. `members` maps lower-cased names to canonical usernames;
 /// a mention of anyone else stays plain text.
 pub fn render(source: &str, members: &HashMap<String, String>) -> Rendered {
+    let source = limit_nesting(source);
     let arena = Arena::new();
-    let root = comrak::parse_document(&arena, source, &options());
+    let root = comrak::parse_document(&arena, &source, &options());
     let mut mentions = Vec::new();
     for node in mentionable_text_nodes(root) {
         link_mentions(&arena, node, members, &mut mentions);
@@ -216,6 +275,22 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn quotes_and_lists_nest_sixteen_deep_and_no_deeper() {
+        use super::{MAX_NESTING, limit_nesting};
+        assert_eq!(limit_nesting("> a\n>> b\n- c\n1. d"), "> a\n>> b\n- c\n1. d");
+        let deep = ">".repeat(40);
+        let limited = limit_nesting(&deep);
+        assert_eq!(limited, format!("{}\\{}", ">".repeat(MAX_NESTING), ">".repeat(40 - MAX_NESTING)));
+        assert_eq!(limit_nesting(&"> ".repeat(20)).matches('\\').count(), 1);
+        let mixed = format!("{}1. x", "> - ".repeat(8));
+        assert_eq!(limit_nesting(&mixed), format!("{}1\\. x", "> - ".repeat(8)));
+        // The rendered depth stops at the limit, and the rest is text.
+        let html = super::render(&format!("{} hello", ">".repeat(100)), &Default::default()).html;
+        assert_eq!(html.matches("<blockquote>").count(), MAX_NESTING);
+        assert!(html.contains("&gt;&gt;") && html.contains("hello"));
+    }
+
     use super::*;
 
     fn members(names: &[&str]) -> HashMap<String, String> {

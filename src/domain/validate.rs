@@ -59,8 +59,39 @@ pub fn email(email: &str) -> Result<(), FieldError> {
     if ok { Ok(()) } else { Err(FieldError::new("email", "That doesn't look like an email address.")) }
 }
 
+/// Characters that change how text around them displays without showing
+/// themselves: control codes (NUL, BEL, ESC…) and bidirectional overrides,
+/// which can make "gpj.exe" read as "exe.jpg". Tabs and line breaks are fine.
+fn is_hidden_control(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Characters with no width: fine inside words (they join emoji), but not
+/// the whole of a title.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{00AD}' | '\u{180E}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
+}
+
+/// Refuses text with hidden control characters, naming the first.
+pub fn plain_text(field: &str, text: &str) -> Result<(), FieldError> {
+    match text.chars().find(|c| is_hidden_control(*c)) {
+        None => Ok(()),
+        Some(c) => Err(FieldError::new(
+            field,
+            format!("This contains a hidden control character (U+{:04X}), often from copying and pasting. Remove it and try again.", c as u32),
+        )),
+    }
+}
+
+/// The text a reader would see: without zero-width characters, trimmed.
+fn visible(text: &str) -> String {
+    text.chars().filter(|c| !is_invisible(*c)).collect::<String>().trim().to_owned()
+}
+
 pub fn title(title: &str) -> Result<(), FieldError> {
-    let len = title.trim().chars().count();
+    plain_text("title", title)?;
+    let len = visible(title).chars().count();
     if !(TITLE_MIN..=TITLE_MAX).contains(&len) {
         return Err(FieldError::new(
             "title",
@@ -71,13 +102,35 @@ pub fn title(title: &str) -> Result<(), FieldError> {
 }
 
 pub fn body(body: &str) -> Result<(), FieldError> {
-    if body.trim().is_empty() {
+    if visible(body).is_empty() {
         return Err(FieldError::new("body", "Write something first."));
     }
     if body.chars().count() > BODY_MAX {
         return Err(FieldError::new("body", format!("Posts can be at most {BODY_MAX} characters.")));
     }
-    Ok(())
+    plain_text("body", body)
+}
+
+/// A username reduced to what a reader might mistake it for (after Unicode
+/// TR39's "skeleton"): lower case, separators dropped, and look-alike
+/// letters and digits folded together (`1`, `i`, `l`; `0`, `o`; `rn`, `m`;
+/// `vv`, `w`). Two names with one skeleton can't both be taken.
+pub fn username_skeleton(name: &str) -> String {
+    let folded: String = name
+        .chars()
+        .filter(|c| !matches!(c, '_' | '-' | '.'))
+        .map(|c| match c.to_ascii_lowercase() {
+            '1' | 'i' | '!' | '|' => 'l',
+            '0' => 'o',
+            '5' => 's',
+            '3' => 'e',
+            '4' => 'a',
+            '8' => 'b',
+            '9' => 'g',
+            c => c,
+        })
+        .collect();
+    folded.replace("rn", "m").replace("vv", "w").replace("cl", "d")
 }
 
 pub fn category_slug(slug: &str) -> Result<(), FieldError> {
@@ -132,6 +185,30 @@ mod tests {
         assert!(title("Ouch!").is_ok());
         assert!(title(&"x".repeat(151)).is_err());
         assert!(title("      ").is_err());
+    }
+
+    #[test]
+    fn hidden_control_characters_are_refused_and_invisible_titles_too() {
+        for bad in ["bell \u{7}", "nul \u{0}", "esc \u{1b}[31m", "gpj\u{202E}exe.txt", "x\u{2066}y", "c1 \u{85}"] {
+            assert!(body(bad).is_err() && title(&format!("{bad} title")).is_err(), "{bad:?}");
+        }
+        assert!(body("Line one\nline two\tand a tab").is_ok());
+        assert!(body("A family: 👨\u{200D}👩\u{200D}👧").is_ok(), "joiners inside emoji are fine");
+        assert!(title(&"\u{200B}".repeat(10)).is_err());
+        assert!(title("\u{200B}Hi!\u{200B}\u{200B}").is_err(), "three visible characters is too short");
+        assert!(body("\u{200B}\u{FEFF} ").is_err());
+        assert!(body("x\u{202E}").unwrap_err().message.contains("U+202E"));
+    }
+
+    #[test]
+    fn lookalike_usernames_share_a_skeleton() {
+        let admin = username_skeleton("site_admin");
+        for lookalike in ["site-admin", "site.admin", "site_admln", "slte_admin", "site_adm1n", "SITE_ADMIN", "s1te-adm1n", "siteadmin"] {
+            assert_eq!(username_skeleton(lookalike), admin, "{lookalike}");
+        }
+        assert_eq!(username_skeleton("modern"), username_skeleton("modem"));
+        assert_ne!(username_skeleton("sam"), username_skeleton("pam"));
+        assert_ne!(username_skeleton("runner"), username_skeleton("runners"));
     }
 
     #[test]

@@ -97,9 +97,19 @@ pub fn new_session_cookie(state: &AppState, token: &str) -> HeaderValue {
     session_cookie(state, token, SESSION_SECONDS)
 }
 
-/// Refuses cross-site unsafe requests, and makes sure every visitor has a CSRF cookie.
-pub async fn csrf_cookie(mut request: Request, next: Next, secure: bool) -> Response {
-    if !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) && is_cross_site(request.headers()) {
+/// What the cross-site check needs to know of the site.
+#[derive(Clone)]
+pub struct Site {
+    pub secure_cookies: bool,
+    /// `scheme://host[:port]` members use, when the operator said
+    /// (`--public-url`): an `Origin` must match it exactly.
+    pub origin: Option<String>,
+}
+
+/// Refuses unsafe requests that don't come from this site's own pages, and
+/// makes sure every visitor of a page has a CSRF cookie for its forms.
+pub async fn csrf_cookie(mut request: Request, next: Next, site: Site) -> Response {
+    if !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) && !same_origin(request.headers(), site.origin.as_deref()) {
         return axum::response::IntoResponse::into_response(Error::Forbidden(
             "This request came from another site, so it was refused.".into(),
         ));
@@ -108,22 +118,33 @@ pub async fn csrf_cookie(mut request: Request, next: Next, secure: bool) -> Resp
     let token = existing.clone().unwrap_or_else(new_token);
     request.extensions_mut().insert(CsrfToken(token.clone()));
     let mut response = next.run(request).await;
-    if existing.is_none() {
-        response.headers_mut().append(header::SET_COOKIE, set_cookie(CSRF_COOKIE, &token, 365 * 24 * 3600, secure));
+    // Only pages carry forms; scripts, styles and JSON (which caches may
+    // share) never set a cookie.
+    let page = response.headers().get(header::CONTENT_TYPE).is_some_and(|t| t.as_bytes().starts_with(b"text/html"));
+    if existing.is_none() && page {
+        response.headers_mut().append(header::SET_COOKIE, set_cookie(CSRF_COOKIE, &token, 365 * 24 * 3600, site.secure_cookies));
     }
     response
 }
 
-fn is_cross_site(headers: &HeaderMap) -> bool {
+/// Whether an unsafe request comes from this site. Browsers say so with
+/// `Sec-Fetch-Site`: only "same-origin" (and "none", a request the member
+/// typed) pass; "same-site" is a sibling subdomain, which could be anyone's.
+/// Older browsers send `Origin`, compared whole, scheme included, with the
+/// configured origin (or, without one, with the `Host` asked for). Clients
+/// that send neither aren't browsers, so no cookie rides along unasked.
+fn same_origin(headers: &HeaderMap, configured: Option<&str>) -> bool {
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        return site == "cross-site";
+        return matches!(site, "same-origin" | "none");
     }
-    let (Some(origin), Some(host)) = (headers.get(header::ORIGIN), headers.get(header::HOST)) else {
-        return false;
-    };
-    let origin = origin.to_str().unwrap_or("");
-    let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or(origin);
-    origin_host != host.to_str().unwrap_or("")
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return true };
+    match configured {
+        Some(expected) => origin.eq_ignore_ascii_case(expected),
+        None => {
+            let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+            ["http://", "https://"].iter().any(|scheme| origin.eq_ignore_ascii_case(&format!("{scheme}{host}")))
+        }
+    }
 }
 
 /// An HTML form whose `csrf` field matched the visitor's CSRF cookie.
@@ -140,9 +161,7 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Error> {
         let expected = request.extensions().get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
-        let bytes = axum::body::Bytes::from_request(request, state)
-            .await
-            .map_err(|e| Error::BadRequest(e.body_text()))?;
+        let bytes = axum::body::Bytes::from_request(request, state).await.map_err(Error::unreadable_body)?;
         let sent: CsrfField = serde_urlencoded::from_bytes(&bytes).map_err(|e| Error::BadRequest(e.to_string()))?;
         if expected.is_empty() || !constant_time_eq(sent.csrf.as_bytes(), expected.as_bytes()) {
             return Err(Error::Forbidden(
@@ -200,16 +219,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cross_site_requests_are_recognised() {
+    fn only_this_sites_own_pages_may_send_unsafe_requests() {
         let mut h = HeaderMap::new();
-        assert!(!is_cross_site(&h), "non-browser clients send neither header");
+        assert!(same_origin(&h, None), "non-browser clients send neither header");
         h.insert(header::HOST, HeaderValue::from_static("forum.example"));
         h.insert(header::ORIGIN, HeaderValue::from_static("https://evil.example"));
-        assert!(is_cross_site(&h));
+        assert!(!same_origin(&h, None));
         h.insert(header::ORIGIN, HeaderValue::from_static("https://forum.example"));
-        assert!(!is_cross_site(&h));
-        h.insert("sec-fetch-site", HeaderValue::from_static("cross-site"));
-        assert!(is_cross_site(&h));
+        assert!(same_origin(&h, None));
+        // The scheme counts once the operator names the site's address.
+        assert!(same_origin(&h, Some("https://forum.example")));
+        assert!(!same_origin(&h, Some("http://forum.example")));
+        h.insert(header::ORIGIN, HeaderValue::from_static("https://forum.example.evil.example"));
+        assert!(!same_origin(&h, None));
+        for (site, ok) in [("same-origin", true), ("none", true), ("same-site", false), ("cross-site", false)] {
+            h.insert("sec-fetch-site", HeaderValue::from_static(site));
+            assert_eq!(same_origin(&h, Some("https://forum.example")), ok, "{site}");
+        }
     }
 
     #[test]

@@ -31,6 +31,8 @@ pub enum Error {
     NoRoute,
     #[error("This address can't be used that way.")]
     MethodNotAllowed,
+    #[error("That's more than we can take in one go. Posts are at most 32,000 characters; please shorten it and try again.")]
+    TooLarge,
     #[error("You've done that several times in a short while, so it's paused for a moment to keep the forum free of spam. Please try again in {retry_after} seconds.")]
     RateLimited { retry_after: u64 },
     /// A reason to wait that the member should hear.
@@ -50,6 +52,7 @@ impl Error {
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::NotFound | Error::NoRoute => StatusCode::NOT_FOUND,
             Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Error::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::RateLimited { .. } | Error::Wait { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -63,6 +66,11 @@ impl Error {
         Error::Internal(std::sync::Arc::new(e))
     }
 
+    /// A body that couldn't be read: too large (413), or otherwise unreadable (400).
+    pub fn unreadable_body(e: axum::extract::rejection::BytesRejection) -> Self {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE { Error::TooLarge } else { Error::BadRequest(e.body_text()) }
+    }
+
     fn title(&self) -> &'static str {
         match self {
             Error::BadRequest(_) => "We couldn't read that request",
@@ -71,6 +79,7 @@ impl Error {
             Error::Forbidden(_) => "That isn't open to you",
             Error::NotFound | Error::NoRoute => "We couldn't find that page",
             Error::MethodNotAllowed => "That can't be done here",
+            Error::TooLarge => "That's too long to send",
             Error::RateLimited { .. } | Error::Wait { .. } => "Please wait a moment",
             Error::Internal(_) => "Sorry, something went wrong",
         }

@@ -22,7 +22,7 @@ use axum::Router;
 use tower_http::compression::CompressionLayer;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -48,7 +48,11 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
 }
 
 pub fn router(state: AppState) -> Router {
-    let secure = state.app.config().secure_cookies;
+    let site = auth::Site {
+        secure_cookies: state.app.config().secure_cookies,
+        origin: state.app.config().public_url.as_ref().map(|_| origin_of(&state.app.config().public_url())),
+    };
+    let hsts = site.secure_cookies;
     Router::new()
         .merge(pages::router())
         .nest("/api/v1", api::router())
@@ -59,14 +63,22 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics))
         .fallback(|| async { error::Error::NoRoute })
-        .layer(middleware::from_fn(move |req, next| auth::csrf_cookie(req, next, secure)))
+        .layer(middleware::from_fn(move |req, next| auth::csrf_cookie(req, next, site.clone())))
         .layer(middleware::from_fn_with_state(state.clone(), read_your_writes))
         .layer(middleware::from_fn(|req, next| error::render(req, next, pages::error_page)))
-        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn(move |req, next| security_headers(req, next, hsts)))
         .layer(middleware::from_fn(request_log))
         // Pages are text and compress several-fold; event streams must not be buffered.
         .layer(CompressionLayer::new().gzip(true).br(true).compress_when(compressible()))
         .with_state(state)
+}
+
+/// `scheme://host[:port]` of a URL: what a browser sends as `Origin`.
+fn origin_of(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => format!("{}://{}", scheme.to_ascii_lowercase(), rest.split('/').next().unwrap_or("").to_ascii_lowercase()),
+        None => url.to_owned(),
+    }
 }
 
 fn compressible() -> impl tower_http::compression::Predicate {
@@ -106,7 +118,12 @@ async fn ready(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn metrics(State(state): State<AppState>) -> Response {
+/// Counters for the operator's monitoring, on this machine only: they say
+/// how busy the community is, which is nobody else's business.
+async fn metrics(State(state): State<AppState>, ClientAddr(client): ClientAddr) -> Response {
+    if !client.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback()) {
+        return error::Error::NotFound.into_response();
+    }
     let (queries, on_replica) = state.app.queries_executed();
     let body = format!(
         "# HELP jogette_db_queries_total SQL statements executed.\n# TYPE jogette_db_queries_total counter\njogette_db_queries_total {queries}\n\
@@ -119,13 +136,24 @@ async fn metrics(State(state): State<AppState>) -> Response {
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; \
      connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
-async fn security_headers(request: Request, next: Next) -> Response {
+/// Powerful browser features the forum never uses, switched off for every
+/// page (and anything injected into one). The guided run's wake lock stays.
+const PERMISSIONS: &str = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), hid=(), \
+     midi=(), display-capture=(), interest-cohort=()";
+
+/// `hsts`: the site is served over HTTPS (`--secure-cookies`), so browsers
+/// are told to use nothing else for a year.
+async fn security_headers(request: Request, next: Next, hsts: bool) -> Response {
     let mut response = next.run(request).await;
     let h = response.headers_mut();
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert("permissions-policy", HeaderValue::from_static(PERMISSIONS));
+    if hsts {
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+    }
     if !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
@@ -149,12 +177,70 @@ async fn request_log(request: Request, next: Next) -> Response {
 }
 
 /// Serves until `shutdown` resolves, then finishes in-flight requests.
+/// Serves HTTP/1.1 on `listener` until `shutdown`, then finishes what is in
+/// flight. Each connection must send its request headers within
+/// `header_timeout` (also the longest a kept-alive connection may idle), each
+/// request must be read and answered within `request_timeout` (a 408
+/// otherwise; event streams answer at once and then stream), and at most
+/// `max_connections` are open at a time: further ones are closed at once,
+/// so slow or idle clients can't hold the server's memory and sockets.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::service::TowerToHyperService;
+    use tower::Layer as _;
+
     state.app.start_mailer().map_err(std::io::Error::other)?;
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    let config = state.app.config().clone();
+    let router = router(state).layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout));
+    let permits = config.max_connections.max(1);
+    let open = std::sync::Arc::new(tokio::sync::Semaphore::new(permits));
+    let (closing, closed) = tokio::sync::watch::channel(false);
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, address) = tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors, usually: wait for some to close.
+                    tracing::warn!(error = %e, "could not accept a connection");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let Ok(permit) = open.clone().try_acquire_owned() else {
+            tracing::warn!(%address, limit = permits, "too many open connections: closing a new one");
+            drop(stream);
+            continue;
+        };
+        let service = TowerToHyperService::new(axum::Extension(ConnectInfo(address)).layer(router.clone()));
+        let mut closing = closed.clone();
+        let header_timeout = config.header_timeout;
+        tokio::spawn(async move {
+            let _permit = permit;
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout)
+                .serve_connection(TokioIo::new(stream), service)
+                .with_upgrades();
+            let mut connection = std::pin::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => {}
+                _ = closing.changed() => {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.await;
+                }
+            }
+        });
+    }
+    // Finish what is in flight: each connection ends after its current
+    // request, and the last to go hands back the last permit.
+    let _ = closing.send(true);
+    let _ = open.acquire_many(permits as u32).await;
+    Ok(())
 }

@@ -169,3 +169,31 @@ async fn html_login_and_logout() {
     assert_eq!(to.unwrap(), "/");
     assert!(browser.open("/").await.select("header.site a[href='/u/walker']").is_empty());
 }
+
+#[tokio::test]
+async fn a_session_rotates_on_login_and_logging_out_everywhere_ends_them_all() {
+    let server = TestServer::start().await;
+    server.seed_user("rota_ros", jogette::domain::Role::Member).await;
+    // A browser that already had a session (someone else's, or a planted one)
+    // gets a new token on login, and the old one stops working.
+    let browser = server.browser();
+    assert!(browser.fill("/login", "/login", &[("username", "rota_ros"), ("password", PASSWORD)]).await.is_ok());
+    let first = browser.cookie("jogette_session").expect("a session cookie");
+    assert!(browser.fill("/login", "/login", &[("username", "rota_ros"), ("password", PASSWORD)]).await.is_ok());
+    let second = browser.cookie("jogette_session").expect("a session cookie");
+    assert_ne!(first, second);
+    let stale = server.api().http.get(server.url("/api/v1/me")).header("cookie", format!("jogette_session={first}")).send().await.unwrap();
+    assert_eq!(stale.status(), StatusCode::UNAUTHORIZED);
+    // Logging out everywhere ends every session: the browser's and the API's.
+    let phone = server.api().login("rota_ros").await;
+    assert_eq!(phone.get("/api/v1/me").await.status(), StatusCode::OK);
+    let to = browser.fill("/settings", "/settings/logout-everywhere", &[]).await;
+    assert_eq!(to.ok().as_deref(), Some("/login?done=everywhere"));
+    assert_eq!(phone.get("/api/v1/me").await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(browser.open("/settings").await.status, StatusCode::SEE_OTHER, "logged out here too: sent to log in");
+    // And through the API.
+    let a = server.api().login("rota_ros").await;
+    let b = server.api().login("rota_ros").await;
+    assert_eq!(a.delete("/api/v1/sessions").await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(b.get("/api/v1/me").await.status(), StatusCode::UNAUTHORIZED);
+}

@@ -278,8 +278,11 @@ async fn changing_a_password_ends_the_members_other_sessions() {
     let r = here.post("/api/v1/me/password", json!({"current_password": "wrong password!", "new_password": "a brand new long password"})).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let r = here.post("/api/v1/me/password", json!({"current_password": PASSWORD, "new_password": "a brand new long password"})).await;
-    assert_eq!(r.status(), StatusCode::NO_CONTENT);
-    assert_eq!(here.get("/api/v1/me").await.status(), StatusCode::OK, "this session stays");
+    assert_eq!(r.status(), StatusCode::OK);
+    let rotated: Value = r.json().await.unwrap();
+    assert_eq!(here.get("/api/v1/me").await.status(), StatusCode::UNAUTHORIZED, "even this session's old token ends");
+    let here = Api { token: rotated["token"].as_str().map(str::to_owned), ..here };
+    assert_eq!(here.get("/api/v1/me").await.status(), StatusCode::OK, "and carries on under its new one");
     assert_eq!(elsewhere.get("/api/v1/me").await.status(), StatusCode::UNAUTHORIZED, "the others end");
     // And through the settings page.
     let browser = server.browser();

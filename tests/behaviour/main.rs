@@ -3,6 +3,7 @@
 mod accounts;
 mod errors;
 mod feeds;
+mod hostile;
 mod live;
 mod mail;
 mod migrate;

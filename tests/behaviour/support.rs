@@ -186,8 +186,9 @@ impl TestServer {
     }
 
     pub fn browser(&self) -> Browser {
-        let http = http_client(Client::builder().cookie_store(true).redirect(redirect::Policy::none()));
-        Browser { base: self.base.clone(), http }
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        let http = http_client(Client::builder().cookie_provider(jar.clone()).redirect(redirect::Policy::none()));
+        Browser { base: self.base.clone(), http, jar }
     }
 
     /// Registers `name` through the API and returns a client holding their token.
@@ -280,6 +281,7 @@ impl Api {
 pub struct Browser {
     base: String,
     pub http: Client,
+    jar: std::sync::Arc<reqwest::cookie::Jar>,
 }
 
 pub struct Page {
@@ -314,6 +316,13 @@ impl Page {
 }
 
 impl Browser {
+    /// The value of a cookie the browser holds for the server, if any.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        use reqwest::cookie::CookieStore as _;
+        let header = self.jar.cookies(&self.base.parse().unwrap())?;
+        header.to_str().ok()?.split("; ").find_map(|pair| pair.strip_prefix(&format!("{name}=")).map(str::to_owned))
+    }
+
     pub async fn open(&self, path: &str) -> Page {
         let r = self.http.get(format!("{}{path}", self.base)).send().await.unwrap();
         Page { status: r.status(), html: Html::parse_document(&r.text().await.unwrap()) }

@@ -3,6 +3,7 @@
 use super::conn::{Conn, Row, Tx, args};
 use super::{Result, Store, StoreError, now_millis};
 use crate::domain::Role;
+use crate::domain::validate::username_skeleton;
 use crate::domain::notify::{Digest, EmailFrequency, Level, VISIT_GAP_MS};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -101,14 +102,27 @@ fn user(r: &Row) -> Result<User> {
     })
 }
 
+/// The member whose name `username` could be mistaken for, if any.
+pub async fn lookalike(c: &Conn<'_>, username: &str) -> Result<Option<String>> {
+    let skeleton = username_skeleton(username);
+    c.one("SELECT username FROM users WHERE username_skeleton = ?1 LIMIT 1", args![&skeleton], |r| r.text(0)).await
+}
+
+/// Adds a member. A name taken already, or one that could be mistaken for a
+/// member's, is a conflict on `username`.
 pub async fn create_user(tx: &Tx<'_>, username: &str, email: Option<&str>, password_hash: &str, role: Role) -> Result<User> {
     let now = now_millis();
     let lower = username.to_ascii_lowercase();
+    // Checked and inserted as one step: two lookalikes joining at once can't both get in.
+    tx.serialize("users.username_skeleton").await?;
+    if lookalike(tx, username).await?.is_some() {
+        return Err(StoreError::Conflict("username"));
+    }
     let id = tx
         .one(
-            "INSERT INTO users (username, username_lower, email, password_hash, role, created_at, last_seen_at, previous_visit_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6) RETURNING id",
-            args![username, &lower, email, password_hash, role.as_str(), now],
+            "INSERT INTO users (username, username_lower, email, password_hash, role, created_at, last_seen_at, previous_visit_at, username_skeleton) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6, ?7) RETURNING id",
+            args![username, &lower, email, password_hash, role.as_str(), now, &username_skeleton(username)],
             |r| r.int(0),
         )
         .await?
@@ -194,10 +208,6 @@ pub async fn end_sessions(tx: &Tx<'_>, user_id: i64) -> Result<u64> {
 }
 
 /// Ends a member's sessions but the one with `keep` (a password change from it).
-pub async fn end_other_sessions(tx: &Tx<'_>, user_id: i64, keep: &str) -> Result<u64> {
-    tx.exec("DELETE FROM sessions WHERE user_id = ?1 AND token_hash <> ?2", args![user_id, keep]).await
-}
-
 pub async fn set_password(tx: &Tx<'_>, user_id: i64, password_hash: &str) -> Result<()> {
     tx.exec("UPDATE users SET password_hash = ?2, failed_logins = 0, login_locked_until = NULL WHERE id = ?1", args![user_id, password_hash]).await?;
     Ok(())
@@ -390,4 +400,13 @@ impl Store {
         let token_hash = token_hash.to_owned();
         self.write(move |tx| Box::pin(async move { delete_session(tx, &token_hash).await })).await
     }
+}
+
+/// Gives members who joined before lookalikes were checked their skeletons.
+pub async fn fill_skeletons(tx: &Tx<'_>) -> Result<u64> {
+    let missing = tx.all("SELECT id, username FROM users WHERE username_skeleton IS NULL", &[], |r| Ok((r.int(0)?, r.text(1)?))).await?;
+    for (id, name) in &missing {
+        tx.exec("UPDATE users SET username_skeleton = ?2 WHERE id = ?1", args![*id, &username_skeleton(name)]).await?;
+    }
+    Ok(missing.len() as u64)
 }

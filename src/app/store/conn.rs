@@ -55,6 +55,20 @@ impl Conn<'_> {
         }
     }
 
+    /// Serialises the transactions that take this lock (on PostgreSQL, an
+    /// advisory lock held until commit), without locking any table: for a
+    /// check-then-insert that no unique index can express. SQLite's one
+    /// writer serialises every write already.
+    pub async fn serialize(&self, name: &'static str) -> Result<()> {
+        match self {
+            Conn::Sqlite(_) => Ok(()),
+            Conn::Postgres(c) => {
+                let key = name.bytes().fold(0x006a_6f67_6574_7465_i64, |h, b| h.wrapping_mul(31).wrapping_add(i64::from(b)));
+                c.batch(&format!("SELECT pg_advisory_xact_lock({key})")).await
+            }
+        }
+    }
+
     /// Serialises the writers that number rows of `table` (category positions).
     /// SQLite's one writer serialises every write already.
     pub async fn lock_table(&self, table: &'static str) -> Result<()> {

@@ -683,6 +683,15 @@ pub async fn edit_post(tx: &Tx<'_>, post_id: i64, editor_id: i64, body: &str, re
     if kept == 0 {
         return Err(StoreError::NotFound);
     }
+    // The first version and the latest ones are kept, not every step between:
+    // a post edited hundreds of times doesn't grow without end.
+    tx.exec(
+        "DELETE FROM post_revisions WHERE post_id = ?1 \
+           AND id <> (SELECT MIN(id) FROM post_revisions WHERE post_id = ?1) \
+           AND id NOT IN (SELECT id FROM post_revisions WHERE post_id = ?1 ORDER BY id DESC LIMIT ?2)",
+        args![post_id, KEPT_REVISIONS - 1],
+    )
+    .await?;
     let mentions = serde_json::to_string(&rendered.mentions).unwrap_or_else(|_| "[]".into());
     tx.exec(
         "UPDATE posts SET body = ?2, html = ?3, excerpt = ?4, mentions = ?5, edited_at = ?6 WHERE id = ?1",
@@ -721,11 +730,21 @@ pub async fn last_post_by(c: &Conn<'_>, thread_id: i64, user_id: i64) -> Result<
         .map(Option::flatten)
 }
 
-pub async fn revisions(c: &Conn<'_>, post_id: i64) -> Result<Vec<Revision>> {
-    c.all("SELECT body, html, created_at, replaced_at FROM post_revisions WHERE post_id = ?1 ORDER BY id", args![post_id], |r| {
-        Ok(Revision { body: r.text(0)?, html: r.text(1)?, created_at: r.int(2)?, replaced_at: r.int(3)? })
-    })
-    .await
+/// Earlier versions kept per post: the first, and the latest ones.
+pub const KEPT_REVISIONS: i64 = 20;
+
+/// A page of a post's earlier versions, oldest first.
+pub async fn revisions(c: &Conn<'_>, post_id: i64, page: i64, per_page: i64) -> Result<Listing<Revision>> {
+    let offset = (page.max(1) - 1).saturating_mul(per_page);
+    let items = c
+        .all(
+            "SELECT body, html, created_at, replaced_at FROM post_revisions WHERE post_id = ?1 ORDER BY id LIMIT ?2 OFFSET ?3",
+            args![post_id, per_page, offset],
+            |r| Ok(Revision { body: r.text(0)?, html: r.text(1)?, created_at: r.int(2)?, replaced_at: r.int(3)? }),
+        )
+        .await?;
+    let total = c.one("SELECT COUNT(*) FROM post_revisions WHERE post_id = ?1", args![post_id], |r| r.int(0)).await?.unwrap_or(0);
+    Ok(Listing { items, total })
 }
 
 /// Adds or removes `user_id`'s thanks (idempotent); returns the new count
@@ -806,8 +825,8 @@ impl Store {
         self.read(move |c| Box::pin(post_by_id(c, id, viewer))).await
     }
 
-    pub async fn revisions(&self, post_id: i64) -> Result<Vec<Revision>> {
-        self.read(move |c| Box::pin(revisions(c, post_id))).await
+    pub async fn revisions(&self, post_id: i64, page: i64, per_page: i64) -> Result<Listing<Revision>> {
+        self.read(move |c| Box::pin(revisions(c, post_id, page, per_page))).await
     }
 
 }

@@ -57,10 +57,18 @@ pub struct Credentials {
     password: String,
 }
 
-pub async fn create_session(State(state): State<AppState>, ClientAddr(client): ClientAddr, ApiJson(input): ApiJson<Credentials>) -> Result<Response, Error> {
-    let (user, token) = state.app.log_in(&client, &input.username, &input.password, SessionKind::Api).await?;
+pub async fn create_session(State(state): State<AppState>, ClientAddr(client): ClientAddr, headers: axum::http::HeaderMap, ApiJson(input): ApiJson<Credentials>) -> Result<Response, Error> {
+    // A session the client had ends: each login gets a token of its own.
+    let previous = crate::web::auth::session_token(&headers);
+    let (user, token) = state.app.log_in_replacing(&client, &input.username, &input.password, SessionKind::Api, previous.as_deref()).await?;
     let cookie = new_session_cookie(&state, &token);
     Ok((StatusCode::CREATED, [(header::SET_COOKIE, cookie)], Json(json!({ "token": token, "user": user_json(&user) }))).into_response())
+}
+
+/// `DELETE /api/v1/sessions`: every session of the caller's ends, this one included.
+pub async fn delete_all_sessions(State(state): State<AppState>, visitor: Visitor) -> Result<Response, Error> {
+    state.app.log_out_everywhere(&visitor.viewer).await?;
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, session_cookie(&state, "", 0))]).into_response())
 }
 
 pub async fn delete_session(State(state): State<AppState>, visitor: Visitor) -> Result<Response, Error> {
@@ -131,10 +139,17 @@ pub struct PasswordBody {
     new_password: String,
 }
 
-/// `POST /api/v1/me/password`: the caller's other sessions end.
-pub async fn change_password(State(state): State<AppState>, visitor: Visitor, ApiJson(body): ApiJson<PasswordBody>) -> Result<StatusCode, Error> {
-    state.app.change_password(&visitor.viewer, visitor.token.as_deref(), &body.current_password, &body.new_password).await?;
-    Ok(StatusCode::NO_CONTENT)
+/// `POST /api/v1/me/password`: every session of the caller's ends, and the
+/// caller carries on with the new token in the answer.
+pub async fn change_password(State(state): State<AppState>, visitor: Visitor, headers: axum::http::HeaderMap, ApiJson(body): ApiJson<PasswordBody>) -> Result<Response, Error> {
+    let by_cookie = !headers.contains_key(header::AUTHORIZATION);
+    let kind = if by_cookie { SessionKind::Cookie } else { SessionKind::Api };
+    let token = state.app.change_password(&visitor.viewer, kind, &body.current_password, &body.new_password).await?;
+    let mut response = Json(json!({ "token": token })).into_response();
+    if by_cookie {
+        response.headers_mut().append(header::SET_COOKIE, new_session_cookie(&state, &token));
+    }
+    Ok(response)
 }
 
 #[derive(Deserialize)]

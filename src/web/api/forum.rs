@@ -106,8 +106,12 @@ pub async fn list_categories(State(state): State<AppState>) -> Result<Json<Value
 }
 
 pub async fn list_threads(State(state): State<AppState>, visitor: Visitor, Query(q): Query<PageQuery>) -> Result<Json<Value>, Error> {
-    let per_page = q.per_page.unwrap_or(crate::domain::links::THREADS_PER_PAGE);
-    let list = state.app.thread_list_of(&visitor.viewer, q.category.as_deref(), q.page.unwrap_or(1), per_page).await?;
+    let per_page = match q.per_page {
+        None => crate::domain::links::THREADS_PER_PAGE,
+        Some(n) if (1..=crate::domain::links::MAX_THREADS_PER_PAGE).contains(&n) => n,
+        Some(_) => return Err(Error::BadRequest(format!("per_page is 1 to {}.", crate::domain::links::MAX_THREADS_PER_PAGE))),
+    };
+    let list = state.app.thread_list_of(&visitor.viewer, q.category.as_deref(), super::page_number(q.page)?, per_page).await?;
     Ok(Json(json!({
         "page": list.page,
         "pages": list.pages,
@@ -140,7 +144,7 @@ pub async fn create_thread(State(state): State<AppState>, visitor: Visitor, Clie
 }
 
 pub async fn show_thread(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>, Query(q): Query<PageQuery>) -> Result<Json<Value>, Error> {
-    let page = state.app.thread_page(&visitor.viewer, id, q.page.unwrap_or(1)).await?;
+    let page = state.app.thread_page(&visitor.viewer, id, super::page_number(q.page)?).await?;
     let thread = &page.thread;
     Ok(Json(json!({
         "id": thread.id, "title": thread.title, "slug": thread.slug,
@@ -204,10 +208,13 @@ pub async fn delete_post(State(state): State<AppState>, visitor: Visitor, Path(i
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn post_revisions(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>) -> Result<Json<Value>, Error> {
-    let revisions = state.app.revisions(&visitor.viewer, id).await?;
+/// `GET /api/v1/posts/{id}/revisions?page=N`: earlier versions, oldest first, a page at a time.
+pub async fn post_revisions(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>, Query(q): Query<PageQuery>) -> Result<Json<Value>, Error> {
+    let page = super::page_number(q.page)?;
+    let (_, listed, pages) = state.app.revisions(&visitor.viewer, id, page).await?;
     Ok(Json(json!({
-        "revisions": revisions.iter().map(|r| json!({
+        "page": page, "pages": pages, "total": listed.total,
+        "revisions": listed.items.iter().map(|r| json!({
             "body": r.body, "html": r.html, "created_at": rfc3339(r.created_at), "replaced_at": rfc3339(r.replaced_at),
         })).collect::<Vec<_>>(),
     })))

@@ -28,7 +28,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/users", post(accounts::create_user))
         .route("/users/{username}", get(accounts::user_profile))
-        .route("/sessions", post(accounts::create_session))
+        .route("/sessions", post(accounts::create_session).delete(accounts::delete_all_sessions))
         .route("/sessions/current", delete(accounts::delete_session))
         .route("/me", get(accounts::me))
         .route("/me/settings", get(accounts::settings).patch(accounts::update_settings))
@@ -98,15 +98,18 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = Error;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Error> {
+        // Exactly application/json (parameters such as charset aside): a
+        // type a cross-site form can't send, so a cookie alone never carries
+        // a write here without the browser's own cross-origin checks.
         let is_json = request
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
+            .is_some_and(|v| v.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/json"));
         if !is_json {
             return Err(Error::BadRequest("Send a JSON body with Content-Type: application/json.".into()));
         }
-        let bytes = axum::body::Bytes::from_request(request, state).await.map_err(|e| Error::BadRequest(e.body_text()))?;
+        let bytes = axum::body::Bytes::from_request(request, state).await.map_err(Error::unreadable_body)?;
         let value: Value = serde_json::from_slice(&bytes).map_err(|e| Error::BadRequest(format!("The body is not valid JSON: {e}")))?;
         serde_path_to_error::deserialize(value).map(ApiJson).map_err(|e| {
             let path = e.path().to_string();
@@ -132,6 +135,16 @@ impl<T: DeserializeOwned, S: Send + Sync> axum::extract::OptionalFromRequest<S> 
             return Ok(None);
         }
         <ApiJson<T> as FromRequest<S>>::from_request(request, state).await.map(Some)
+    }
+}
+
+/// A page number asked for: the first when none is given; below 1 is a
+/// mistake worth saying, not a page to guess at.
+fn page_number(asked: Option<i64>) -> Result<i64, Error> {
+    match asked {
+        None => Ok(1),
+        Some(n) if n >= 1 => Ok(n),
+        Some(_) => Err(Error::BadRequest("Page numbers start at 1.".into())),
     }
 }
 

@@ -40,7 +40,7 @@ fn item(n: &Notification) -> Value {
 
 /// `GET /api/v1/notifications?page=N`: newest first, with the unread count.
 pub async fn list(State(state): State<AppState>, visitor: Visitor, Query(q): Query<PageQuery>) -> Result<Json<Value>, Error> {
-    let page = state.app.notifications(&visitor.viewer, q.page.unwrap_or(1)).await?;
+    let page = state.app.notifications(&visitor.viewer, super::page_number(q.page)?).await?;
     Ok(Json(json!({
         "items": page.items.iter().map(item).collect::<Vec<_>>(),
         "unread": page.unread,
@@ -115,11 +115,11 @@ pub fn thread_item(t: &ThreadSummary) -> Value {
 
 /// `GET /api/v1/threads/unread` and `/threads/new`.
 pub async fn unread_threads(State(state): State<AppState>, visitor: Visitor, Query(q): Query<PageQuery>) -> Result<Json<Value>, Error> {
-    let list = state.app.unread_threads(&visitor.viewer, q.page.unwrap_or(1)).await?;
+    let list = state.app.unread_threads(&visitor.viewer, super::page_number(q.page)?).await?;
     Ok(Json(json!({ "page": list.page, "more": list.more, "threads": list.threads.iter().map(thread_item).collect::<Vec<_>>() })))
 }
 
 pub async fn new_threads(State(state): State<AppState>, visitor: Visitor, Query(q): Query<PageQuery>) -> Result<Json<Value>, Error> {
-    let list = state.app.new_threads(&visitor.viewer, q.page.unwrap_or(1)).await?;
+    let list = state.app.new_threads(&visitor.viewer, super::page_number(q.page)?).await?;
     Ok(Json(json!({ "page": list.page, "more": list.more, "threads": list.threads.iter().map(thread_item).collect::<Vec<_>>() })))
 }

@@ -128,7 +128,7 @@ pub struct PageQuery {
 
 /// `GET /api/v1/runs`: the viewer's runs, newest first.
 pub async fn list_runs(State(state): State<AppState>, visitor: Visitor, Query(q): Query<PageQuery>) -> Result<Json<Value>, Error> {
-    let page = q.page.unwrap_or(1).max(1);
+    let page = super::page_number(q.page)?;
     let (listed, pages) = state.app.runs(&visitor.viewer, page).await?;
     let plans = state.app.plans().await?;
     Ok(Json(json!({

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 pub async fn search(State(state): State<AppState>, visitor: Visitor, Query(input): Query<SearchInput>) -> Result<Json<Value>, Error> {
-    let page = input.page.unwrap_or(1).max(1);
+    let page = super::page_number(input.page)?;
     let found = state.app.search(&visitor.viewer, &input).await?;
     Ok(Json(json!({
         "total": found.total,

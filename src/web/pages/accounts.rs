@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/settings/email", post(change_email))
         .route("/settings/email/resend", post(resend_confirmation))
         .route("/settings/password", post(change_password))
+        .route("/settings/logout-everywhere", post(log_out_everywhere))
         .route("/settings/preferences", post(set_preferences))
 }
 
@@ -130,10 +131,20 @@ impl AccountPage {
     }
 }
 
-/// Only paths on this site, so a crafted link can't bounce members elsewhere after login.
+/// Only paths on this site, so a crafted link can't bounce members elsewhere
+/// after login. Printable ASCII only: browsers drop tabs and newlines from a
+/// `Location`, so `/\t/evil.example` would become `//evil.example`, and a
+/// newline can't be in a header at all.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && n.len() <= 2000
+                && n.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
+            n.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }
@@ -142,12 +153,15 @@ fn safe_next(next: Option<&str>) -> String {
 struct NextQuery {
     next: Option<String>,
     reset: Option<String>,
+    done: Option<String>,
 }
 
 async fn login_form(visitor: Visitor, Query(q): Query<NextQuery>) -> Result<Response, Error> {
     let mut page = AccountPage::login(&visitor, safe_next(q.next.as_deref()), String::new(), Vec::new());
     if q.reset.is_some() {
         page.notice = Some("Your new password is set, and you're logged out everywhere. Log in with it now.");
+    } else if q.done.as_deref() == Some("everywhere") {
+        page.notice = Some("You're logged out everywhere: on this device and every other.");
     }
     html(page)
 }
@@ -174,7 +188,7 @@ fn logged_in(state: &AppState, to: &str, token: &str) -> Response {
 
 async fn login_submit(State(state): State<AppState>, visitor: Visitor, ClientAddr(client): ClientAddr, CsrfForm(form): CsrfForm<AccountForm>) -> Result<Response, Error> {
     let next = safe_next(form.next.as_deref());
-    let result = state.app.log_in(&client, &form.username, &form.password, SessionKind::Cookie).await;
+    let result = state.app.log_in_replacing(&client, &form.username, &form.password, SessionKind::Cookie, visitor.token.as_deref()).await;
     answer(result, |(_, token)| logged_in(&state, &next, &token), async |errors| {
         html(AccountPage::login(&visitor, next.clone(), form.username.clone(), errors))
     })
@@ -298,8 +312,15 @@ struct PasswordForm {
 }
 
 async fn change_password(State(state): State<AppState>, visitor: Visitor, CsrfForm(form): CsrfForm<PasswordForm>) -> Result<Response, Error> {
-    let result = state.app.change_password(&visitor.viewer, visitor.token.as_deref(), &form.current_password, &form.new_password).await;
-    answer(result, |_| see_other("/settings?done=password"), async |errors| settings_page(&state, &visitor, None, errors).await).await
+    let result = state.app.change_password(&visitor.viewer, SessionKind::Cookie, &form.current_password, &form.new_password).await;
+    answer(result, |token| logged_in(&state, "/settings?done=password", &token), async |errors| settings_page(&state, &visitor, None, errors).await).await
+}
+
+async fn log_out_everywhere(State(state): State<AppState>, visitor: Visitor, CsrfForm(_): CsrfForm<Empty>) -> Result<Response, Error> {
+    state.app.log_out_everywhere(&visitor.viewer).await?;
+    let mut response = see_other("/login?done=everywhere");
+    response.headers_mut().append(header::SET_COOKIE, session_cookie(&state, "", 0));
+    Ok(response)
 }
 
 #[derive(Deserialize)]
@@ -330,6 +351,10 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/");
+        assert_eq!(safe_next(Some("/\n")), "/");
+        assert_eq!(safe_next(Some("/ /evil.example")), "/");
+        assert_eq!(safe_next(Some("/t/1/x?page=2#p30")), "/t/1/x?page=2#p30");
         assert_eq!(safe_next(None), "/");
     }
 }

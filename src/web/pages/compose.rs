@@ -138,7 +138,17 @@ impl ComposePage {
     /// The no-JavaScript preview step: the cooked post and its safety card,
     /// the text kept; before a new thread, "has this been asked before?".
     pub async fn previewing(mut self, app: &App, viewer: &Viewer) -> Result<Response, Error> {
-        self.preview_html = Some(app.cook(&self.body).await?.html);
+        let cooked = match app.preview(viewer, &self.body).await {
+            Ok(cooked) => cooked,
+            Err(crate::app::Error::Invalid(errors)) => {
+                self.errors = errors;
+                let mut page = html(self)?;
+                *page.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+                return Ok(page);
+            }
+            Err(e) => return Err(e.into()),
+        };
+        self.preview_html = Some(cooked.html);
         let text = match &self.pain_sentence {
             Some(pain) => format!("{}\n\n{pain}", self.body),
             None => self.body.clone(),

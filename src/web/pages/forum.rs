@@ -36,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .route("/share/reply", get(share_reply))
         .route("/p/{id}", get(post_permalink))
         .route("/p/{id}/edit", get(edit_form).post(edit_submit))
+        .route("/p/{id}/revisions", get(revisions))
         .route("/p/{id}/delete", post(delete_submit))
         .route("/p/{id}/thanks", post(thanks_submit))
         .route("/p/{id}/flag", get(flag_form).post(flag_submit))
@@ -158,6 +159,8 @@ pub struct PostView {
     pub thanked: bool,
     pub can_thank: bool,
     pub can_edit: bool,
+    /// The viewer may see its earlier versions (its author, the moderators).
+    pub can_see_revisions: bool,
     pub can_reply: bool,
     pub can_flag: bool,
     pub can_moderate: bool,
@@ -197,6 +200,7 @@ fn post_view(app: &app::App, p: Post, thread: &Thread, viewer: &Viewer, can_repl
         thanked: p.thanked,
         can_thank: access::allows(viewer, Action::Thank, subject),
         can_edit: access::allows(viewer, Action::Edit, subject),
+        can_see_revisions: p.edited_at.is_some() && access::allows(viewer, Action::ReadRevisions, subject),
         can_reply: can_reply && !p.held,
         can_flag: access::allows(viewer, Action::Flag, subject) && !p.hidden,
         can_moderate: access::allows(viewer, Action::Moderate, Subject::Community),
@@ -454,6 +458,49 @@ async fn new_thread_submit(State(state): State<AppState>, visitor: Visitor, Clie
     }
     let result = app.start_thread(&visitor.viewer, &client, &form.category, &form.title, draft(&form.body, &form.contact_details_ok, &form.pain_area)).await;
     answer(result, |(thread, _)| see_other(&thread_url(thread.id, &thread.slug)), async |errors| html(again(errors).await?)).await
+}
+
+pub struct RevisionView {
+    html: String,
+    written_iso: String,
+    written: String,
+    replaced: String,
+}
+
+#[derive(Template)]
+#[template(path = "revisions.html")]
+struct RevisionsPage {
+    layout: Layout,
+    post_url: String,
+    author: String,
+    current_html: String,
+    edited: String,
+    revisions: Vec<RevisionView>,
+    pager: Pager,
+    total: i64,
+}
+
+/// A post's earlier versions, for its author and the moderators.
+async fn revisions(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>, Query(q): Query<super::PageQuery>) -> Result<Response, Error> {
+    let page = q.page.unwrap_or(1).max(1);
+    let (post, listed, pages) = state.app.revisions(&visitor.viewer, id, page).await?;
+    let thread = state.app.thread(post.thread_id).await?;
+    let mut layout = Layout::new(format!("Earlier versions of {}'s post", post.author), &visitor);
+    layout.noindex = true;
+    html(RevisionsPage {
+        layout,
+        post_url: post_url(thread.id, &thread.slug, post.number),
+        edited: post.edited_at.map(dates::human).unwrap_or_default(),
+        current_html: post.html,
+        author: post.author,
+        revisions: listed
+            .items
+            .into_iter()
+            .map(|r| RevisionView { html: r.html, written_iso: dates::rfc3339(r.created_at), written: dates::human(r.created_at), replaced: dates::human(r.replaced_at) })
+            .collect(),
+        pager: Pager::new(format!("/p/{id}/revisions"), page, pages),
+        total: listed.total,
+    })
 }
 
 /// Redirects to a post in its thread, on the page it is on.

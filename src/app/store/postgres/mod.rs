@@ -41,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0007_moderation.sql"),
     include_str!("../migrations/postgres/0008_notify.sql"),
     include_str!("../migrations/postgres/0009_programme.sql"),
+    include_str!("../migrations/postgres/0010_lookalikes.sql"),
 ];
 
 const POOL_SIZE: usize = 8;

@@ -43,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0008_moderation.sql"),
     include_str!("../migrations/sqlite/0009_notify.sql"),
     include_str!("../migrations/sqlite/0010_programme.sql"),
+    include_str!("../migrations/sqlite/0011_lookalikes.sql"),
 ];
 const READERS: usize = 4;
 /// Enough to amortise the fsync under load without making one commit huge.
