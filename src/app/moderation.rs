@@ -435,6 +435,7 @@ impl App {
         if body.is_empty() || body.chars().count() > 4000 {
             return Err(Error::field("note", "Write a note of up to 4,000 characters."));
         }
+        crate::domain::validate::plain_text("note", body).map_err(|e| Error::Invalid(vec![e]))?;
         let (body, member_id) = (body.to_owned(), member.id);
         let entry = AuditEntry { actor_id: Some(moderator), action: "add-note", target_kind: "member", target_id: Some(member_id), member_id: Some(member_id), ..AuditEntry::default() };
         self.store

@@ -52,6 +52,9 @@ pub fn check_flag(reason: &str, note: Option<&str>) -> Result<(FlagReason, Optio
     if note.as_ref().is_some_and(|n| n.chars().count() > 1000) {
         return Err(FieldError::new("note", "Notes can be at most 1,000 characters."));
     }
+    if let Some(note) = &note {
+        super::validate::plain_text("note", note)?;
+    }
     if reason == FlagReason::Other && note.is_none() {
         return Err(FieldError::new("note", "Tell the moderators what's wrong, in a few words."));
     }

@@ -733,6 +733,8 @@ pub fn check_run(input: &RunInput, plan: Option<&Plan>, today: i64) -> Result<Ch
     let note = input.note.trim().to_owned();
     if note.chars().count() > NOTE_MAX {
         errors.push(FieldError::new("note", format!("A note can be at most {NOTE_MAX} characters.")));
+    } else if let Err(e) = super::validate::plain_text("note", &note) {
+        errors.push(e);
     }
     let mut pain: Vec<(PainArea, u8)> = Vec::new();
     for (area, level) in &input.pain {

@@ -291,6 +291,8 @@ fn a_run_is_checked_field_by_field() {
     assert!(errors[0].message.contains("Couch to 5K has no W12R1"));
     let undated = check_run(&RunInput { date: "yesterday".into(), ..RunInput::default() }, None, today).unwrap_err();
     assert_eq!(undated[0].field, "date");
+    let hidden = check_run(&RunInput { date: "2026-12-04".into(), note: "ok\u{202E}".into(), ..RunInput::default() }, None, today).unwrap_err();
+    assert_eq!(hidden[0].field, "note");
 }
 
 #[test]
