@@ -70,9 +70,19 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// argon2id is deliberately slow, so it runs off the async workers.
+/// Password work (argon2id hashing and checking) one at a time per core: it
+/// is deliberately slow and takes 19 MiB each, so a burst of logins queues
+/// here instead of taking every core and a block of memory per request. It
+/// runs off the async workers.
+async fn password_work<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    static SLOTS: std::sync::LazyLock<tokio::sync::Semaphore> =
+        std::sync::LazyLock::new(|| tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8)));
+    let _slot = SLOTS.acquire().await.map_err(Error::internal)?;
+    tokio::task::spawn_blocking(work).await.map_err(Error::internal)
+}
+
 pub(super) async fn hash_password(password: String) -> Result<String> {
-    tokio::task::spawn_blocking(move || crate::domain::password::hash(&password)).await.map_err(Error::internal)
+    password_work(move || crate::domain::password::hash(&password)).await
 }
 
 fn mismatch() -> Error {
@@ -163,7 +173,7 @@ impl App {
         }
         let password = password.to_owned();
         let checked = found.clone();
-        let right = tokio::task::spawn_blocking(move || match &checked {
+        let right = password_work(move || match &checked {
             Some(account) => crate::domain::password::verify(&password, &account.password_hash),
             None => {
                 // The same work either way, so timing doesn't tell who has an account.
@@ -171,8 +181,7 @@ impl App {
                 false
             }
         })
-        .await
-        .map_err(Error::internal)?;
+        .await?;
         let Some(account) = found else { return Err(mismatch()) };
         let user_id = account.user.id;
         if !right {
@@ -289,7 +298,7 @@ impl App {
         self.limit("login", self.config.rate_limits.login, &format!("password-change:{member}"))?;
         let stored = self.store.read_primary(move |c| Box::pin(accounts::password_hash(c, member))).await?.ok_or(Error::NotFound)?;
         let current = current.to_owned();
-        let right = tokio::task::spawn_blocking(move || crate::domain::password::verify(&current, &stored)).await.map_err(Error::internal)?;
+        let right = password_work(move || crate::domain::password::verify(&current, &stored)).await?;
         if !right {
             return Err(Error::field("current_password", "That isn't your current password."));
         }

@@ -27,3 +27,13 @@ pub async fn migrate_store(from: &str, to: &str) -> Result<Vec<(&'static str, i6
     let (source, target) = (open(from).await?, open(to).await?);
     store::copy_all(&source, &target).await.map_err(|e| super::error_chain(&e))
 }
+
+/// `jogette backup`: a consistent copy of a live SQLite community.
+pub async fn backup(db: &str, to: &std::path::Path) -> Result<(), String> {
+    store::data::backup(db, to).await.map_err(|e| super::error_chain(&e))
+}
+
+/// `jogette restore`: a checked backup put in place of a stopped community's database.
+pub async fn restore(db: &str, from: &std::path::Path) -> Result<usize, String> {
+    store::data::restore(db, from).await.map_err(|e| super::error_chain(&e))
+}

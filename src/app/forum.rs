@@ -247,6 +247,8 @@ impl App {
     /// A page of a post's earlier versions, oldest first, for its author and
     /// the moderators; with the post and how many pages there are.
     pub async fn revisions(&self, viewer: &Viewer, post_id: i64, page: i64) -> Result<(Post, Listing<Revision>, i64)> {
+        // Only its author and the moderators ever see them: a guest is asked to log in first.
+        viewer.member_or_login()?;
         let post = self.store.post(post_id, None).await?.ok_or(Error::NotFound)?;
         access::check(viewer, Action::ReadRevisions, access::post_subject(&post))?;
         let listed = self.store.revisions(post_id, page.max(1), REVISIONS_PER_PAGE).await?;
@@ -461,7 +463,8 @@ impl App {
         let by = viewer.member_or_login()?.id;
         let post = self.store.post(post_id, Some(by)).await?.ok_or(Error::NotFound)?;
         access::check(viewer, Action::Delete, access::post_subject(&post))?;
-        let moderated = (by != post.user_id).then(|| post_audit("delete-post", by, &post, reason));
+        let reason = moderation::reason(reason).map_err(|e| Error::Invalid(vec![e]))?;
+        let moderated = (by != post.user_id).then(|| post_audit("delete-post", by, &post, reason.as_deref()));
         let (thread_id, author) = (post.thread_id, post.user_id);
         self.store
             .write(move |tx| {

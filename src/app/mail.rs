@@ -366,6 +366,9 @@ impl App {
         if who.is_empty() {
             return Err(Error::field("who", "Enter your email address or username."));
         }
+        if who.chars().count() > 254 {
+            return Err(Error::field("who", "That's longer than any email address or username here."));
+        }
         self.limit("reset", self.config.rate_limits.email, client)?;
         self.limit("reset-account", self.config.rate_limits.email, &who.to_lowercase())?;
         let lookup = who.clone();

@@ -86,8 +86,8 @@ pub(super) async fn tell_flaggers(tx: &Tx<'_>, post_id: i64, flaggers: &[i64]) -
     Ok(())
 }
 
-fn reason_of(reason: Option<&str>) -> Option<String> {
-    reason.map(str::trim).filter(|r| !r.is_empty()).map(|r| r.chars().take(1000).collect())
+fn reason_of(reason: Option<&str>) -> Result<Option<String>> {
+    rules::reason(reason).map_err(|e| Error::Invalid(vec![e]))
 }
 
 impl App {
@@ -242,8 +242,8 @@ impl App {
             return Err(Error::NotFound);
         }
         let reason = match decision {
-            PostDecision::Hide => Some(reason_of(reason).unwrap_or_else(|| HIDDEN_WITHOUT_REASON.to_owned())),
-            _ => reason_of(reason),
+            PostDecision::Hide => Some(reason_of(reason)?.unwrap_or_else(|| HIDDEN_WITHOUT_REASON.to_owned())),
+            _ => reason_of(reason)?,
         };
         match decision {
             PostDecision::Approve if !post.held && !self.has_pending(post_id).await? => {
@@ -319,7 +319,7 @@ impl App {
         let member = self.member_to_moderate(viewer, username, Action::Sanction).await?;
         let moderator = viewer.member_or_login()?.id;
         let now = super::now_millis();
-        let reason = reason_of(reason).unwrap_or_else(|| SANCTIONED_WITHOUT_REASON.to_owned());
+        let reason = reason_of(reason)?.unwrap_or_else(|| SANCTIONED_WITHOUT_REASON.to_owned());
         let until = match (kind, period.map(str::trim).filter(|p| !p.is_empty())) {
             (SanctionKind::Warn, _) => None,
             (_, None) => Some(i64::MAX),
@@ -471,13 +471,14 @@ impl App {
         let moderator = viewer.member_or_login()?.id;
         let thread = self.thread(thread_id).await?;
         let now = super::now_millis();
+        let reason = reason_of(reason)?;
         let audit = |action: &'static str, after: String| AuditEntry {
             actor_id: Some(moderator),
             action,
             target_kind: "thread",
             target_id: Some(thread_id),
             member_id: Some(thread.user_id),
-            reason: reason_of(reason),
+            reason: reason.clone(),
             before: Some(thread_state(&thread)),
             after: Some(after),
         };

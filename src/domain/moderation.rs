@@ -44,6 +44,20 @@ impl FlagReason {
     }
 }
 
+/// The longest reason a moderator may give.
+pub const REASON_MAX: usize = 1000;
+
+/// A moderator's reason as given: trimmed, absent when blank, and refused
+/// (never cut short) when too long or holding hidden control characters.
+pub fn reason(text: Option<&str>) -> Result<Option<String>, FieldError> {
+    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else { return Ok(None) };
+    if text.chars().count() > REASON_MAX {
+        return Err(FieldError::new("reason", format!("Reasons can be at most {REASON_MAX} characters. Members read them, so a sentence or two is best.")));
+    }
+    super::validate::plain_text("reason", text)?;
+    Ok(Some(text.to_owned()))
+}
+
 /// A flag as a member sends it: "other" needs a note saying what.
 pub fn check_flag(reason: &str, note: Option<&str>) -> Result<(FlagReason, Option<String>), FieldError> {
     let reason = FlagReason::parse(reason.trim())

@@ -39,7 +39,8 @@ fn message(update: Update) -> sse::Event {
             .event(event.kind.clone())
             .json_data(&*event)
             .unwrap_or_else(|_| sse::Event::default().comment("unserialisable event")),
-        Update::Reset => sse::Event::default().event("reset").data("reload"),
+        // Too much happened to replay: the page should reload.
+        Update::Reset => sse::Event::default().event("reset").data(r#"{"kind":"reset"}"#),
     }
 }
 
@@ -49,11 +50,13 @@ pub async fn stream(
     headers: HeaderMap,
     Query(filter): Query<Filter>,
 ) -> Result<([(&'static str, &'static str); 1], Sse<impl Stream<Item = Result<sse::Event, Infallible>>>), Error> {
-    let last_event_id = headers
-        .get("last-event-id")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<i64>().ok())
-        .or(filter.last_event_id);
+    // An id we never sent can't say where to resume from: better said than guessed.
+    let header = match headers.get("last-event-id").map(|v| v.to_str().ok().and_then(|v| v.trim().parse::<i64>().ok()).filter(|id| *id >= 0)) {
+        Some(None) => return Err(Error::BadRequest("Last-Event-ID must be the id of an event this stream sent.".into())),
+        Some(Some(id)) => Some(id),
+        None => None,
+    };
+    let last_event_id = header.or(filter.last_event_id);
     let follower = state.app.follow(visitor.viewer, filter.thread, filter.category.as_deref(), filter.queue, filter.mine, last_event_id).await?;
     let events = futures_util::stream::unfold(follower, |mut f| async move { f.next().await.map(|u| (Ok(message(u)), f)) });
     let sse = Sse::new(events).keep_alive(KeepAlive::new().interval(state.app.config().sse_keep_alive));

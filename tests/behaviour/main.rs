@@ -1,6 +1,8 @@
 //! Behaviour tests: each starts a real server and talks HTTP to it.
 
 mod accounts;
+mod backup;
+mod crash;
 mod errors;
 mod feeds;
 mod hostile;

@@ -56,6 +56,11 @@ impl TestDb {
         Self::create(true)
     }
 
+    /// A SQLite file whichever store the run is for.
+    pub fn sqlite() -> Self {
+        Self::create(false)
+    }
+
     pub fn schema(&self) -> Option<&str> {
         self.schema.as_ref().map(|(s, _)| s.as_str())
     }
@@ -614,3 +619,90 @@ impl Drop for SmtpSink {
         self.stop();
     }
 }
+
+// ---- The `jogette` binary as a process of its own.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_jogette");
+
+pub struct Running {
+    pub child: Child,
+    pub base: String,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `jogette serve` on a free port and waits until it says where it listens.
+pub fn serve(db: &str) -> Running {
+    serve_with(db, &[])
+}
+
+pub fn serve_with(db: &str, flags: &[&str]) -> Running {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--db", db, "--listen", "127.0.0.1:0"])
+        .args(flags)
+        .env("JOGETTE_RATE_LIMITS", "off")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let base = loop {
+        assert!(Instant::now() < deadline, "the server did not start");
+        let line = lines.next().expect("the server exited early").unwrap();
+        if let Some(rest) = line.split("listening on ").nth(1) {
+            break rest.trim().trim_end_matches('/').split_whitespace().next().unwrap().trim_end_matches('/').to_owned();
+        }
+    };
+    // Keep draining the log so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Running { child, base }
+}
+
+pub fn create_user(db: &str, name: &str, role: &str, password: &str) -> std::process::Output {
+    let mut child = Command::new(BIN)
+        .args(["admin", "create-user", name, "--role", role, "--password-stdin", "--db", db])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+pub async fn login(base: &str, name: &str) -> String {
+    let r = reqwest::Client::new()
+        .post(format!("{base}/api/v1/sessions"))
+        .json(&json!({"username": name, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    r.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
+}
+
+/// A server on `db` with an admin (whose token comes back) and an "intro" category.
+pub async fn serve_with_admin_and_category(db: &str) -> (Running, String) {
+    assert!(create_user(db, "site_admin", "admin", PASSWORD).status.success());
+    let server = serve(db);
+    let token = login(&server.base, "site_admin").await;
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/v1/categories", server.base))
+        .bearer_auth(&token)
+        .json(&json!({"slug": "intro", "name": "Intro"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    (server, token)
+}
+

@@ -152,6 +152,26 @@ impl Store {
 
 /// Copies every table from `from` into the empty `to`, then checks that each
 /// table holds the same number of rows on both sides.
+/// The file a `sqlite://` URL names, or an error saying what to use instead.
+fn sqlite_file(url: &str) -> Result<String> {
+    url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).map(str::to_owned).ok_or_else(|| {
+        StoreError::message("backup and restore are for SQLite databases; for PostgreSQL use pg_dump and pg_restore (see docs/OPERATIONS.md)")
+    })
+}
+
+/// A consistent copy of the live SQLite database at `url`, written to `to`
+/// while the server carries on.
+pub async fn backup(url: &str, to: &std::path::Path) -> Result<()> {
+    let (db, to) = (sqlite_file(url)?, to.to_owned());
+    tokio::task::spawn_blocking(move || super::sqlite::backup::backup(&db, &to)).await.map_err(StoreError::task)?
+}
+
+/// Puts a checked backup in place of the SQLite database at `url`; returns the backup's schema version.
+pub async fn restore(url: &str, from: &std::path::Path) -> Result<usize> {
+    let (db, from) = (sqlite_file(url)?, from.to_owned());
+    tokio::task::spawn_blocking(move || super::sqlite::backup::restore(&db, &from)).await.map_err(StoreError::task)?
+}
+
 pub async fn copy_all(from: &Store, to: &Store) -> Result<Vec<(&'static str, i64)>> {
     if !to.is_empty().await? {
         return Err(StoreError::message("the target database already has members; migrate into an empty one"));

@@ -242,7 +242,8 @@ pub fn longest_duration_days(tokens: &[Token]) -> u32 {
         let context_start = first.saturating_sub(3);
         let about_activity = tokens[context_start..first].iter().any(|t| ACTIVITY.contains(&t.word.as_str()));
         if !about_activity {
-            longest = longest.max(count * unit);
+            // "33333336666 weeks" is nobody's real duration, but it mustn't overflow.
+            longest = longest.max(count.saturating_mul(unit));
         }
     }
     longest
@@ -306,5 +307,11 @@ mod tests {
         let s = sentences("> my chest hurts\nThanks for sharing. I'm fine!");
         assert_eq!(s.len(), 2);
         assert_eq!(s[0].tokens[0].word, "thanks");
+    }
+
+    #[test]
+    fn absurd_durations_saturate_instead_of_overflowing() {
+        let tokens = super::sentences("my knee has hurt for 3333333666 weeks")[0].tokens.clone();
+        assert_eq!(super::longest_duration_days(&tokens), u32::MAX);
     }
 }

@@ -110,7 +110,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             return Err(Error::BadRequest("Send a JSON body with Content-Type: application/json.".into()));
         }
         let bytes = axum::body::Bytes::from_request(request, state).await.map_err(Error::unreadable_body)?;
-        let value: Value = serde_json::from_slice(&bytes).map_err(|e| Error::BadRequest(format!("The body is not valid JSON: {e}")))?;
+        let mut value: Value = serde_json::from_slice(&bytes).map_err(|e| Error::BadRequest(format!("The body is not valid JSON: {e}")))?;
+        // Every body here is an object; serde would also read a struct from
+        // an array of its fields, which no client means to send.
+        if !value.is_object() {
+            return Err(Error::BadRequest("Send a JSON object, such as {\"body\": \"…\"}.".into()));
+        }
+        whole_numbers(&mut value);
         serde_path_to_error::deserialize(value).map(ApiJson).map_err(|e| {
             let path = e.path().to_string();
             let message = e.inner().to_string();
@@ -120,6 +126,26 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             };
             Error::Invalid(vec![FieldError::new(field, message)])
         })
+    }
+}
+
+/// JSON has one kind of number: `6155.0` is the integer 6155 to any JSON
+/// client (and to JSON Schema), so numbers without a fraction that fit an
+/// i64 are read as integers wherever they are.
+fn whole_numbers(value: &mut Value) {
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            // Beyond 2^53 a float isn't an exact integer any more.
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f.abs() <= 9_007_199_254_740_992.0
+            {
+                *value = Value::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers),
+        Value::Object(fields) => fields.values_mut().for_each(whole_numbers),
+        _ => {}
     }
 }
 

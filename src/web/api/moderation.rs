@@ -25,15 +25,35 @@ pub async fn flag(State(state): State<AppState>, visitor: Visitor, ClientAddr(cl
     Ok((StatusCode::CREATED, Json(json!({ "post_id": id, "hidden": flagged.hidden }))).into_response())
 }
 
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+pub enum QueueKind {
+    Flagged,
+    Held,
+    Safety,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum QueueSort {
+    Score,
+    Age,
+}
+
 #[derive(Deserialize)]
 pub struct QueueQuery {
-    kind: Option<String>,
-    /// "score" (the default) or "age".
-    sort: Option<String>,
+    kind: Option<QueueKind>,
+    /// Score (the default) or age.
+    sort: Option<QueueSort>,
 }
 
 pub async fn queue(State(state): State<AppState>, visitor: Visitor, Query(q): Query<QueueQuery>) -> Result<Json<Value>, Error> {
-    let items = state.app.review_queue(&visitor.viewer, q.kind.as_deref(), q.sort.as_deref() == Some("age")).await?;
+    let kind = q.kind.map(|k| match k {
+        QueueKind::Flagged => "flagged",
+        QueueKind::Held => "held",
+        QueueKind::Safety => "safety",
+    });
+    let items = state.app.review_queue(&visitor.viewer, kind, q.sort == Some(QueueSort::Age)).await?;
     Ok(Json(json!({
         "items": items.iter().map(|r| json!({
             "post_id": r.item.post_id,
@@ -176,6 +196,11 @@ thread_tools!(lock => "lock", pin => "pin", move_thread => "move", split => "spl
 
 async fn thread_tool(state: AppState, visitor: Visitor, id: i64, tool: &str, b: ToolBody) -> Result<Json<Value>, Error> {
     let missing = |field: &str| Error::field(field, format!("{field} is required."));
+    // Text sent is checked whichever tool it came with: hidden control
+    // characters are a mistake to say, not to keep quiet about.
+    if let Some(title) = &b.title {
+        crate::domain::validate::plain_text("title", title).map_err(|e| Error::Invalid(vec![e]))?;
+    }
     let tool = match tool {
         "lock" => ThreadTool::Lock(b.locked.unwrap_or(true)),
         "pin" => ThreadTool::Pin(b.scope.ok_or_else(|| missing("scope"))?),
@@ -203,11 +228,21 @@ pub struct LogQuery {
     from: Option<String>,
     to: Option<String>,
     before: Option<i64>,
-    /// "csv" for the whole log as a spreadsheet (admins).
-    format: Option<String>,
+    /// CSV for the whole log as a spreadsheet (admins); JSON otherwise.
+    format: Option<LogFormat>,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Json,
+    Csv,
 }
 
 pub async fn log(State(state): State<AppState>, visitor: Visitor, Query(q): Query<LogQuery>) -> Result<Response, Error> {
+    if q.before.is_some_and(|id| id < 1) {
+        return Err(Error::BadRequest("before is the id of a log entry: 1 or more.".into()));
+    }
     let filter = AuditQuery {
         action: q.action.as_deref(),
         actor: q.actor.as_deref(),
@@ -216,7 +251,7 @@ pub async fn log(State(state): State<AppState>, visitor: Visitor, Query(q): Quer
         to: q.to.as_deref(),
         before_id: q.before,
     };
-    if q.format.as_deref() == Some("csv") {
+    if q.format == Some(LogFormat::Csv) {
         let csv = state.app.audit_log_csv(&visitor.viewer, filter).await?;
         return Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv).into_response());
     }

@@ -85,7 +85,11 @@ impl Pool {
 
     async fn get(&self) -> Result<Pooled> {
         let permit = self.permits.clone().acquire_owned().await.map_err(StoreError::task)?;
-        let reused = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        // A connection the server closed (it restarted, say) is dropped, not reused.
+        let reused = {
+            let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+            std::iter::from_fn(|| idle.pop()).find(|s| !s.client.is_closed())
+        };
         let session = match reused {
             Some(session) => session,
             None => {

@@ -18,6 +18,7 @@
 //!   serialises every write;
 //! - full-text search is FTS5 ([`search`]).
 
+pub(super) mod backup;
 pub(super) mod data;
 pub(super) mod events;
 pub(super) mod search;
