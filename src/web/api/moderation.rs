@@ -196,10 +196,16 @@ thread_tools!(lock => "lock", pin => "pin", move_thread => "move", split => "spl
 
 async fn thread_tool(state: AppState, visitor: Visitor, id: i64, tool: &str, b: ToolBody) -> Result<Json<Value>, Error> {
     let missing = |field: &str| Error::field(field, format!("{field} is required."));
-    // Text sent is checked whichever tool it came with: hidden control
-    // characters are a mistake to say, not to keep quiet about.
+    // Every field sent is checked, whichever tool it came with: a mistake is
+    // worth saying, not keeping quiet about.
     if let Some(title) = &b.title {
         crate::domain::validate::plain_text("title", title).map_err(|e| Error::Invalid(vec![e]))?;
+    }
+    if b.minutes.is_some_and(|m| !(0..=1440).contains(&m)) {
+        return Err(Error::field("minutes", "Slow mode is 0 (off) to 1,440 minutes between one member's posts."));
+    }
+    if b.scope.as_deref().is_some_and(|s| !matches!(s, "none" | "category" | "everywhere")) {
+        return Err(Error::field("scope", "Pin with none, category or everywhere."));
     }
     let tool = match tool {
         "lock" => ThreadTool::Lock(b.locked.unwrap_or(true)),
