@@ -46,6 +46,8 @@ pub struct Config {
     pub request_timeout: Duration,
     /// Connections open at once; further ones are closed as they come.
     pub max_connections: usize,
+    /// The operator's defaults for the community's words (TOML).
+    pub site_file: Option<std::path::PathBuf>,
 }
 
 impl Config {
@@ -81,6 +83,7 @@ impl Default for Config {
             header_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
             max_connections: 10_000,
+            site_file: None,
         }
     }
 }

@@ -10,18 +10,28 @@ pub mod web;
 
 use config::Config;
 
-/// Opens (creating and migrating) the store, loads the demo when asked and the
-/// store is empty, then serves on `listener` until `shutdown` resolves.
+/// Opens (creating and migrating) the store and readies it to serve: the demo
+/// is loaded when asked for and the store is empty, and a demo database is
+/// never served as a real one (see [`app::App::prepare`]).
+pub async fn open(config: Config) -> Result<app::App, String> {
+    let demo = config.demo;
+    let app = app::App::open(config).await?;
+    if let Some(threads) = app.prepare(demo).await? {
+        tracing::info!(threads, password = app::demo::DEMO_PASSWORD, "loaded the demo community; every demo member shares this password");
+    }
+    Ok(app)
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves.
+pub async fn serve(app: app::App, listener: tokio::net::TcpListener, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> Result<(), String> {
+    web::serve(listener, web::AppState::new(app), shutdown).await.map_err(|e| e.to_string())
+}
+
+/// [`open`], then [`serve`].
 pub async fn run(
     config: Config,
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), String> {
-    let demo = config.demo;
-    let app = app::App::open(config).await?;
-    if demo && app.is_empty().await.map_err(|e| app::error_chain(&e))? {
-        let threads = app.load_demo().await?;
-        tracing::info!(threads, password = app::demo::DEMO_PASSWORD, "loaded the demo community; every demo member shares this password");
-    }
-    web::serve(listener, web::AppState::new(app), shutdown).await.map_err(|e| e.to_string())
+    serve(open(config).await?, listener, shutdown).await
 }

@@ -64,13 +64,15 @@ enum Command {
 /// `jogette serve`: each flag has an environment twin for containers.
 #[derive(clap::Args)]
 struct ServeArgs {
-    /// Database URL; SQLite files are created and migrated on start.
-    #[arg(long, env = "JOGETTE_DB", default_value = "sqlite://jogette.db")]
-    db: String,
+    /// Database URL; SQLite files (and their folder) are created and migrated
+    /// on start. Default: sqlite://jogette.db, or sqlite://jogette-demo.db with --demo.
+    #[arg(long, env = "JOGETTE_DB")]
+    db: Option<String>,
     /// Address to listen on.
     #[arg(long, env = "JOGETTE_LISTEN", default_value = "127.0.0.1:8080")]
     listen: String,
-    /// Fill an empty database with a demo community.
+    /// Serve the demo community (made in an empty database). Its members share
+    /// a published password, so a demo database is never served without this.
     #[arg(long)]
     demo: bool,
     /// Rate limits: "off", or overrides like "login=10/60s,post=20/1m".
@@ -124,13 +126,18 @@ struct ServeArgs {
     /// Connections open at once (each live page holds one); more are closed as they come.
     #[arg(long, env = "JOGETTE_MAX_CONNECTIONS", default_value_t = 10_000)]
     max_connections: usize,
+    /// The community's words before an admin changes them (TOML: name,
+    /// tagline, welcome, guidelines, safety_contact).
+    #[arg(long, env = "JOGETTE_SITE")]
+    site: Option<std::path::PathBuf>,
 }
 
 impl ServeArgs {
     fn config(self) -> Result<Config, String> {
         let rate_limits = if self.rate_limits.is_empty() { RateLimits::default() } else { RateLimits::parse(&self.rate_limits)? };
+        let db = self.db.unwrap_or_else(|| if self.demo { "sqlite://jogette-demo.db" } else { "sqlite://jogette.db" }.to_owned());
         Ok(Config {
-            db: self.db,
+            db,
             listen: self.listen,
             demo: self.demo,
             rate_limits,
@@ -148,6 +155,7 @@ impl ServeArgs {
             header_timeout: std::time::Duration::from_secs(self.header_timeout_seconds.max(1)),
             request_timeout: std::time::Duration::from_secs(self.request_timeout_seconds.max(1)),
             max_connections: self.max_connections.max(1),
+            site_file: self.site,
             ..Config::default()
         })
     }
@@ -163,6 +171,20 @@ enum AdminTask {
         /// Read the password from standard input (required, so it never appears in shell history).
         #[arg(long, required = true)]
         password_stdin: bool,
+        #[arg(long, env = "JOGETTE_DB", default_value = "sqlite://jogette.db")]
+        db: String,
+    },
+    /// Create a category (admins can add and change them on the admin page too).
+    CreateCategory {
+        /// The category's address: /c/SLUG (lower-case letters, digits and dashes).
+        slug: String,
+        /// Its name, as members see it.
+        name: String,
+        #[arg(long, default_value = "")]
+        description: String,
+        /// Guests see only titles and the start of each thread.
+        #[arg(long)]
+        members_only: bool,
         #[arg(long, env = "JOGETTE_DB", default_value = "sqlite://jogette.db")]
         db: String,
     },
@@ -218,6 +240,9 @@ async fn main() -> ExitCode {
             create_user(&db, &name, &role).await
         }
         Command::Admin { task: AdminTask::AddPlan { file, db } } => add_plan(&db, &file).await,
+        Command::Admin { task: AdminTask::CreateCategory { slug, name, description, members_only, db } } => {
+            create_category(&db, &slug, &name, &description, members_only).await
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -229,11 +254,13 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(config: Config) -> Result<(), String> {
-    let listen = config.listen.clone();
+    let (listen, db) = (config.listen.clone(), config.db.clone());
+    // The database first: "listening" is said only once requests can be answered.
+    let app = jogette::open(config).await.map_err(|e| format!("{db}: {e}"))?;
     let listener = tokio::net::TcpListener::bind(&listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
-    tracing::info!(%address, db = config.db, "Jogette is listening on http://{address}/");
-    jogette::run(config, listener, shutdown_signal()).await?;
+    tracing::info!(%address, db, "Jogette is listening on http://{address}/");
+    jogette::serve(app, listener, shutdown_signal()).await?;
     tracing::info!("stopped cleanly");
     Ok(())
 }
@@ -264,23 +291,32 @@ async fn create_user(db: &str, name: &str, role: &str) -> Result<(), String> {
     let mut password = String::new();
     std::io::stdin().read_to_string(&mut password).map_err(|e| format!("cannot read the password: {e}"))?;
     let password = password.trim_end_matches(['\r', '\n']).to_owned();
-    let user = open(db).await?.create_member(name, &password, role).await.map_err(|e| match e {
-        jogette::app::Error::Invalid(fields) => fields.into_iter().map(|f| f.message).collect::<Vec<_>>().join(" "),
-        other => jogette::app::error_chain(&other),
-    })?;
+    let user = open(db).await?.create_member(name, &password, role).await.map_err(said)?;
     println!("created {} ({}) with id {}", user.username, role.as_str(), user.id);
     Ok(())
 }
 
 async fn add_plan(db: &str, file: &std::path::Path) -> Result<(), String> {
     let source = std::fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-    let plan = open(db).await?.add_plan_from_cli(&source).await.map_err(|e| match e {
-        // "The plan file has an error at line 5, column 28: …", named by its file.
-        jogette::app::Error::Invalid(fields) => format!("{}: {}", file.display(), fields.into_iter().map(|f| f.message).collect::<Vec<_>>().join(" ")),
-        other => jogette::app::error_chain(&other),
-    })?;
+    // "The plan file has an error at line 5, column 28: …", named by its file.
+    let plan = open(db).await?.add_plan_from_cli(&source).await.map_err(|e| format!("{}: {}", file.display(), said(e)))?;
     println!("added {} ({}): {} weeks, {} runs", plan.plan.name, plan.plan.id, plan.plan.weeks.len(), plan.plan.runs().count());
     Ok(())
+}
+
+async fn create_category(db: &str, slug: &str, name: &str, description: &str, members_only: bool) -> Result<(), String> {
+    let form = jogette::app::admin::CategoryForm { slug, name, description, members_only };
+    let category = open(db).await?.create_category_from_cli(form).await.map_err(said)?;
+    println!("created the category {} at /c/{}", category.name, category.slug);
+    Ok(())
+}
+
+/// What went wrong, as the web form would say it.
+fn said(e: jogette::app::Error) -> String {
+    match e {
+        jogette::app::Error::Invalid(fields) => fields.into_iter().map(|f| f.message).collect::<Vec<_>>().join(" "),
+        other => jogette::app::error_chain(&other),
+    }
 }
 
 async fn migrate_store(from: &str, to: &str) -> Result<(), String> {

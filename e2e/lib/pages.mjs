@@ -1,6 +1,6 @@
 // Every page type, as a guest and as a logged-in admin.
 export const GUEST_PAGES = ['/', '/search', '/search?q=shin+splints', '/c/injuries', '/t/1/back-pain-following-run', '/u/runningnearbeirut', '/login', '/register', '/t/999/missing', '/password/forgot', '/password/reset/not-a-live-token',
-  '/run', '/run?plan=couch-to-5k&run=w5r3', '/plans', '/plans/couch-to-5k', '/u/jogon_jen'];
+  '/run', '/run?plan=couch-to-5k&run=w5r3', '/plans', '/plans/couch-to-5k', '/u/jogon_jen', '/guidelines'];
 export const MEMBER_PAGES = ['/', '/search?q=knee&category=injuries&sort=date', '/new-thread?category=injuries', '/new', '/unread', '/settings', '/t/1/back-pain-following-run', '/t/1/back-pain-following-run/reply?quote=1', '/notifications', '/u/site_admin', '/c/injuries', '/u/runningnearbeirut', '/admin', '/p/2/edit',
   '/mod', '/mod/log', '/mod/users/runningnearbeirut', '/mod/threads/1/split', '/mod/threads/1/move', '/p/3/flag',
   '/run', '/runs', '/plans', '/admin/plans'];

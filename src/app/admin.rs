@@ -38,14 +38,24 @@ impl App {
 
     pub async fn create_category(&self, viewer: &Viewer, form: CategoryForm<'_>) -> Result<Category> {
         access::check(viewer, Action::ManageCategories, Subject::Community)?;
-        let (input, admin) = (form.checked()?, viewer.member_or_login()?.id);
+        self.add_category(Some(viewer.member_or_login()?.id), form).await
+    }
+
+    /// As [`App::create_category`], for the operator at the command line
+    /// (before anyone can log in to the admin page).
+    pub async fn create_category_from_cli(&self, form: CategoryForm<'_>) -> Result<Category> {
+        self.add_category(None, form).await
+    }
+
+    async fn add_category(&self, admin: Option<i64>, form: CategoryForm<'_>) -> Result<Category> {
+        let input = form.checked()?;
         Ok(self
             .store
             .write(move |tx| {
                 Box::pin(async move {
                     let category = forum::create_category(tx, &input).await?;
                     let entry = AuditEntry {
-                        actor_id: Some(admin),
+                        actor_id: admin,
                         action: "create-category",
                         target_kind: "category",
                         target_id: Some(category.id),

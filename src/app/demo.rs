@@ -92,6 +92,9 @@ pub(super) async fn load(store: &Store) -> Result<usize, String> {
     let mut posts: Vec<(i64, String)> = Vec::new();
     let mut threads = 0;
     let mut clock = DemoClock::new(lines.iter().filter(|l| matches!(l, Line::Post { .. })).count());
+    // When each member first did something, so they can be shown joining before it.
+    let mut first_seen: HashMap<i64, i64> = HashMap::new();
+    let demo_starts = clock.now;
     for line in &lines {
         match line {
             Line::Category { slug, name, description } => {
@@ -115,6 +118,7 @@ pub(super) async fn load(store: &Store) -> Result<usize, String> {
                 let rendered = markdown::render(&body, &directory);
                 let starts_thread = pending_thread.is_some();
                 let created_at = clock.next(starts_thread);
+                first_seen.entry(author_id).and_modify(|at| *at = (*at).min(created_at)).or_insert(created_at);
                 let post = NewPost { author_id, created_at, reply_to: parent.map(|(id, _)| id), body, rendered, held: false, pain_summary: None };
                 if let Some((category_id, title, _)) = pending_thread.take() {
                     let new = NewThread { category_id, title: title.to_owned(), slug: slugify(title), first_post: post };
@@ -158,13 +162,41 @@ pub(super) async fn load(store: &Store) -> Result<usize, String> {
             }
         }
     }
-    load_progress(store, &lines, &member).await?;
+    for (id, first_run) in load_progress(store, &lines, &member).await? {
+        first_seen.entry(id).and_modify(|at| *at = (*at).min(first_run)).or_insert(first_run);
+    }
+    backdate_joining(store, members.values().copied(), &first_seen, demo_starts).await?;
     Ok(threads)
 }
 
+/// Each member joined a few days before they first posted or ran (staff, a
+/// fortnight before the demo starts), so no one's posts predate their joining.
+async fn backdate_joining(store: &Store, members: impl Iterator<Item = i64>, first_seen: &HashMap<i64, i64>, demo_starts: i64) -> Result<(), String> {
+    const DAY: i64 = 86_400_000;
+    let joined: Vec<(i64, i64)> = members
+        .map(|id| match first_seen.get(&id) {
+            // Between one and six days before, varied by member.
+            Some(first) => (id, first - DAY - (id % 6) * DAY + (id * 7919) % DAY),
+            None => (id, demo_starts - 14 * DAY),
+        })
+        .collect();
+    store
+        .write(move |tx| {
+            Box::pin(async move {
+                for (id, at) in &joined {
+                    crate::app::store::accounts::set_joined(tx, *id, *at).await?;
+                }
+                Ok(())
+            })
+        })
+        .await
+        .map_err(|e| e.to_string())
+}
+
 /// Logs each demo runner's runs, one every other day up to yesterday, and
-/// gives them the plan and badge that follow from them.
-async fn load_progress(store: &Store, lines: &[Line<'_>], member: &dyn Fn(&str) -> Result<i64, String>) -> Result<(), String> {
+/// gives them the plan and badge that follow from them. Returns when each
+/// runner's first run was.
+async fn load_progress(store: &Store, lines: &[Line<'_>], member: &dyn Fn(&str) -> Result<i64, String>) -> Result<Vec<(i64, i64)>, String> {
     let err = |e: StoreError| e.to_string();
     let rows: Vec<PlanRow> = store.read(|c| Box::pin(runs::plans(c))).await.map_err(err)?;
     let plans: Vec<(PlanRow, rules::Plan)> =
@@ -173,6 +205,7 @@ async fn load_progress(store: &Store, lines: &[Line<'_>], member: &dyn Fn(&str) 
     let yesterday = dates::day_of(crate::app::store::now_millis()) - 1;
     let mut runners: Vec<&str> = lines.iter().filter_map(|l| if let Line::Progress { member, .. } = l { Some(*member) } else { None }).collect();
     runners.dedup();
+    let mut first_runs = Vec::new();
     for name in runners {
         let id = member(name)?;
         let mine: Vec<(&str, RunCode)> = lines.iter().filter_map(|l| match l { Line::Progress { member, plan, run } if *member == name => Some((*plan, *run)), _ => None }).collect();
@@ -186,6 +219,7 @@ async fn load_progress(store: &Store, lines: &[Line<'_>], member: &dyn Fn(&str) 
         let graduated = mine.iter().any(|(slug, run)| plan(slug).is_ok_and(|(_, p)| p.graduates && p.is_last(*run)));
         let badge = rules::badge(chosen, &rules::progress(chosen, &on_chosen), graduated);
         let (plan_id, count) = (chosen_row.id, logged.len() as i64);
+        first_runs.push((id, (yesterday - 2 * (count - 1)) * 86_400_000));
         store
             .write(move |tx| {
                 Box::pin(async move {
@@ -201,7 +235,7 @@ async fn load_progress(store: &Store, lines: &[Line<'_>], member: &dyn Fn(&str) 
             .await
             .map_err(err)?;
     }
-    Ok(())
+    Ok(first_runs)
 }
 
 /// Spreads the demo over the past weeks, so lists show a believable history:

@@ -9,7 +9,7 @@
 //! `Store::write`.
 //!
 //! One file per area, named as in `web` and in the store: accounts, forum,
-//! admin, moderation, search, notify, mail, feeds, programme, safety, events (the live hub), data.
+//! admin, moderation, search, notify, mail, feeds, programme, safety, site, events (the live hub), data.
 
 pub mod access;
 pub mod accounts;
@@ -26,6 +26,7 @@ pub mod programme;
 pub mod ratelimit;
 pub mod safety;
 pub mod search;
+pub mod site;
 mod store;
 
 pub use access::Viewer;
@@ -48,6 +49,10 @@ pub struct App {
     hub: tokio::sync::OnceCell<Arc<events::Hub>>,
     /// The key that signs unsubscribe links, read from the settings once.
     mail_secret: std::sync::OnceLock<Vec<u8>>,
+    /// The community's words before any admin changes them.
+    site_defaults: crate::domain::site::Site,
+    /// The community's words as this node last read them.
+    site: std::sync::RwLock<site::Cached>,
 }
 
 /// Why a use case could not do what was asked, without HTTP: `web` turns it
@@ -116,6 +121,7 @@ impl App {
         // A mistyped SMTP address is found at start-up, not at the first email.
         mail::Mailer::new(config.smtp_url.as_deref(), &config.mail_from)?;
         let store = Store::open_with_replica(&config.db, config.db_replica.as_deref()).await.map_err(|e| error_chain(&e))?;
+        let site_defaults = site::defaults(&config)?;
         let app = App {
             store: Arc::new(store),
             config,
@@ -123,8 +129,11 @@ impl App {
             limiter: ratelimit::RateLimiter::default(),
             hub: tokio::sync::OnceCell::new(),
             mail_secret: std::sync::OnceLock::new(),
+            site: site::Cached::new(site_defaults.clone()),
+            site_defaults,
         };
         app.install_builtin_plans().await.map_err(|e| error_chain(&e))?;
+        app.load_site().await.map_err(|e| error_chain(&e))?;
         app.store.write(|tx| Box::pin(store::accounts::fill_skeletons(tx))).await.map_err(|e| error_chain(&e))?;
         Ok(app)
     }

@@ -19,6 +19,7 @@ pub mod programme;
 pub mod quote;
 pub mod safety;
 pub mod search;
+pub mod site;
 pub mod validate;
 
 use serde::{Deserialize, Serialize};

@@ -101,12 +101,33 @@ pub fn title(title: &str) -> Result<(), FieldError> {
     Ok(())
 }
 
+/// A count as people write it: 32,000.
+pub fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
 pub fn body(body: &str) -> Result<(), FieldError> {
     if visible(body).is_empty() {
         return Err(FieldError::new("body", "Write something first."));
     }
-    if body.chars().count() > BODY_MAX {
-        return Err(FieldError::new("body", format!("Posts can be at most {BODY_MAX} characters.")));
+    let length = body.chars().count();
+    if length > BODY_MAX {
+        return Err(FieldError::new(
+            "body",
+            format!(
+                "This is {} characters long, and a post can be at most {}. Please shorten it, or split it into two posts: nothing you wrote has been lost.",
+                grouped(length),
+                grouped(BODY_MAX)
+            ),
+        ));
     }
     plain_text("body", body)
 }
@@ -161,6 +182,11 @@ pub fn collect(checks: impl IntoIterator<Item = Result<(), FieldError>>) -> Resu
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        assert_eq!([0, 999, 1000, 32_000, 1_234_567].map(super::grouped), ["0", "999", "1,000", "32,000", "1,234,567"]);
+    }
+
     use super::*;
 
     #[test]

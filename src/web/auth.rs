@@ -61,6 +61,8 @@ pub struct Visitor {
     pub viewer: Viewer,
     pub token: Option<String>,
     pub csrf: String,
+    /// The community's own words, for the page's frame.
+    pub site: std::sync::Arc<crate::domain::site::Site>,
 }
 
 impl Visitor {
@@ -74,16 +76,17 @@ impl FromRequestParts<AppState> for Visitor {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
         let csrf = parts.extensions.get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
+        let site = parts.extensions.get::<std::sync::Arc<crate::domain::site::Site>>().cloned().unwrap_or_default();
         if bearer(&parts.headers).is_some_and(|t| t.is_empty()) {
             return Err(Error::Unauthorized);
         }
-        let Some(token) = session_token(&parts.headers) else { return Ok(Visitor { viewer: Viewer::guest(), token: None, csrf }) };
+        let Some(token) = session_token(&parts.headers) else { return Ok(Visitor { viewer: Viewer::guest(), token: None, csrf, site }) };
         let user = state.app.session(&token).await?;
         // A bearer token that doesn't match is an error; a stale cookie just means "guest".
         if user.is_none() && parts.headers.contains_key(header::AUTHORIZATION) {
             return Err(Error::Unauthorized);
         }
-        Ok(Visitor { token: user.as_ref().map(|_| token), viewer: Viewer { user }, csrf })
+        Ok(Visitor { token: user.as_ref().map(|_| token), viewer: Viewer { user }, csrf, site })
     }
 }
 

@@ -65,6 +65,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { error::Error::NoRoute })
         .layer(middleware::from_fn(move |req, next| auth::csrf_cookie(req, next, site.clone())))
         .layer(middleware::from_fn_with_state(state.clone(), read_your_writes))
+        .layer(middleware::from_fn_with_state(state.clone(), site_words))
         .layer(middleware::from_fn(|req, next| error::render(req, next, pages::error_page)))
         .layer(middleware::from_fn(move |req, next| security_headers(req, next, hsts)))
         .layer(middleware::from_fn(request_log))
@@ -84,6 +85,14 @@ fn origin_of(url: &str) -> String {
 fn compressible() -> impl tower_http::compression::Predicate {
     use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
     SizeAbove::new(256).and(NotForContentType::const_new("text/event-stream")).and(NotForContentType::IMAGES)
+}
+
+/// Every page shows the community's own words (its name, its tagline…):
+/// each request carries them, as this node last read them.
+async fn site_words(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let site = state.app.site().await;
+    request.extensions_mut().insert(site);
+    next.run(request).await
 }
 
 /// Each request chooses where it reads. Requests that write read from the

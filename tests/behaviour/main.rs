@@ -5,6 +5,7 @@ mod backup;
 mod crash;
 mod errors;
 mod feeds;
+mod first_hour;
 mod hostile;
 mod live;
 mod mail;

@@ -645,14 +645,19 @@ pub fn serve(db: &str) -> Running {
     serve_with(db, &[])
 }
 
-pub fn serve_with(db: &str, flags: &[&str]) -> Running {
-    let mut child = Command::new(BIN)
+/// `jogette serve` on a free port, its log piped, not yet waited for.
+pub fn spawn_serve(db: &str, flags: &[&str]) -> Child {
+    Command::new(BIN)
         .args(["serve", "--db", db, "--listen", "127.0.0.1:0"])
         .args(flags)
         .env("JOGETTE_RATE_LIMITS", "off")
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+pub fn serve_with(db: &str, flags: &[&str]) -> Running {
+    let mut child = spawn_serve(db, flags);
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let deadline = Instant::now() + Duration::from_secs(30);
     let base = loop {

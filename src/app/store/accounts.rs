@@ -110,6 +110,12 @@ pub async fn lookalike(c: &Conn<'_>, username: &str) -> Result<Option<String>> {
 
 /// Adds a member. A name taken already, or one that could be mistaken for a
 /// member's, is a conflict on `username`.
+/// When a member joined, for members brought in from elsewhere (imports, the demo).
+pub async fn set_joined(tx: &Tx<'_>, id: i64, at: i64) -> Result<()> {
+    tx.exec("UPDATE users SET created_at = ?1 WHERE id = ?2", args![at, id]).await?;
+    Ok(())
+}
+
 pub async fn create_user(tx: &Tx<'_>, username: &str, email: Option<&str>, password_hash: &str, role: Role) -> Result<User> {
     let now = now_millis();
     let lower = username.to_ascii_lowercase();

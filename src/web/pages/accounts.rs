@@ -1,5 +1,6 @@
 //! Joining, logging in and out, and members' profiles.
 
+use super::compose::Carried;
 use super::{Empty, Layout, answer, field_error, html, see_other};
 use crate::app::SessionKind;
 use crate::app::accounts::Registration;
@@ -96,7 +97,7 @@ async fn profile(State(state): State<AppState>, visitor: Visitor, Path(username)
 #[template(path = "account.html")]
 struct AccountPage {
     layout: Layout,
-    heading: &'static str,
+    heading: String,
     action: &'static str,
     registering: bool,
     next: String,
@@ -105,6 +106,8 @@ struct AccountPage {
     errors: Vec<FieldError>,
     /// A word about what just happened (a password was reset).
     notice: Option<&'static str>,
+    /// Words a member was writing when their session ended, kept in the form.
+    carried: Carried,
 }
 
 impl AccountPage {
@@ -113,13 +116,24 @@ impl AccountPage {
     }
 
     fn login(visitor: &Visitor, next: String, username: String, errors: Vec<FieldError>) -> Self {
-        AccountPage { layout: Layout::new("Log in", visitor), heading: "Log in", action: "/login", registering: false, next, username, email: String::new(), errors, notice: None }
+        AccountPage {
+            layout: Layout::new("Log in", visitor),
+            heading: "Log in".into(),
+            action: "/login",
+            registering: false,
+            next,
+            username,
+            email: String::new(),
+            errors,
+            notice: None,
+            carried: Carried::default(),
+        }
     }
 
     fn register(visitor: &Visitor, username: String, email: String, errors: Vec<FieldError>) -> Self {
         AccountPage {
             layout: Layout::new("Join", visitor),
-            heading: "Join Jogette",
+            heading: format!("Join {}", visitor.site.name),
             action: "/register",
             registering: true,
             next: String::new(),
@@ -127,6 +141,7 @@ impl AccountPage {
             email,
             errors,
             notice: None,
+            carried: Carried::default(),
         }
     }
 }
@@ -177,6 +192,20 @@ struct AccountForm {
     next: Option<String>,
     /// The join form's box marked "leave this empty", which only programs fill in.
     website: Option<String>,
+    #[serde(flatten)]
+    carried: Carried,
+}
+
+/// The login page in place of a post that couldn't be made because the
+/// member's session had ended: what they wrote rides along in the form and
+/// comes back in the composer once they log in.
+pub(super) fn login_keeping(visitor: &Visitor, carried: Carried, next: String) -> Result<Response, Error> {
+    let mut page = AccountPage::login(visitor, next, String::new(), Vec::new());
+    page.notice = Some("You've been logged out, so this hasn't been posted yet. Log in and what you wrote will be waiting for you.");
+    page.carried = carried;
+    let mut response = html(page)?;
+    *response.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
+    Ok(response)
 }
 
 /// A redirect that also starts the member's session.
@@ -189,8 +218,17 @@ fn logged_in(state: &AppState, to: &str, token: &str) -> Response {
 async fn login_submit(State(state): State<AppState>, visitor: Visitor, ClientAddr(client): ClientAddr, CsrfForm(form): CsrfForm<AccountForm>) -> Result<Response, Error> {
     let next = safe_next(form.next.as_deref());
     let result = state.app.log_in_replacing(&client, &form.username, &form.password, SessionKind::Cookie, visitor.token.as_deref()).await;
+    if let (Ok((user, token)), false) = (&result, form.carried.is_empty()) {
+        // Straight back to the composer, with the words in it, as the member now logged in.
+        let member = Visitor { viewer: crate::app::Viewer { user: Some(user.clone()) }, token: Some(token.clone()), csrf: visitor.csrf.clone(), site: visitor.site.clone() };
+        let mut response = html(form.carried.resume(&state.app, &member).await?)?;
+        response.headers_mut().append(header::SET_COOKIE, new_session_cookie(&state, token));
+        return Ok(response);
+    }
     answer(result, |(_, token)| logged_in(&state, &next, &token), async |errors| {
-        html(AccountPage::login(&visitor, next.clone(), form.username.clone(), errors))
+        let mut page = AccountPage::login(&visitor, next.clone(), form.username.clone(), errors);
+        page.carried = form.carried.clone();
+        html(page)
     })
     .await
 }

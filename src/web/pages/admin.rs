@@ -1,6 +1,7 @@
 //! The admin page: the community's categories.
 
 use super::{Layout, answer, html, see_other};
+use super::html as html_page;
 use crate::app::Category;
 use crate::domain::moderation::Settings;
 use crate::app::admin::CategoryForm as Checked;
@@ -21,6 +22,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/categories", post(create_category))
         .route("/admin/categories/{slug}", post(update_category))
         .route("/admin/settings", post(save_settings))
+        .route("/admin/site", post(save_site))
+        .route("/guidelines", get(guidelines))
 }
 
 #[derive(Template)]
@@ -29,13 +32,26 @@ struct AdminPage {
     layout: Layout,
     categories: Vec<Category>,
     settings: Settings,
+    /// The community's words as the form shows them (what was typed, after an error).
+    site: crate::domain::site::Site,
     errors: Vec<FieldError>,
 }
 
+impl AdminPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        super::field_error(&self.errors, field)
+    }
+}
+
 async fn admin_page(state: &AppState, visitor: &Visitor, errors: Vec<FieldError>) -> Result<Response, Error> {
+    admin_page_with(state, visitor, errors, None).await
+}
+
+async fn admin_page_with(state: &AppState, visitor: &Visitor, errors: Vec<FieldError>, typed: Option<crate::domain::site::Site>) -> Result<Response, Error> {
     let categories = state.app.admin_categories(&visitor.viewer).await?;
     let settings = state.app.moderation_settings().await?;
-    html(AdminPage { layout: Layout::new("Admin", visitor), categories, settings, errors })
+    let site = typed.unwrap_or_else(|| (*visitor.site).clone());
+    html(AdminPage { layout: Layout::new("Admin", visitor), categories, settings, site, errors })
 }
 
 async fn admin(State(state): State<AppState>, visitor: Visitor) -> Result<Response, Error> {
@@ -94,4 +110,44 @@ async fn save_settings(State(state): State<AppState>, visitor: Visitor, CsrfForm
         Err(errors) => Err(crate::app::Error::Invalid(errors)),
     };
     answer(result, |_| see_other("/admin"), async |errors| admin_page(&state, &visitor, errors).await).await
+}
+
+#[derive(Deserialize)]
+struct SiteForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    tagline: String,
+    #[serde(default)]
+    welcome: String,
+    #[serde(default)]
+    guidelines: String,
+    #[serde(default)]
+    safety_contact: String,
+}
+
+async fn save_site(State(state): State<AppState>, visitor: Visitor, CsrfForm(form): CsrfForm<SiteForm>) -> Result<Response, Error> {
+    let site = crate::domain::site::Site { name: form.name, tagline: form.tagline, welcome: form.welcome, guidelines: form.guidelines, safety_contact: form.safety_contact };
+    let result = state.app.set_site(&visitor.viewer, site.clone()).await;
+    answer(result, |_| see_other("/admin#site"), async |mut errors| {
+        // The category form has a "name" too; the site's is "site_name" on this page.
+        for e in errors.iter_mut().filter(|e| e.field == "name") {
+            e.field = "site_name".into();
+        }
+        admin_page_with(&state, &visitor, errors, Some(site)).await
+    })
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "guidelines.html")]
+struct GuidelinesPage {
+    layout: Layout,
+    html: String,
+}
+
+/// The community's guidelines, as its admins wrote them.
+async fn guidelines(State(state): State<AppState>, visitor: Visitor) -> Result<Response, Error> {
+    let html = state.app.cook(&visitor.site.guidelines).await?.html;
+    html_page(GuidelinesPage { layout: Layout::new("Community guidelines", &visitor), html })
 }

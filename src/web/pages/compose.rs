@@ -10,6 +10,7 @@ use crate::web::auth::Visitor;
 use crate::web::error::Error;
 use askama::Template;
 use axum::response::Response;
+use serde::Deserialize;
 
 /// What is being written.
 pub enum Composing<'a> {
@@ -44,6 +45,8 @@ pub struct ComposePage {
     pain_area: String,
     /// The chosen summary as the safety reader reads it, for the preview.
     pain_sentence: Option<String>,
+    /// A word about what just happened (words carried back after logging in).
+    notice: Option<&'static str>,
 }
 
 /// The post a reply answers, shown above the composer.
@@ -118,6 +121,7 @@ impl ComposePage {
             pain_options: Vec::new(),
             pain_area: String::new(),
             pain_sentence: None,
+            notice: None,
         }
     }
 
@@ -163,5 +167,62 @@ impl ComposePage {
                 .collect();
         }
         html(self)
+    }
+}
+
+/// What a member was writing when they found they were logged out (their
+/// session ended elsewhere), carried through the login form in hidden fields
+/// so that it comes back without JavaScript.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct Carried {
+    /// The id of the thread a reply was for, or "new" for a new thread;
+    /// empty when nothing is carried.
+    #[serde(default)]
+    pub draft_for: String,
+    #[serde(default)]
+    pub draft_body: String,
+    #[serde(default)]
+    pub draft_reply_to: String,
+    #[serde(default)]
+    pub draft_title: String,
+    #[serde(default)]
+    pub draft_category: String,
+}
+
+impl Carried {
+    pub fn reply(thread_id: i64, body: &str, reply_to: Option<i64>) -> Self {
+        Carried {
+            draft_for: thread_id.to_string(),
+            draft_body: body.to_owned(),
+            draft_reply_to: reply_to.map(|id| id.to_string()).unwrap_or_default(),
+            ..Carried::default()
+        }
+    }
+
+    pub fn new_thread(category: &str, title: &str, body: &str) -> Self {
+        Carried { draft_for: "new".into(), draft_body: body.to_owned(), draft_title: title.to_owned(), draft_category: category.to_owned(), ..Carried::default() }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.draft_for.is_empty()
+    }
+
+    /// The composer with the carried words back in it, for `visitor`, who
+    /// has just logged in. Nothing is posted until they say so.
+    pub async fn resume(&self, app: &App, visitor: &Visitor) -> Result<ComposePage, Error> {
+        let mut page = if self.draft_for == "new" {
+            let composing = Composing::NewThread { categories: app.categories().await?, category: self.draft_category.clone(), title: self.draft_title.clone() };
+            ComposePage::new(visitor, composing, self.draft_body.clone(), Vec::new())
+        } else {
+            let id: i64 = self.draft_for.parse().map_err(|_| Error::BadRequest("That draft doesn't say which thread it was for.".into()))?;
+            let thread = app.thread(id).await?;
+            let target = match self.draft_reply_to.parse::<i64>() {
+                Ok(post_id) => app.reply_target(&visitor.viewer, id, post_id).await.ok(),
+                Err(_) => None,
+            };
+            ComposePage::new(visitor, Composing::Reply { thread: &thread, answering: target.as_ref() }, self.draft_body.clone(), Vec::new())
+        };
+        page.notice = Some("You're logged in, and what you were writing is safe below. It isn't posted yet: post it when you're ready.");
+        page.with_pain(app, &visitor.viewer, None).await
     }
 }

@@ -1,7 +1,7 @@
 //! The forum's pages: thread lists, a thread, and composing, editing,
 //! deleting and thanking posts.
 
-use super::compose::{ComposePage, Composing};
+use super::compose::{Carried, ComposePage, Composing};
 use super::safety::SafetyCard;
 use super::{Layout, Notice, PageQuery, Pager, answer, html, login_redirect, see_other};
 use crate::app::forum::{Draft, Found, Opened};
@@ -17,6 +17,7 @@ use crate::web::auth::{CsrfForm, Visitor};
 use crate::web::error::Error;
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::http::Uri;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
@@ -336,10 +337,11 @@ struct ReplyQuery {
     text: Option<String>,
 }
 
-async fn reply_form(State(state): State<AppState>, visitor: Visitor, Path((id, _slug)): Path<(i64, String)>, Query(q): Query<ReplyQuery>) -> Result<Response, Error> {
+async fn reply_form(State(state): State<AppState>, visitor: Visitor, uri: Uri, Path((id, _slug)): Path<(i64, String)>, Query(q): Query<ReplyQuery>) -> Result<Response, Error> {
     let thread = state.app.thread(id).await?;
     if !visitor.is_member() {
-        return Ok(login_redirect(&format!("{}/reply", thread_url(thread.id, &thread.slug))));
+        // Back to this very form, still answering (or quoting) the same post.
+        return Ok(login_redirect(uri.path_and_query().map_or("/", |p| p.as_str())));
     }
     let target = match q.quote.or(q.to) {
         Some(post_id) => Some(state.app.reply_target(&visitor.viewer, thread.id, post_id).await?),
@@ -378,7 +380,10 @@ fn empty_as_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, 
 }
 
 async fn reply_submit(State(state): State<AppState>, visitor: Visitor, ClientAddr(client): ClientAddr, Path(id): Path<i64>, CsrfForm(form): CsrfForm<ReplyForm>) -> Result<Response, Error> {
-    visitor.viewer.member_or_login()?;
+    if !visitor.is_member() {
+        let next = state.app.thread(id).await.map(|t| thread_url(t.id, &t.slug)).unwrap_or_else(|_| "/".into());
+        return super::accounts::login_keeping(&visitor, Carried::reply(id, &form.body, form.reply_to), next);
+    }
     let app = &state.app;
     // The form again, answering the same post if the viewer may still read it.
     let again = async |errors| {
@@ -424,9 +429,9 @@ struct NewThreadQuery {
     text: Option<String>,
 }
 
-async fn new_thread_form(State(state): State<AppState>, visitor: Visitor, Query(q): Query<NewThreadQuery>) -> Result<Response, Error> {
+async fn new_thread_form(State(state): State<AppState>, visitor: Visitor, uri: Uri, Query(q): Query<NewThreadQuery>) -> Result<Response, Error> {
     if !visitor.is_member() {
-        return Ok(login_redirect("/new-thread"));
+        return Ok(login_redirect(uri.path_and_query().map_or("/new-thread", |p| p.as_str())));
     }
     let composing = Composing::NewThread { categories: state.app.categories().await?, category: q.category.unwrap_or_default(), title: q.title.unwrap_or_default() };
     let page = ComposePage::new(&visitor, composing, q.text.unwrap_or_default(), Vec::new());
@@ -447,7 +452,9 @@ struct NewThreadForm {
 }
 
 async fn new_thread_submit(State(state): State<AppState>, visitor: Visitor, ClientAddr(client): ClientAddr, CsrfForm(form): CsrfForm<NewThreadForm>) -> Result<Response, Error> {
-    visitor.viewer.member_or_login()?;
+    if !visitor.is_member() {
+        return super::accounts::login_keeping(&visitor, Carried::new_thread(&form.category, &form.title, &form.body), "/new-thread".into());
+    }
     let app = &state.app;
     let again = async |errors| {
         let composing = Composing::NewThread { categories: app.categories().await?, category: form.category.clone(), title: form.title.clone() };

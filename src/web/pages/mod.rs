@@ -8,7 +8,7 @@
 
 mod accounts;
 mod admin;
-mod compose;
+pub(super) mod compose;
 mod feeds;
 mod forum;
 mod mail;
@@ -54,6 +54,8 @@ pub struct LayoutUser {
 /// What every page's frame needs.
 pub struct Layout {
     pub title: String,
+    /// The community's own words: its name, tagline and safety contact.
+    pub site: std::sync::Arc<crate::domain::site::Site>,
     pub user: Option<LayoutUser>,
     pub csrf: String,
     pub asset_version: &'static str,
@@ -86,6 +88,7 @@ impl Layout {
     fn new(title: impl Into<String>, visitor: &Visitor) -> Self {
         Layout {
             title: title.into(),
+            site: visitor.site.clone(),
             user: visitor.viewer.user.as_ref().map(|u| LayoutUser {
                 id: u.id,
                 username: u.username.clone(),
@@ -231,7 +234,8 @@ struct ErrorPage<'a> {
 pub fn error_page(e: &Error, request: &Request<()>) -> String {
     let (title, detail, fields) = error::describe(e);
     let csrf = request.extensions().get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
-    let layout = Layout { title: title.to_owned(), user: None, csrf, asset_version: ASSET_VERSION, noindex: true, feeds: Vec::new(), run_script: false, manifest: false };
+    let site = request.extensions().get::<std::sync::Arc<crate::domain::site::Site>>().cloned().unwrap_or_default();
+    let layout = Layout { title: title.to_owned(), site, user: None, csrf, asset_version: ASSET_VERSION, noindex: true, feeds: Vec::new(), run_script: false, manifest: false };
     ErrorPage { layout, status: e.status().as_u16(), title, detail, fields }
         .render()
         .unwrap_or_else(|_| format!("<!doctype html><title>{title}</title><h1>{title}</h1>"))

@@ -83,6 +83,106 @@
     });
   });
 
+  // Drafts: what a member writes is kept on this device as they type, so a
+  // reload, a session that ended elsewhere, or a trip through the login page
+  // loses nothing. A form's draft is known by where it posts and the post it
+  // answers.
+  var DRAFT = "jogette-draft:", SENT = "jogette-sent";
+  var store = {
+    get: function (key) { try { return JSON.parse(localStorage.getItem(DRAFT + key)); } catch (e) { return null; } },
+    set: function (key, draft) { try { localStorage.setItem(DRAFT + key, JSON.stringify(draft)); } catch (e) { /* full or private: the server keeps what's sent */ } },
+    drop: function (key) { try { localStorage.removeItem(DRAFT + key); } catch (e) { /* nothing to drop */ } }
+  };
+  var draftKey = function (form) {
+    var to = form.querySelector("input[name=reply_to]");
+    return form.getAttribute("action") + (to && to.value ? "#" + to.value : "");
+  };
+  var composers = Array.prototype.filter.call(document.querySelectorAll("form.compose"), function (form) {
+    return form.querySelector("textarea[name=body]");
+  });
+  // After sending, the draft is spent unless the words came back: the same
+  // composer refilled (an error, a preview, words carried through the login
+  // page), or the login page carrying them.
+  var sent = null;
+  try { sent = sessionStorage.getItem(SENT); sessionStorage.removeItem(SENT); } catch (e) { /* no storage */ }
+  if (sent) {
+    var carried = document.querySelector("input[name=draft_for]");
+    var back = composers.some(function (form) { return draftKey(form) === sent && form.querySelector("textarea[name=body]").value.trim() !== ""; });
+    if (carried) { try { sessionStorage.setItem(SENT, sent); } catch (e) { /* no storage */ } }
+    else if (!back) store.drop(sent);
+  }
+  composers.forEach(function (form) {
+    var key = draftKey(form);
+    var body = form.querySelector("textarea[name=body]");
+    var title = form.querySelector("input[name=title]");
+    var category = form.querySelector("select[name=category]");
+    var save = function () {
+      if (!body.value.trim() && !(title && title.value.trim())) { store.drop(key); return; }
+      store.set(key, { body: body.value, title: title ? title.value : "", category: category ? category.value : "", at: Date.now() });
+    };
+    var saving = null;
+    form.addEventListener("input", function () { clearTimeout(saving); saving = setTimeout(save, 300); });
+    window.addEventListener("pagehide", function () { clearTimeout(saving); save(); });
+    form.addEventListener("submit", function (event) {
+      save();
+      var preview = event.submitter && event.submitter.name === "preview";
+      if (!preview) { try { sessionStorage.setItem(SENT, key); } catch (e) { /* no storage */ } }
+    });
+
+    var draft = store.get(key);
+    if (!draft || draft.body === body.value || (!draft.body.trim() && !draft.title)) return;
+    var note = document.createElement("div");
+    note.className = "draft-note";
+    note.setAttribute("role", "status");
+    var words = document.createElement("p");
+    var put = function () {
+      body.value = draft.body;
+      if (title && draft.title) title.value = draft.title;
+      if (category && draft.category) category.value = draft.category;
+      body.dispatchEvent(new Event("input", { bubbles: true }));
+    };
+    var button = function (label, onclick) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "secondary";
+      b.textContent = label;
+      b.addEventListener("click", onclick);
+      return b;
+    };
+    if (body.value.trim() === "") {
+      put();
+      words.textContent = "We kept what you were writing here, and it's back. It isn't posted yet.";
+      note.append(words, button("Start again", function () {
+        body.value = "";
+        if (title) title.value = "";
+        store.drop(key);
+        note.remove();
+        body.focus();
+      }));
+    } else {
+      words.textContent = "You have an unsent draft here from earlier.";
+      note.append(words, button("Use my draft", function () { put(); note.remove(); body.focus(); }), button("Keep this", function () { store.drop(key); save(); note.remove(); }));
+    }
+    form.insertBefore(note, form.firstChild);
+  });
+
+  // The length limit, shown before posting: a count as the member types.
+  document.querySelectorAll("[data-limit]").forEach(function (hint) {
+    var field = document.getElementById(hint.getAttribute("data-limit-for"));
+    var limit = parseInt(hint.getAttribute("data-limit"), 10);
+    if (!field || !limit) return;
+    var number = function (n) { return n.toLocaleString("en-GB"); };
+    var count = function () {
+      var used = Array.from(field.value).length;
+      hint.classList.toggle("over", used > limit);
+      hint.textContent = used > limit
+        ? number(used - limit) + " characters over the limit of " + number(limit) + ": please shorten it, or split it into two posts."
+        : number(used) + " of " + number(limit) + " characters";
+    };
+    field.addEventListener("input", count);
+    count();
+  });
+
   // Live updates: new replies and threads announce themselves politely; edits,
   // deletions and thanks update in place. EventSource reconnects by itself and
   // sends Last-Event-ID, so nothing is missed.

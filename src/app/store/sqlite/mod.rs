@@ -172,6 +172,10 @@ impl Sqlite {
     }
 
     fn open_blocking(path: &str) -> Result<Self> {
+        // A new community's folder is made for it, as its file is.
+        if let Some(folder) = std::path::Path::new(path).parent().filter(|f| !f.as_os_str().is_empty() && !path.starts_with("file:")) {
+            std::fs::create_dir_all(folder).map_err(|e| StoreError::message(format!("cannot create the folder {}: {e}", folder.display())))?;
+        }
         let writer = Connection::open(path)?;
         let mode: String = writer.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
