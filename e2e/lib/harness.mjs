@@ -23,6 +23,7 @@ export async function startServer() {
     const timer = setTimeout(() => reject(new Error('jogette did not start within 30 s')), 30_000);
     const lines = createInterface({ input: child.stderr });
     lines.on('line', (line) => {
+      if (process.env.JOGETTE_E2E_LOG && /ERROR|WARN|status=5/.test(line)) console.error(line);
       const m = line.match(/listening on (http:\/\/[0-9.:]+)/);
       if (m) { clearTimeout(timer); resolve(m[1]); }
     });
@@ -67,7 +68,12 @@ export async function logIn(page, base, username, password = DEMO_PASSWORD) {
   await page.goto(`${base}/login`);
   await page.fill('#username', username);
   await page.fill('#password', password);
-  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.click('form.account button[type=submit]')]);
+  try {
+    await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login'), { timeout: 15_000 }), page.click('form.account button[type=submit]')]);
+  } catch (e) {
+    const said = await page.locator('main').textContent().catch(() => '');
+    throw new Error(`logging in as ${username} stayed on ${page.url()}: ${said.replace(/\s+/g, ' ').trim().slice(0, 300)}`);
+  }
 }
 
 /// A member made through the JSON API, for set-up that isn't under test.

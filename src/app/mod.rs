@@ -59,22 +59,22 @@ pub struct App {
 /// into a status and a page or problem body.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
-    #[error("some fields need attention")]
+    #[error("Some details need another look.")]
     Invalid(Vec<FieldError>),
-    #[error("you need to log in to do that")]
+    #[error("You need to log in to do that.")]
     NeedsLogin,
     #[error("{0}")]
     Forbidden(String),
-    #[error("that page doesn't exist, or has been removed")]
+    #[error("We couldn't find that. It may have moved, or been removed.")]
     NotFound,
-    #[error("too many requests; try again in {retry_after} seconds")]
+    #[error("You've done that a lot in a short while. Please try again in {retry_after} seconds.")]
     RateLimited { retry_after: u64 },
     /// Not yet, for a reason the member should hear (slow mode, an account
     /// locked after wrong passwords).
     #[error("{message}")]
     Wait { retry_after: u64, message: String },
     /// What failed is kept for the log, never shown.
-    #[error("something went wrong on our side")]
+    #[error("Something went wrong on our side, and it isn't your fault. Please try again in a little while.")]
     Internal(#[source] Arc<dyn std::error::Error + Send + Sync>),
 }
 

@@ -97,3 +97,9 @@ impl App {
         self.load_site().await
     }
 }
+
+/// The welcome as a reader sees it (Markdown an admin wrote, cooked and
+/// sanitised like a post; mentions stay plain text).
+pub fn welcome_html(site: &Site) -> String {
+    crate::domain::markdown::render(&site.welcome, &std::collections::HashMap::new()).html
+}

@@ -214,7 +214,7 @@ pub fn escape_html(text: &str) -> String {
 /// The words of cooked HTML as a reader sees them, without quoted text, cut
 /// at a word boundary: for a teaser of a post without parsing its Markdown again.
 pub fn text_of_html(html: &str, max_chars: usize) -> String {
-    let mut text = String::with_capacity(html.len().min(max_chars * 2));
+    let mut text = String::with_capacity(html.len().min(max_chars.saturating_mul(2)));
     let mut rest = html;
     let mut quoted = 0usize;
     while let Some(lt) = rest.find('<') {

@@ -329,3 +329,47 @@ async fn an_overlong_post_is_refused_with_its_length_and_the_limit_and_every_wor
     let kept = refused.select("textarea[name=body]")[0].text().collect::<String>();
     assert_eq!(kept.len(), long.len(), "all 100,000 characters come back in the box");
 }
+
+#[tokio::test]
+async fn search_results_and_similar_threads_show_the_words_a_reader_sees_never_markdown_or_quoted_text() {
+    let server = TestServer::start().await;
+    let admin = server.admin_with_category("niggles", "Injuries and niggles").await;
+    let thread = admin.thread("niggles", "Upper back aching for a week since a run", "It's **worse** when I wake up. Should I see a physio?").await;
+    let tid = thread["id"].as_i64().unwrap();
+    let first = server.api().get_json(&format!("/api/v1/threads/{tid}")).await["posts"][0]["id"].as_i64().unwrap();
+    server.seed_user("sam", Role::Member).await;
+    let sam = server.api().login("sam").await;
+    let quote = sam.get_json(&format!("/api/v1/posts/{first}/quote")).await["markdown"].as_str().unwrap().to_owned();
+    sam.reply(tid, &format!("{quote}\n\nA tennis ball against a wall helped my upper back, and [this stretch](https://example.org/stretch) too."), Some(first)).await;
+
+    let found = server.api().get_json("/api/v1/search?q=tennis+ball").await;
+    let snippet = found["results"][0]["snippet"].as_str().unwrap();
+    assert!(snippet.contains("<mark>tennis</mark> <mark>ball</mark> against a wall"), "{snippet}");
+    for markup in ["](", "/t/", "**", "&gt;", "worse when I wake"] {
+        assert!(!snippet.contains(markup), "no {markup:?} in {snippet}");
+    }
+    let similar = server.api().get_json("/api/v1/threads/similar?title=upper+back+aching+tennis+ball&body=").await;
+    let snippet = similar["threads"][0]["snippet"].as_str().unwrap();
+    assert!(snippet.contains("against a wall") && !snippet.contains("](") && !snippet.contains("/t/"), "{snippet}");
+}
+
+#[tokio::test]
+async fn a_long_thread_s_pages_say_earlier_and_later_posts_and_lead_that_way() {
+    let server = TestServer::start().await;
+    let admin = server.admin_with_category("niggles", "Injuries and niggles").await;
+    let thread = admin.thread("niggles", "Week 5 run 3: twenty minutes!", "Did it!").await;
+    for n in 0..22 {
+        admin.reply(thread["id"].as_i64().unwrap(), &format!("Well done, number {n}"), None).await;
+    }
+    let url = thread["url"].as_str().unwrap();
+    let page1 = server.browser().open(&format!("{url}?page=1")).await;
+    let links = page1.text(".pagination a");
+    assert!(!links.is_empty() && links.iter().all(|t| t == "Later posts →"), "{links:?}");
+    let later = page1.attr(".pagination a[rel=next]", "href")[0].clone();
+    let page2 = server.browser().open(&later).await;
+    let links = page2.text(".pagination a");
+    assert!(!links.is_empty() && links.iter().all(|t| t == "← Earlier posts"), "{links:?}");
+    assert!(page2.text("article.post .body").iter().any(|t| t.contains("number 21")), "the later page holds the newer posts");
+    let home = server.browser().open("/").await;
+    assert!(home.text(".pagination a").iter().all(|t| t.contains("Older") || t.contains("Newer")));
+}

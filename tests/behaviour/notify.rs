@@ -180,7 +180,7 @@ async fn muting_a_member_folds_their_posts_away_and_silences_them() {
     let browser = c.server.browser();
     assert!(browser.fill("/login", "/login", &[("username", "runningnearbeirut"), ("password", PASSWORD)]).await.is_ok());
     let (_, page) = browser.visit(&format!("/t/{}/back-pain-following-run?page=1", c.thread_id)).await;
-    assert_eq!(page.text("details.muted-post summary"), ["Hidden: you muted this member (kit_runs). Show the post"]);
+    assert_eq!(page.text("details.muted-post > summary"), ["Hidden: you muted this member (kit_runs). Show the post"]);
     assert!(page.text("details.muted-post .body").join(" ").contains("push through it"));
     let guest = c.server.browser().open(&format!("/t/{}/back-pain-following-run", c.thread_id)).await;
     assert!(guest.select("details.muted-post").is_empty());

@@ -367,7 +367,7 @@ impl Browser {
 
     pub async fn register(&self, name: &str) {
         let to = self.fill("/register", "/register", &[("username", name), ("password", PASSWORD), ("email", "")]).await;
-        assert_eq!(to.ok().as_deref(), Some("/"), "registering {name}");
+        assert_eq!(to.ok().as_deref(), Some("/?joined=1"), "registering {name}");
     }
 }
 

@@ -168,6 +168,12 @@ pub(crate) fn compose_page(params: &SearchParams, threads: Vec<TierRow>, replies
     all.into_iter().skip(offset).take(params.per_page as usize).collect()
 }
 
+/// A post's words as a reader sees them (never its Markdown, and without the
+/// text it quotes), for the passages shown with results.
+fn readers_text(html: &str) -> String {
+    crate::domain::markdown::text_of_html(html, usize::MAX)
+}
+
 /// The page's posts, in page order, each with its marked-up passage.
 pub(crate) async fn hits(c: &Conn<'_>, query: &crate::domain::search::Query, page: &[TierRow]) -> Result<Vec<SearchHit>> {
     struct HitRow {
@@ -177,12 +183,12 @@ pub(crate) async fn hits(c: &Conn<'_>, query: &crate::domain::search::Query, pag
         thread_slug: String,
         author: String,
         created_at: i64,
-        body: String,
+        html: String,
     }
     let ids: Vec<i64> = page.iter().map(|r| r.0).collect();
     let rows = c
         .all(
-            "SELECT p.id, p.thread_id, p.number, t.title, t.slug, u.username, p.created_at, p.body \
+            "SELECT p.id, p.thread_id, p.number, t.title, t.slug, u.username, p.created_at, p.html \
              FROM posts p JOIN threads t ON t.id = p.thread_id JOIN users u ON u.id = p.user_id WHERE p.id = ANY(?1)",
             args![&ids],
             |r| {
@@ -193,7 +199,7 @@ pub(crate) async fn hits(c: &Conn<'_>, query: &crate::domain::search::Query, pag
                     thread_slug: r.text(4)?,
                     author: r.text(5)?,
                     created_at: r.int(6)?,
-                    body: r.text(7)?,
+                    html: r.text(7)?,
                 };
                 Ok((r.int(0)?, row))
             },
@@ -205,7 +211,7 @@ pub(crate) async fn hits(c: &Conn<'_>, query: &crate::domain::search::Query, pag
         .filter_map(|&(id, score, _)| {
             let r = by_id.remove(&id)?;
             Some(SearchHit {
-                snippet: crate::domain::search::passage::best(query, &r.body, 30).html,
+                snippet: crate::domain::search::passage::best(query, &readers_text(&r.html), 30).html,
                 post_id: id,
                 thread_id: r.thread_id,
                 number: r.number,
@@ -230,10 +236,10 @@ pub(crate) async fn similar_in_order(c: &Conn<'_>, query: &crate::domain::search
         .await?;
     let posts = c
         .all(
-            "SELECT thread_id, number, body FROM posts WHERE thread_id = ANY(?1) AND number <= ?2 \
+            "SELECT thread_id, number, html FROM posts WHERE thread_id = ANY(?1) AND number <= ?2 \
              AND deleted_at IS NULL AND hidden_at IS NULL AND held_at IS NULL ORDER BY thread_id, number",
             args![ranked, SIMILAR_REPLIES_READ + 1],
-            |r| Ok((r.int(0)?, r.int(1)?, r.text(2)?)),
+            |r| Ok((r.int(0)?, r.int(1)?, readers_text(&r.text(2)?))),
         )
         .await?;
     let mut out = Vec::with_capacity(ranked.len());

@@ -245,7 +245,7 @@ async fn register_submit(State(state): State<AppState>, visitor: Visitor, Client
         Ok(_) => Some(state.app.log_in(&format!("registered:{client}"), &form.username, &form.password, SessionKind::Cookie).await?.1),
         Err(_) => None,
     };
-    answer(registered, |_| logged_in(&state, "/", &session.unwrap_or_default()), async |errors| {
+    answer(registered, |_| logged_in(&state, "/?joined=1", &session.unwrap_or_default()), async |errors| {
         html(AccountPage::register(&visitor, form.username.clone(), form.email.clone(), errors))
     })
     .await

@@ -93,11 +93,27 @@ struct HomePage {
     threads: Vec<ThreadRow>,
     show_category: bool,
     pager: Pager,
+    /// The community's welcome: for guests on the first page, and for a
+    /// member who has just joined.
+    welcome: Option<String>,
+    joined: bool,
 }
 
-async fn home(State(state): State<AppState>, visitor: Visitor, Query(q): Query<PageQuery>) -> Result<Response, Error> {
-    let list = state.app.thread_list(&visitor.viewer, None, q.page.unwrap_or(1)).await?;
+#[derive(Deserialize)]
+struct HomeQuery {
+    page: Option<i64>,
+    /// Set by the join form's redirect: say hello.
+    joined: Option<String>,
+}
+
+async fn home(State(state): State<AppState>, visitor: Visitor, Query(q): Query<HomeQuery>) -> Result<Response, Error> {
+    let page = q.page.unwrap_or(1);
+    let list = state.app.thread_list(&visitor.viewer, None, page).await?;
+    let joined = q.joined.is_some() && visitor.is_member();
+    let welcome = (joined || (!visitor.is_member() && page <= 1)).then(|| app::site::welcome_html(&visitor.site));
     html(HomePage {
+        welcome,
+        joined,
         layout: Layout::new("Latest threads", &visitor),
         categories: state.app.categories().await?,
         pager: Pager::new("/", list.page, list.pages),
@@ -286,7 +302,7 @@ async fn thread(State(state): State<AppState>, visitor: Visitor, Path((id, slug)
         Err(e) => return Err(e.into()),
     };
     let path = thread_url(page.thread.id, &page.thread.slug);
-    let pager = Pager::new(path.clone(), page.page, page.pages).explicit_first();
+    let pager = Pager::new(path.clone(), page.page, page.pages).thread();
     if slug != page.thread.slug {
         return Ok(see_other(&pager.href(page.page)));
     }

@@ -177,16 +177,20 @@ pub struct Pager {
     /// Link the first page with `?page=1` (a thread's plain address resumes where the member left off).
     explicit_first: bool,
     base: String,
+    /// What the links to the page before and the page after lead to, in the
+    /// list's own order: newer and older threads, earlier and later posts.
+    pub before_label: &'static str,
+    pub after_label: &'static str,
 }
 
 impl Pager {
     fn new(base: impl Into<String>, page: i64, pages: i64) -> Self {
-        Pager { base: base.into(), page, pages, open_ended: false, explicit_first: false }
+        Pager { base: base.into(), page, pages, open_ended: false, explicit_first: false, before_label: "← Newer", after_label: "Older →" }
     }
 
     /// For lists that know only whether `more` follow this page.
     fn open(base: impl Into<String>, page: i64, more: bool) -> Self {
-        Pager { base: base.into(), page, pages: page + i64::from(more), open_ended: true, explicit_first: false }
+        Pager { base: base.into(), page, pages: page + i64::from(more), open_ended: true, explicit_first: false, before_label: "← Newer", after_label: "Older →" }
     }
 
     pub fn href(&self, page: i64) -> String {
@@ -194,8 +198,17 @@ impl Pager {
         if page <= 1 && !self.explicit_first { self.base.clone() } else { format!("{}{sep}page={}", self.base, page.max(1)) }
     }
 
-    fn explicit_first(mut self) -> Self {
+    /// A thread's pages: oldest post first, and the first page linked as
+    /// `?page=1` (a thread's plain address resumes where the member left off).
+    fn thread(mut self) -> Self {
         self.explicit_first = true;
+        (self.before_label, self.after_label) = ("← Earlier posts", "Later posts →");
+        self
+    }
+
+    /// Pages in an order of their own (best match first).
+    fn ranked(mut self) -> Self {
+        (self.before_label, self.after_label) = ("← Previous", "Next →");
         self
     }
 }
@@ -250,5 +263,14 @@ mod tests {
         let p = Pager::new("/c/intro", 2, 3);
         assert_eq!(p.href(1), "/c/intro");
         assert_eq!(p.href(3), "/c/intro?page=3");
+    }
+
+    #[test]
+    fn pager_words_follow_each_list_s_order() {
+        let list = Pager::new("/", 2, 3);
+        assert_eq!((list.before_label, list.after_label), ("← Newer", "Older →"));
+        let thread = Pager::new("/t/1/x", 1, 2).thread();
+        assert_eq!((thread.before_label, thread.after_label), ("← Earlier posts", "Later posts →"));
+        assert_eq!(thread.href(1), "/t/1/x?page=1");
     }
 }

@@ -3,7 +3,7 @@
 use crate::app::{App, Post, Viewer};
 
 /// A red-flag card: shown on a post (to its author, and to readers so helpers
-/// know too) and in the composer.
+/// know too), always just after the post's words, and in the composer.
 pub struct SafetyCard {
     pub tier: &'static str,
     pub headline: String,
@@ -11,8 +11,6 @@ pub struct SafetyCard {
     pub action: String,
     /// Where the browser remembers a dismissal; empty in the composer.
     pub key: String,
-    /// The writer meets the card before their words; readers after them.
-    pub first: bool,
 }
 
 impl SafetyCard {
@@ -40,7 +38,6 @@ impl SafetyCard {
                 advice.reason
             ),
         };
-        let first = written_by_someone_else.is_none();
-        Some(SafetyCard { tier: assessment.tier.as_str(), headline: advice.headline, message, action: advice.action, key, first })
+        Some(SafetyCard { tier: assessment.tier.as_str(), headline: advice.headline, message, action: advice.action, key })
     }
 }

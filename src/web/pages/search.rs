@@ -86,7 +86,10 @@ async fn search(State(state): State<AppState>, visitor: Visitor, Query(input): Q
         searched,
         total: found.total,
         total_exact: found.exact,
-        pager: Pager::new(base, page, pages(found.total, RESULTS_PER_PAGE)),
+        pager: {
+            let pager = Pager::new(base, page, pages(found.total, RESULTS_PER_PAGE));
+            if input.sort.as_deref() == Some("date") { pager } else { pager.ranked() }
+        },
         results: found
             .hits
             .into_iter()

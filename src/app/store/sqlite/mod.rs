@@ -219,9 +219,16 @@ impl Sqlite {
         tokio::task::spawn_blocking(move || {
             let conn = readers.lock().unwrap_or_else(|p| p.into_inner()).pop().expect("a permit guarantees a reader");
             let db = Mutex::new(conn);
-            let result = run_now(work(&super::Conn::Sqlite(Conn { db: &db, queries: &queries })));
-            readers.lock().unwrap_or_else(|p| p.into_inner()).push(db.into_inner().unwrap_or_else(|p| p.into_inner()));
-            result
+            // A read that panics loses only its own answer: its connection
+            // goes back to the pool (out of any transaction it was in), so
+            // the pool never runs dry.
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_now(work(&super::Conn::Sqlite(Conn { db: &db, queries: &queries })))));
+            let conn = db.into_inner().unwrap_or_else(|p| p.into_inner());
+            if !conn.is_autocommit() {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+            readers.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
+            result.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
         })
         .await
         .map_err(StoreError::task)?
@@ -322,6 +329,18 @@ fn write_loop(conn: Connection, jobs: mpsc::Receiver<Job>, queries: Arc<AtomicU6
 #[cfg(test)]
 mod tests {
     use super::translate;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_read_that_panics_gives_its_connection_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = super::Sqlite::open(dir.path().join("t.db").to_str().unwrap()).await.unwrap();
+        for _ in 0..super::READERS * 2 {
+            let failed: super::Result<()> = store.read(|_| Box::pin(async { panic!("a bug in one read") })).await;
+            assert!(failed.is_err());
+        }
+        let answer = store.read(|c| Box::pin(async move { c.one("SELECT 41 + 1", &[], |r| r.int(0)).await })).await.unwrap();
+        assert_eq!(answer, Some(42), "every reader is still there");
+    }
 
     #[test]
     fn list_membership_reads_a_json_array() {
