@@ -68,3 +68,24 @@ test('the composer counts characters against the limit, and a long paste is neve
   await page.fill('#title', 'A very long story about my knees');
   await screenshot(page, 'drafts-03-over-the-limit');
 });
+
+// A 2 × 2 red PNG.
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGP4z8AARAwQCgAf7gP9i18U1AAAAABJRU5ErkJggg==', 'base64');
+
+test('a picture picked in the composer is uploaded at once and its Markdown lands where the member is typing', async () => {
+  const page = await (await browser.newContext(VIEWPORTS.phone)).newPage();
+  await logIn(page, server.base, 'parkrun_pete');
+  await page.goto(`${server.base}${THREAD}/reply`);
+  assert.equal(await page.locator('[data-upload-button]').isHidden(), true, 'the script uploads as soon as a picture is chosen');
+  await page.fill('#body', 'My stretch, before and after:');
+  await page.setInputFiles('#picture', { name: 'calf-stretch.png', mimeType: 'image/png', buffer: PNG });
+  await page.waitForFunction(() => document.querySelector('#body').value.includes('/uploads/') || document.querySelector('.upload-status.field-error'), null, { timeout: 15_000 });
+  assert.equal(await page.locator('.upload-status.field-error').count(), 0, await page.locator('.upload-status').textContent());
+  assert.match(await page.inputValue('#body'), /^My stretch, before and after:\n\n!\[calf stretch\]\(\/uploads\/\d+-[0-9a-f]{16}\.jpg\)\n$/);
+  assert.match(await page.locator('.upload-status').textContent(), /Picture added/);
+  await screenshot(page, 'drafts-04-picture-added');
+  await Promise.all([page.waitForURL(/#p\d+$/), page.click('form.compose button[type=submit]:not([name])')]);
+  const img = page.locator('article.post .body img').last();
+  assert.match(await img.getAttribute('src'), /^\/uploads\//);
+  assert.equal(await img.evaluate((el) => el.complete && el.naturalWidth), 2, 'the picture loads under the page\'s policy');
+});

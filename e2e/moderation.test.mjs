@@ -16,7 +16,7 @@ async function register(context, base, name) {
   await page.goto(`${base}/register`);
   await page.fill('#username', name);
   await page.fill('#password', PASSWORD);
-  await Promise.all([page.waitForURL(`${base}/`), page.click('form.account button[type=submit]')]);
+  await Promise.all([page.waitForURL(`${base}/?joined=1`), page.click('form.account button[type=submit]')]);
   return page;
 }
 

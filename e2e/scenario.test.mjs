@@ -23,8 +23,9 @@ for (const [device, options] of Object.entries(VIEWPORTS)) {
       await page.goto(`${base}/register`);
       await page.fill('#username', name);
       await page.fill('#password', 'a long enough password');
-      await Promise.all([page.waitForURL(`${base}/`), page.click('form.account button[type=submit]')]);
+      await Promise.all([page.waitForURL(`${base}/?joined=1`), page.click('form.account button[type=submit]')]);
       assert.equal(await page.locator(`header.site a[href="/u/${name}"]`).count(), 1);
+      assert.match(await page.locator('.welcome h2').textContent(), new RegExp(`Welcome, ${name}: you're in!`));
       await screenshot(page, `${label}-01-home`);
 
       // Start a thread; with JS the safety card appears while typing, without it on preview.

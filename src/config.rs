@@ -116,6 +116,8 @@ pub struct RateLimits {
     pub edit: Option<Rule>,
     /// The composer's preview, per member: each one cooks the draft.
     pub preview: Option<Rule>,
+    /// Pictures uploaded, per member: each is decoded and re-encoded.
+    pub upload: Option<Rule>,
 }
 
 impl Default for RateLimits {
@@ -130,13 +132,14 @@ impl Default for RateLimits {
             email: Some(Rule { burst: 5, per: Duration::from_secs(3600) }),
             edit: Some(Rule { burst: 10, per: Duration::from_secs(60) }),
             preview: Some(Rule { burst: 30, per: Duration::from_secs(60) }),
+            upload: Some(Rule { burst: 30, per: Duration::from_secs(3600) }),
         }
     }
 }
 
 impl RateLimits {
     pub fn off() -> Self {
-        RateLimits { login: None, register: None, post: None, post_address: None, flag: None, safety: None, email: None, edit: None, preview: None }
+        RateLimits { login: None, register: None, post: None, post_address: None, flag: None, safety: None, email: None, edit: None, preview: None, upload: None }
     }
 
     /// Parses `off`, or overrides such as `login=10/60s,register=5/1h,post=off`;
@@ -160,7 +163,8 @@ impl RateLimits {
                 "email" => limits.email = rule,
                 "edit" => limits.edit = rule,
                 "preview" => limits.preview = rule,
-                other => return Err(format!("unknown rate limit {other:?}: use login, register, post, post-address, flag, safety, email, edit or preview")),
+                "upload" => limits.upload = rule,
+                other => return Err(format!("unknown rate limit {other:?}: use login, register, post, post-address, flag, safety, email, edit, preview or upload")),
             }
         }
         Ok(limits)

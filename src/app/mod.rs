@@ -27,6 +27,7 @@ pub mod ratelimit;
 pub mod safety;
 pub mod search;
 pub mod site;
+pub mod uploads;
 mod store;
 
 pub use access::Viewer;

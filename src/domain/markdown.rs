@@ -119,10 +119,26 @@ pub fn render(source: &str, members: &HashMap<String, String>) -> Rendered {
     for node in mentionable_text_nodes(root) {
         link_mentions(&arena, node, members, &mut mentions);
     }
+    for node in root.descendants().filter(|n| matches!(&n.data().value, NodeValue::Image(link) if !super::uploads::is_local_picture(&link.url))) {
+        picture_as_link(&arena, node);
+    }
     let excerpt = excerpt_of(root);
     let mut html = String::new();
     comrak::format_html(root, &options(), &mut html).expect("writing to a String cannot fail");
     Rendered { html: sanitizer().clean(&html).to_string(), mentions, excerpt }
+}
+
+/// A picture from another site becomes a link to it: posts show only pictures
+/// uploaded here, so reading a post never tells another site who read it.
+fn picture_as_link<'a>(arena: &'a Arena<'a>, node: Node<'a>) {
+    let mut data = node.data_mut();
+    let NodeValue::Image(link) = &data.value else { return };
+    let link = link.clone();
+    let host = link.url.split("//").nth(1).and_then(|rest| rest.split(['/', '?', '#']).next()).unwrap_or("another site").to_owned();
+    data.value = NodeValue::Link(link);
+    drop(data);
+    let label = if node.children().next().is_some() { format!(" (a picture on {host})") } else { format!("A picture on {host}") };
+    node.append(arena.alloc(NodeValue::Text(label.into()).into()));
 }
 
 /// Text nodes where `@name` means a mention: not inside a link (its text is
@@ -268,6 +284,11 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
         .url_relative(ammonia::UrlRelative::PassThrough)
         .link_rel(Some("nofollow noopener noreferrer ugc"))
         .set_tag_attribute_value("img", "loading", "lazy")
+        .set_tag_attribute_value("img", "decoding", "async")
+        .attribute_filter(|element, attribute, value| {
+            // Belt and braces: `render` already turned other sites' pictures into links.
+            (element != "img" || attribute != "src" || super::uploads::is_local_picture(value)).then(|| value.into())
+        })
         .strip_comments(true);
         b
     })
@@ -312,6 +333,16 @@ mod tests {
     }
 
     #[test]
+    fn pictures_uploaded_here_show_and_pictures_from_other_sites_become_links() {
+        let local = html("![my route](/uploads/7-0123456789abcdef.jpg)");
+        assert!(local.contains("<img src=\"/uploads/7-0123456789abcdef.jpg\" alt=\"my route\"") && local.contains("loading=\"lazy\""), "{local}");
+        let pixel = html("![](https://tracker.example/p.gif?u=1) and ![a chart](http://charts.example/c.png)");
+        assert!(!pixel.contains("<img"), "{pixel}");
+        assert!(pixel.contains("<a href=\"https://tracker.example/p.gif?u=1\" rel=\"nofollow noopener noreferrer ugc\">A picture on tracker.example</a>"), "{pixel}");
+        assert!(pixel.contains(">a chart (a picture on charts.example)</a>"), "{pixel}");
+    }
+
+    #[test]
     fn single_newlines_are_line_breaks() {
         assert_eq!(html("one\ntwo"), "<p>one<br>\ntwo</p>\n");
     }
@@ -331,11 +362,6 @@ mod tests {
             assert!(!out.contains("<script") && !out.contains("onerror") && !out.contains("javascript:"), "{source} -> {out}");
             assert!(!out.contains("<iframe") && !out.contains("<svg"), "{source} -> {out}");
         }
-    }
-
-    #[test]
-    fn images_are_lazy_loaded() {
-        assert!(html("![route](https://example.com/map.png)").contains("loading=\"lazy\""));
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod quote;
 pub mod safety;
 pub mod search;
 pub mod site;
+pub mod uploads;
 pub mod validate;
 
 use serde::{Deserialize, Serialize};

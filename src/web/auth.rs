@@ -178,7 +178,7 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
 
 /// A multipart form (one with a file in it) whose `csrf` field matched the
 /// visitor's CSRF cookie: its fields by name, text and files alike, each at
-/// most `MAX_PART` bytes.
+/// most `MAX_PART` bytes (a picture, a little over 10 MB).
 pub struct CsrfMultipart(pub std::collections::HashMap<String, Vec<u8>>);
 
 const MAX_PART: usize = 1024 * 1024;
@@ -193,8 +193,10 @@ impl FromRequest<AppState> for CsrfMultipart {
         while let Some(field) = multipart.next_field().await.map_err(|e| Error::BadRequest(e.body_text()))? {
             let name = field.name().unwrap_or_default().to_owned();
             let bytes = field.bytes().await.map_err(|e| Error::BadRequest(e.body_text()))?;
-            if bytes.len() > MAX_PART {
-                return Err(Error::BadRequest(format!("The {name} field is larger than 1 MB.")));
+            // A picture may be larger; the use case says how large is too large.
+            let most = if name == "picture" { crate::domain::uploads::MAX_UPLOAD_BYTES + 1 } else { MAX_PART };
+            if bytes.len() > most {
+                return Err(Error::BadRequest(format!("The {name} field is larger than {} MB.", most / (1024 * 1024))));
             }
             fields.insert(name, bytes.to_vec());
         }

@@ -31,7 +31,7 @@ pub enum Error {
     NoRoute,
     #[error("This address can't be used that way.")]
     MethodNotAllowed,
-    #[error("That's more than we can take in one go. Posts are at most 32,000 characters; please shorten it and try again.")]
+    #[error("That's more than we can take in one go: posts can be at most 32,000 characters, and pictures at most 10 MB. Please make it smaller and try again.")]
     TooLarge,
     #[error("You've done that several times in a short while, so it's paused for a moment to keep the forum free of spam. Please try again in {retry_after} seconds.")]
     RateLimited { retry_after: u64 },

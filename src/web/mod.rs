@@ -141,8 +141,10 @@ async fn metrics(State(state): State<AppState>, ClientAddr(client): ClientAddr) 
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 
-/// No inline script anywhere, so the policy can forbid it outright.
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; \
+/// No inline script anywhere, so the policy can forbid it outright. Pictures
+/// come only from this site: posts show pictures members uploaded here, and
+/// any other site's become links, so no post can carry a tracking pixel.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; \
      connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 /// Powerful browser features the forum never uses, switched off for every

@@ -13,6 +13,7 @@ mod migrate;
 mod moderation;
 mod notify;
 mod ops;
+mod pictures;
 mod posts;
 mod process;
 mod programme;

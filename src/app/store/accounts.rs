@@ -53,6 +53,8 @@ pub struct User {
     /// Others may see their badge and progress.
     #[serde(skip)]
     pub show_progress: bool,
+    /// The address of their own picture; none shows the generated avatar.
+    pub avatar: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,9 +74,9 @@ impl SessionKind {
 
 const USER_COLUMNS: &str = "u.id, u.username, u.email, u.role, u.created_at, u.post_count, u.thanks_received, u.trusted_at, u.silenced_until, \
      u.suspended_until, u.email_verified_at IS NOT NULL, u.last_seen_at, u.previous_visit_at, u.default_watch, \
-     u.plan_id, u.badge, u.show_progress";
+     u.plan_id, u.badge, u.show_progress, u.avatar";
 /// The columns after [`USER_COLUMNS`] start here.
-const AFTER_USER: usize = 17;
+const AFTER_USER: usize = 18;
 
 fn user(r: &Row) -> Result<User> {
     let role = r.text(3)?;
@@ -99,6 +101,7 @@ fn user(r: &Row) -> Result<User> {
         plan_id: r.opt_int(14)?,
         badge: r.opt_text(15)?,
         show_progress: r.flag(16)?,
+        avatar: r.opt_text(17)?,
     })
 }
 
@@ -154,6 +157,7 @@ pub async fn create_user(tx: &Tx<'_>, username: &str, email: Option<&str>, passw
         plan_id: None,
         badge: None,
         show_progress: true,
+        avatar: None,
     })
 }
 

@@ -135,8 +135,15 @@ pub enum Arg<'a> {
     Int(i64),
     Real(f64),
     Text(&'a str),
+    Bytes(&'a [u8]),
     Ints(&'a [i64]),
     Texts(&'a [String]),
+}
+
+impl<'a> From<&'a [u8]> for Arg<'a> {
+    fn from(b: &'a [u8]) -> Self {
+        Arg::Bytes(b)
+    }
 }
 
 impl From<i64> for Arg<'_> {
@@ -217,6 +224,7 @@ impl<'a> From<&'a super::Value> for Arg<'a> {
             super::Value::Null => Arg::Null,
             super::Value::Int(n) => Arg::Int(*n),
             super::Value::Text(t) => Arg::Text(t),
+            super::Value::Bytes(b) => Arg::Bytes(b),
         }
     }
 }
@@ -269,6 +277,13 @@ impl Row<'_> {
         }
     }
 
+    pub fn bytes(&self, i: usize) -> Result<Vec<u8>> {
+        match self {
+            Row::Sqlite(r) => r.get(i).map_err(|e| column_error(i, e)),
+            Row::Postgres(r) => r.try_get(i).map_err(|e| column_error(i, e)),
+        }
+    }
+
     /// A truth value: `IS NOT NULL`, `EXISTS (…)`, or a 0/1 column (both
     /// stores keep flags as integers; SQLite has no boolean type at all).
     pub fn flag(&self, i: usize) -> Result<bool> {
@@ -304,7 +319,8 @@ impl Row<'_> {
                     ValueRef::Null => Value::Null,
                     ValueRef::Integer(n) => Value::Int(n),
                     ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
-                    ValueRef::Real(_) | ValueRef::Blob(_) => return Err(column_error(i, UnexpectedType)),
+                    ValueRef::Blob(b) => Value::Bytes(b.to_vec()),
+                    ValueRef::Real(_) => return Err(column_error(i, UnexpectedType)),
                 })
             }
             Row::Postgres(r) => {
@@ -312,6 +328,7 @@ impl Row<'_> {
                 match r.columns().get(i).map(|c| c.type_().clone()) {
                     Some(Type::TEXT | Type::VARCHAR) => Ok(self.opt_text(i)?.map_or(Value::Null, Value::Text)),
                     Some(Type::INT2 | Type::INT4 | Type::INT8) => Ok(self.opt_int(i)?.map_or(Value::Null, Value::Int)),
+                    Some(Type::BYTEA) => Ok(r.try_get::<_, Option<Vec<u8>>>(i).map_err(|e| column_error(i, e))?.map_or(Value::Null, Value::Bytes)),
                     _ => Err(column_error(i, UnexpectedType)),
                 }
             }
@@ -324,5 +341,5 @@ impl Row<'_> {
 struct UnexpectedNull;
 
 #[derive(Debug, thiserror::Error)]
-#[error("the column holds neither an integer nor text")]
+#[error("the column holds neither an integer, text nor bytes")]
 struct UnexpectedType;

@@ -5,28 +5,31 @@ use super::conn::{Arg, Conn, Tx, args};
 use super::{Result, Store, StoreError};
 
 /// A column value when copying a whole store: every column Jogette stores is
-/// an integer or text.
+/// an integer, text, or (a picture) bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value {
     Null,
     Int(i64),
     Text(String),
+    Bytes(Vec<u8>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Int,
     Text,
+    Bytes,
 }
 
 /// Every table, parents before children, with its columns: what
 /// `migrate-store` copies. Adding a table or column to the schema means adding
 /// it here, or the copy test fails.
 pub const TABLES: &[(&str, &[(&str, Kind)])] = {
-    use Kind::{Int, Text};
+    use Kind::{Bytes, Int, Text};
     &[
         ("plans", &[("id", Int), ("slug", Text), ("name", Text), ("source", Text), ("builtin", Int), ("created_at", Int), ("updated_at", Int)]),
-        ("users", &[("id", Int), ("username", Text), ("username_lower", Text), ("email", Text), ("password_hash", Text), ("role", Text), ("created_at", Int), ("post_count", Int), ("thanks_received", Int), ("trusted_at", Int), ("silenced_until", Int), ("suspended_until", Int), ("failed_logins", Int), ("last_failed_login_at", Int), ("login_locked_until", Int), ("email_verified_at", Int), ("email_frequency", Text), ("digest", Text), ("default_watch", Text), ("last_seen_at", Int), ("previous_visit_at", Int), ("plan_id", Int), ("badge", Text), ("show_progress", Int), ("graduated_at", Int), ("username_skeleton", Text)]),
+        ("users", &[("id", Int), ("username", Text), ("username_lower", Text), ("email", Text), ("password_hash", Text), ("role", Text), ("created_at", Int), ("post_count", Int), ("thanks_received", Int), ("trusted_at", Int), ("silenced_until", Int), ("suspended_until", Int), ("failed_logins", Int), ("last_failed_login_at", Int), ("login_locked_until", Int), ("email_verified_at", Int), ("email_frequency", Text), ("digest", Text), ("default_watch", Text), ("last_seen_at", Int), ("previous_visit_at", Int), ("plan_id", Int), ("badge", Text), ("show_progress", Int), ("graduated_at", Int), ("username_skeleton", Text), ("avatar", Text)]),
+        ("uploads", &[("id", Int), ("user_id", Int), ("purpose", Text), ("content_type", Text), ("key", Text), ("width", Int), ("height", Int), ("bytes", Bytes), ("created_at", Int)]),
         ("sessions", &[("token_hash", Text), ("user_id", Int), ("kind", Text), ("created_at", Int), ("expires_at", Int), ("last_write_at", Int)]),
         ("categories", &[("id", Int), ("slug", Text), ("name", Text), ("description", Text), ("position", Int), ("thread_count", Int), ("post_count", Int), ("created_at", Int), ("members_only", Int)]),
         ("threads", &[("id", Int), ("category_id", Int), ("user_id", Int), ("title", Text), ("slug", Text), ("created_at", Int), ("last_post_at", Int), ("last_post_user_id", Int), ("post_count", Int), ("reply_count", Int), ("locked_at", Int), ("pinned", Int), ("slow_mode_seconds", Int), ("slow_mode_until", Int), ("held_at", Int), ("last_number", Int)]),

@@ -28,6 +28,7 @@ pub mod moderation;
 pub mod notify;
 pub mod programme;
 pub mod search;
+pub mod uploads;
 
 mod postgres;
 mod sqlite;

@@ -35,6 +35,8 @@ pub struct PostJson {
     author: UserRef,
     /// Where the author is in the running programme ("W5R3"), if they show it.
     author_badge: Option<String>,
+    /// The author's own picture, if they uploaded one.
+    author_avatar: Option<String>,
     body: String,
     html: String,
     reply_to: Option<i64>,
@@ -78,6 +80,7 @@ impl PostJson {
         let words = !p.deleted && !p.body.is_empty();
         PostJson {
             author_badge: p.author_badge,
+            author_avatar: p.author_avatar,
             pain_summary: p.pain_summary.filter(|_| words),
             author_muted: p.author_muted,
             hidden: p.hidden,

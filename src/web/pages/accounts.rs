@@ -46,6 +46,7 @@ pub struct RecentPost {
 struct ProfilePage {
     layout: Layout,
     username: String,
+    avatar: super::Avatar,
     role: &'static str,
     joined: String,
     joined_iso: String,
@@ -74,6 +75,7 @@ async fn profile(State(state): State<AppState>, visitor: Visitor, Path(username)
         muted,
         layout: Layout::new(user.username.clone(), &visitor).with_feed(format!("Posts by {}", user.username), format!("/u/{}/feed.atom", user.username)),
         role: user.role.as_str(),
+        avatar: super::Avatar::of(&user.username, user.avatar.clone()).large(),
         joined: dates::day(user.created_at),
         joined_iso: dates::rfc3339(user.created_at),
         post_count: user.post_count,
@@ -273,6 +275,7 @@ struct SettingsPage {
     muted: Vec<String>,
     /// Others see their badge and progress.
     show_progress: bool,
+    avatar: super::Avatar,
     errors: Vec<FieldError>,
 }
 
@@ -282,7 +285,7 @@ impl SettingsPage {
     }
 }
 
-async fn settings_page(state: &AppState, visitor: &Visitor, done: Option<String>, errors: Vec<FieldError>) -> Result<Response, Error> {
+pub(super) async fn settings_page(state: &AppState, visitor: &Visitor, done: Option<String>, errors: Vec<FieldError>) -> Result<Response, Error> {
     let s = state.app.settings(&visitor.viewer).await?;
     let p = s.preferences;
     html(SettingsPage {
@@ -295,6 +298,7 @@ async fn settings_page(state: &AppState, visitor: &Visitor, done: Option<String>
         watch_levels: [Level::Watching, Level::Tracking, Level::Normal].iter().map(|l| (l.as_str(), l.label(), l.explain_thread(), *l == p.default_watch)).collect(),
         muted: s.muted,
         show_progress: visitor.viewer.user.as_ref().is_none_or(|u| u.show_progress),
+        avatar: visitor.viewer.user.as_ref().map_or_else(|| super::Avatar::of("?", None), |u| super::Avatar::of(&u.username, u.avatar.clone())),
         errors,
     })
 }

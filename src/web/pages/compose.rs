@@ -46,7 +46,10 @@ pub struct ComposePage {
     /// The chosen summary as the safety reader reads it, for the preview.
     pain_sentence: Option<String>,
     /// A word about what just happened (words carried back after logging in).
-    notice: Option<&'static str>,
+    pub(super) notice: Option<&'static str>,
+    /// What the composer is writing, for "Add picture" without a script: a
+    /// thread's id, or "new"; empty when editing (the script adds pictures there).
+    draft_for: String,
 }
 
 /// The post a reply answers, shown above the composer.
@@ -92,6 +95,11 @@ impl ComposePage {
                 "Your post",
             ),
         };
+        let draft_for = match &composing {
+            Composing::NewThread { .. } => "new".to_owned(),
+            Composing::Reply { thread, .. } => thread.id.to_string(),
+            Composing::Edit { .. } => String::new(),
+        };
         let answering = match &composing {
             Composing::Reply { answering, .. } => *answering,
             _ => None,
@@ -122,6 +130,7 @@ impl ComposePage {
             pain_area: String::new(),
             pain_sentence: None,
             notice: None,
+            draft_for,
         }
     }
 
@@ -137,6 +146,15 @@ impl ComposePage {
 
     fn error(&self, field: &str) -> Option<&str> {
         field_error(&self.errors, field)
+    }
+
+    pub(super) fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
+        self.errors = errors;
+        self
+    }
+
+    pub(super) fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
     }
 
     /// The no-JavaScript preview step: the cooked post and its safety card,

@@ -198,6 +198,7 @@ pub struct PostView {
     pub author_muted: bool,
     /// Where its author is in the programme ("W5R3"), if they show it.
     pub badge: Option<String>,
+    pub avatar: super::Avatar,
     /// The summary of their pain log the author attached.
     pub pain: Option<String>,
 }
@@ -233,6 +234,7 @@ fn post_view(app: &app::App, p: Post, thread: &Thread, viewer: &Viewer, can_repl
         quote_url: format!("{thread_path}/reply?quote={}", p.id),
         author_muted: p.author_muted && viewer.user_id() != Some(p.user_id),
         badge: p.author_badge,
+        avatar: super::Avatar::of(&p.author, p.author_avatar),
         pain: if words { p.pain_summary.as_ref().map(|s| s.text()) } else { None },
         author: p.author,
         html: p.html,
@@ -280,6 +282,14 @@ struct ThreadPage {
     /// The viewer is a moderator: show the thread tools.
     tools: bool,
     watch: Option<WatchForm>,
+}
+
+impl ThreadPage {
+    /// The reply box at the foot of the page never comes back with errors
+    /// (a refused reply comes back in the full composer).
+    fn error(&self, _field: &str) -> Option<&str> {
+        None
+    }
 }
 
 async fn thread_by_id(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, Error> {

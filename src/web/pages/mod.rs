@@ -17,6 +17,7 @@ mod notify;
 mod programme;
 mod safety;
 mod search;
+mod uploads;
 
 use super::assets::ASSET_VERSION;
 use super::auth::{CsrfToken, Visitor};
@@ -41,6 +42,29 @@ pub fn router() -> Router<AppState> {
         .merge(mail::router())
         .merge(feeds::router())
         .merge(programme::router())
+        .merge(uploads::router())
+}
+
+/// Who is talking: a member's own picture, or their initial on a colour
+/// worked out from their name.
+#[derive(Clone)]
+pub struct Avatar {
+    pub picture: Option<String>,
+    pub initial: char,
+    pub colour: u8,
+    pub large: bool,
+}
+
+impl Avatar {
+    pub fn of(username: &str, picture: Option<String>) -> Self {
+        let (initial, colour) = crate::domain::uploads::generated_avatar(username);
+        Avatar { picture, initial, colour, large: false }
+    }
+
+    /// The same, drawn large (a profile, the settings page).
+    pub fn large(&self) -> Avatar {
+        Avatar { large: true, ..self.clone() }
+    }
 }
 
 pub struct LayoutUser {

@@ -106,7 +106,7 @@
   var sent = null;
   try { sent = sessionStorage.getItem(SENT); sessionStorage.removeItem(SENT); } catch (e) { /* no storage */ }
   if (sent) {
-    var carried = document.querySelector("input[name=draft_for]");
+    var carried = document.querySelector("form.account input[name=draft_for]");
     var back = composers.some(function (form) { return draftKey(form) === sent && form.querySelector("textarea[name=body]").value.trim() !== ""; });
     if (carried) { try { sessionStorage.setItem(SENT, sent); } catch (e) { /* no storage */ } }
     else if (!back) store.drop(sent);
@@ -164,6 +164,70 @@
       note.append(words, button("Use my draft", function () { put(); note.remove(); body.focus(); }), button("Keep this", function () { store.drop(key); save(); note.remove(); }));
     }
     form.insertBefore(note, form.firstChild);
+  });
+
+  // Pictures: picked, dropped on the text or pasted into it, each is sent
+  // as soon as it's chosen and its Markdown goes where the member is typing.
+  // (Without a script, the "Add picture" button sends the whole draft.)
+  composers.forEach(function (form) {
+    var body = form.querySelector("textarea[name=body]");
+    var pick = form.querySelector("input[data-upload]");
+    var status = form.querySelector(".upload-status");
+    var csrf = form.querySelector("input[name=csrf]");
+    if (!pick || !status || !csrf) return;
+    var button = form.querySelector("[data-upload-button]");
+    if (button) button.hidden = true;
+    var say = function (text, bad) {
+      status.hidden = false;
+      status.textContent = text;
+      status.classList.toggle("field-error", !!bad);
+    };
+    var insert = function (markdown) {
+      var at = body.selectionStart != null ? body.selectionEnd : body.value.length;
+      var before = body.value.slice(0, at), after = body.value.slice(at);
+      var gap = before === "" || /\n\n$/.test(before) ? "" : (/\n$/.test(before) ? "\n" : "\n\n");
+      body.value = before + gap + markdown + "\n" + after;
+      var caret = (before + gap + markdown + "\n").length;
+      body.setSelectionRange(caret, caret);
+      body.dispatchEvent(new Event("input", { bubbles: true }));
+    };
+    var send = function (file) {
+      if (!file) return;
+      if (!/^image\/(jpeg|png|webp)$/.test(file.type)) { say("Please choose a JPEG, PNG or WebP picture.", true); return; }
+      var data = new FormData();
+      data.append("csrf", csrf.value);
+      data.append("picture", file);
+      data.append("alt", (file.name || "picture").replace(/\.[a-z0-9]+$/i, "").replace(/[-_]+/g, " "));
+      say("Adding your picture…");
+      fetch("/uploads", { method: "POST", body: data, headers: { accept: "application/json" } })
+        .then(function (r) { return r.json().then(function (answer) { return { ok: r.ok, answer: answer }; }); })
+        .then(function (result) {
+          if (!result.ok) {
+            var why = result.answer.errors && result.answer.errors.length ? result.answer.errors[0].message : result.answer.detail;
+            say(why || "Sorry, that picture couldn't be added.", true);
+            return;
+          }
+          insert(result.answer.markdown);
+          say("Picture added. You can change the words in its square brackets to describe it for people who can't see it.");
+        })
+        .catch(function () { say("The picture couldn't be sent: check your connection and try again.", true); });
+    };
+    pick.addEventListener("change", function () {
+      Array.prototype.forEach.call(pick.files, send);
+      pick.value = "";
+    });
+    body.addEventListener("dragover", function (event) { if (event.dataTransfer && Array.prototype.indexOf.call(event.dataTransfer.types, "Files") >= 0) event.preventDefault(); });
+    body.addEventListener("drop", function (event) {
+      if (!event.dataTransfer || !event.dataTransfer.files.length) return;
+      event.preventDefault();
+      Array.prototype.forEach.call(event.dataTransfer.files, send);
+    });
+    body.addEventListener("paste", function (event) {
+      var files = event.clipboardData ? Array.prototype.filter.call(event.clipboardData.files, function (f) { return /^image\//.test(f.type); }) : [];
+      if (!files.length) return;
+      event.preventDefault();
+      files.forEach(send);
+    });
   });
 
   // The length limit, shown before posting: a count as the member types.

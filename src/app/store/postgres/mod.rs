@@ -42,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0008_notify.sql"),
     include_str!("../migrations/postgres/0009_programme.sql"),
     include_str!("../migrations/postgres/0010_lookalikes.sql"),
+    include_str!("../migrations/postgres/0011_uploads.sql"),
 ];
 
 const POOL_SIZE: usize = 8;
@@ -247,6 +248,7 @@ impl ToSql for Arg<'_> {
             },
             Arg::Real(x) => x.to_sql(ty, out),
             Arg::Text(s) => s.to_sql(ty, out),
+            Arg::Bytes(b) => b.to_sql(ty, out),
             Arg::Ints(ids) => ids.to_sql(ty, out),
             Arg::Texts(texts) => texts.to_sql(ty, out),
         }

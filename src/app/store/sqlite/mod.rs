@@ -45,6 +45,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0009_notify.sql"),
     include_str!("../migrations/sqlite/0010_programme.sql"),
     include_str!("../migrations/sqlite/0011_lookalikes.sql"),
+    include_str!("../migrations/sqlite/0012_uploads.sql"),
 ];
 const READERS: usize = 4;
 /// Enough to amortise the fsync under load without making one commit huge.
@@ -139,6 +140,7 @@ impl rusqlite::ToSql for Arg<'_> {
             Arg::Int(n) => Ok(ToSqlOutput::Borrowed(ValueRef::Integer(*n))),
             Arg::Real(x) => Ok(ToSqlOutput::Borrowed(ValueRef::Real(*x))),
             Arg::Text(s) => Ok(ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes()))),
+            Arg::Bytes(b) => Ok(ToSqlOutput::Borrowed(ValueRef::Blob(b))),
             Arg::Ints(ids) => list(serde_json::to_string(ids)),
             Arg::Texts(texts) => list(serde_json::to_string(texts)),
         }
