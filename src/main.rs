@@ -188,6 +188,15 @@ enum AdminTask {
         #[arg(long, env = "JOGETTE_DB", default_value = "sqlite://jogette.db")]
         db: String,
     },
+    /// Carry out account deletions whose 7-day grace period is over (the
+    /// server also does this every hour).
+    ProcessDeletions {
+        /// Carry out every requested deletion, grace period or not.
+        #[arg(long)]
+        now: bool,
+        #[arg(long, env = "JOGETTE_DB", default_value = "sqlite://jogette.db")]
+        db: String,
+    },
     /// Add a running plan from its file (TOML), or replace the plan with its id.
     AddPlan {
         file: std::path::PathBuf,
@@ -240,6 +249,7 @@ async fn main() -> ExitCode {
             create_user(&db, &name, &role).await
         }
         Command::Admin { task: AdminTask::AddPlan { file, db } } => add_plan(&db, &file).await,
+        Command::Admin { task: AdminTask::ProcessDeletions { now, db } } => process_deletions(&db, now).await,
         Command::Admin { task: AdminTask::CreateCategory { slug, name, description, members_only, db } } => {
             create_category(&db, &slug, &name, &description, members_only).await
         }
@@ -308,6 +318,12 @@ async fn create_category(db: &str, slug: &str, name: &str, description: &str, me
     let form = jogette::app::admin::CategoryForm { slug, name, description, members_only };
     let category = open(db).await?.create_category_from_cli(form).await.map_err(said)?;
     println!("created the category {} at /c/{}", category.name, category.slug);
+    Ok(())
+}
+
+async fn process_deletions(db: &str, now: bool) -> Result<(), String> {
+    let deleted = open(db).await?.process_deletions(now).await.map_err(said)?;
+    println!("deleted {deleted} account{}", if deleted == 1 { "" } else { "s" });
     Ok(())
 }
 

@@ -74,7 +74,7 @@ fn hex(bytes: &[u8]) -> String {
 /// is deliberately slow and takes 19 MiB each, so a burst of logins queues
 /// here instead of taking every core and a block of memory per request. It
 /// runs off the async workers.
-async fn password_work<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+pub(super) async fn password_work<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
     static SLOTS: std::sync::LazyLock<tokio::sync::Semaphore> =
         std::sync::LazyLock::new(|| tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8)));
     let _slot = SLOTS.acquire().await.map_err(Error::internal)?;
@@ -220,6 +220,10 @@ impl App {
                     }
                     if let Some(old) = &old {
                         accounts::delete_session(tx, old).await?;
+                    }
+                    // Logging in during the grace period calls a deletion off.
+                    if super::store::deletion::cancel(tx, user_id).await? {
+                        super::store::moderation::audit(tx, &super::deletion::logged(Some(user_id), "cancel-deletion", user_id, None)).await?;
                     }
                     accounts::create_session(tx, &hash, user_id, kind, expires).await
                 })

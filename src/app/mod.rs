@@ -15,6 +15,7 @@ pub mod access;
 pub mod accounts;
 pub mod admin;
 pub mod data;
+pub mod deletion;
 pub mod demo;
 pub mod events;
 pub mod feeds;

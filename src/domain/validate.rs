@@ -30,6 +30,9 @@ pub fn username(name: &str) -> Result<(), FieldError> {
             "Use only letters, digits, underscores, hyphens and full stops.",
         ));
     }
+    if name.to_ascii_lowercase().starts_with(super::deletion::FORMER_PREFIX) {
+        return Err(FieldError::new("username", "Names starting with \"former-member-\" are kept for accounts that have been deleted."));
+    }
     Ok(())
 }
 

@@ -205,6 +205,7 @@ pub async fn serve(
     use tower::Layer as _;
 
     state.app.start_mailer().map_err(std::io::Error::other)?;
+    state.app.start_deletions();
     let config = state.app.config().clone();
     let router = router(state).layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout));
     let permits = config.max_connections.max(1);

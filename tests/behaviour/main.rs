@@ -7,6 +7,7 @@ mod errors;
 mod feeds;
 mod first_hour;
 mod hostile;
+mod leaving;
 mod live;
 mod mail;
 mod migrate;

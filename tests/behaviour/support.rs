@@ -267,6 +267,10 @@ impl Api {
         self.request(reqwest::Method::DELETE, path).send().await.unwrap()
     }
 
+    pub async fn delete_json(&self, path: &str, body: Value) -> Response {
+        self.request(reqwest::Method::DELETE, path).json(&body).send().await.unwrap()
+    }
+
     /// Starts a thread and returns its JSON (`id`, `slug`, `url`, `first_post`).
     pub async fn thread(&self, category: &str, title: &str, body: &str) -> Value {
         let r = self.post("/api/v1/threads", json!({"category": category, "title": title, "body": body})).await;

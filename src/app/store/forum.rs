@@ -163,6 +163,8 @@ pub struct Post {
     pub author_badge: Option<String>,
     /// The address of the author's own picture, if they uploaded one.
     pub author_avatar: Option<String>,
+    /// Its author deleted their account: shown as "a former member".
+    pub author_gone: bool,
     /// A summary of their pain log the author attached.
     pub pain_summary: Option<PainSummary>,
 }
@@ -296,7 +298,7 @@ const POST_SELECT: &str = "SELECT p.id, p.thread_id, p.number, p.user_id, u.user
        pc.members_only, pt.locked_at IS NOT NULL, (r.hidden_at IS NOT NULL OR r.held_at IS NOT NULL), \
        EXISTS (SELECT 1 FROM member_mutes mm WHERE mm.user_id = ?1 AND mm.muted_id = p.user_id), \
        EXISTS (SELECT 1 FROM notifications nn WHERE nn.post_id = p.id AND nn.user_id = ?1 AND nn.read_at IS NULL), \
-       CASE WHEN u.show_progress <> 0 THEN u.badge END, p.pain_summary, u.avatar \
+       CASE WHEN u.show_progress <> 0 THEN u.badge END, p.pain_summary, u.avatar, u.deleted_at IS NOT NULL \
      FROM posts p JOIN users u ON u.id = p.user_id \
      JOIN threads pt ON pt.id = p.thread_id JOIN categories pc ON pc.id = pt.category_id \
      LEFT JOIN posts r ON r.id = p.reply_to LEFT JOIN users ru ON ru.id = r.user_id";
@@ -340,6 +342,7 @@ fn post(r: &Row) -> Result<Post> {
         author_badge: r.opt_text(28)?,
         pain_summary: pain_summary(r.opt_text(29)?),
         author_avatar: r.opt_text(30)?,
+        author_gone: r.flag(31)?,
     })
 }
 

@@ -20,6 +20,7 @@ pub mod accounts;
 pub mod admin;
 pub mod conn;
 pub mod data;
+pub mod deletion;
 pub mod events;
 pub mod feeds;
 pub mod forum;
@@ -152,6 +153,16 @@ impl Store {
         match &self.backend {
             Backend::Sqlite(s) => s.read(work).await,
             Backend::Postgres(p) => p.read(true, work).await,
+        }
+    }
+
+    /// Leaves no copy of erased data on disk: on SQLite, full-text indexes
+    /// rewritten and the WAL folded in and emptied. (PostgreSQL's erased rows
+    /// are unreachable at once; autovacuum reclaims their space.)
+    pub async fn scrub(&self) -> Result<()> {
+        match &self.backend {
+            Backend::Sqlite(s) => s.scrub().await,
+            Backend::Postgres(_) => Ok(()),
         }
     }
 

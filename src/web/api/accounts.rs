@@ -178,3 +178,15 @@ pub async fn reset_password(State(state): State<AppState>, Path(token): Path<Str
 pub async fn confirm_email(State(state): State<AppState>, Path(token): Path<String>) -> Result<Json<Value>, Error> {
     Ok(Json(json!({ "email": state.app.confirm_email(&token).await? })))
 }
+
+#[derive(Deserialize)]
+pub struct DeleteMe {
+    mode: String,
+    password: String,
+}
+
+/// `DELETE /api/v1/me`: the grace period starts (202), every session ends.
+pub async fn delete_me(State(state): State<AppState>, visitor: Visitor, ApiJson(input): ApiJson<DeleteMe>) -> Result<Response, Error> {
+    let pending = state.app.request_deletion(&visitor.viewer, &input.mode, &input.password).await?;
+    Ok((StatusCode::ACCEPTED, Json(json!({"mode": pending.mode.as_str(), "due_at": rfc3339(pending.due_at)}))).into_response())
+}

@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/settings/email/resend", post(resend_confirmation))
         .route("/settings/password", post(change_password))
         .route("/settings/logout-everywhere", post(log_out_everywhere))
+        .route("/settings/delete", post(delete_account))
         .route("/settings/preferences", post(set_preferences))
 }
 
@@ -363,6 +364,46 @@ async fn log_out_everywhere(State(state): State<AppState>, visitor: Visitor, Csr
     let mut response = see_other("/login?done=everywhere");
     response.headers_mut().append(header::SET_COOKIE, session_cookie(&state, "", 0));
     Ok(response)
+}
+
+#[derive(Deserialize)]
+struct DeleteForm {
+    #[serde(default)]
+    mode: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// Asks for the account's deletion: every session ends at once, and logging
+/// in again within the grace period calls it off.
+async fn delete_account(State(state): State<AppState>, visitor: Visitor, CsrfForm(form): CsrfForm<DeleteForm>) -> Result<Response, Error> {
+    let result = state.app.request_deletion(&visitor.viewer, &form.mode, &form.password).await;
+    let guest = Visitor { viewer: crate::app::Viewer { user: None }, token: None, csrf: visitor.csrf.clone(), site: visitor.site.clone() };
+    answer(
+        result,
+        |pending| {
+            let what = match pending.mode {
+                crate::domain::deletion::Mode::Anonymise => "Your posts will stay, shown as by \"a former member\"; everything else about you will be erased.",
+                crate::domain::deletion::Mode::Erase => "Your posts will be removed, and everything else about you erased.",
+            };
+            let page = super::Notice {
+                layout: Layout::new("Your account will be deleted", &guest),
+                heading: "Your account will be deleted".into(),
+                paragraphs: vec![
+                    format!("It will be deleted on {} (UTC), and you've been logged out everywhere. {what}", dates::human(pending.due_at)),
+                    "Changed your mind? Log in before then and nothing will be deleted.".into(),
+                    "Thank you for being part of the community. We hope your running goes well.".into(),
+                ],
+                link: "/".into(),
+                link_text: "Back to the latest threads".into(),
+            };
+            let mut response = html(page).unwrap_or_else(axum::response::IntoResponse::into_response);
+            response.headers_mut().append(header::SET_COOKIE, session_cookie(&state, "", 0));
+            response
+        },
+        async |errors| settings_page(&state, &visitor, None, errors).await,
+    )
+    .await
 }
 
 #[derive(Deserialize)]

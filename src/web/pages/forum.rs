@@ -199,6 +199,8 @@ pub struct PostView {
     /// Where its author is in the programme ("W5R3"), if they show it.
     pub badge: Option<String>,
     pub avatar: super::Avatar,
+    /// Its author deleted their account.
+    pub author_gone: bool,
     /// The summary of their pain log the author attached.
     pub pain: Option<String>,
 }
@@ -234,7 +236,8 @@ fn post_view(app: &app::App, p: Post, thread: &Thread, viewer: &Viewer, can_repl
         quote_url: format!("{thread_path}/reply?quote={}", p.id),
         author_muted: p.author_muted && viewer.user_id() != Some(p.user_id),
         badge: p.author_badge,
-        avatar: super::Avatar::of(&p.author, p.author_avatar),
+        avatar: if p.author_gone { super::Avatar::of(crate::domain::deletion::FORMER_MEMBER, None) } else { super::Avatar::of(&p.author, p.author_avatar) },
+        author_gone: p.author_gone,
         pain: if words { p.pain_summary.as_ref().map(|s| s.text()) } else { None },
         author: p.author,
         html: p.html,

@@ -43,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0009_programme.sql"),
     include_str!("../migrations/postgres/0010_lookalikes.sql"),
     include_str!("../migrations/postgres/0011_uploads.sql"),
+    include_str!("../migrations/postgres/0012_deletion.sql"),
 ];
 
 const POOL_SIZE: usize = 8;

@@ -46,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0010_programme.sql"),
     include_str!("../migrations/sqlite/0011_lookalikes.sql"),
     include_str!("../migrations/sqlite/0012_uploads.sql"),
+    include_str!("../migrations/sqlite/0013_deletion.sql"),
 ];
 const READERS: usize = 4;
 /// Enough to amortise the fsync under load without making one commit huge.
@@ -55,6 +56,7 @@ const MAX_GROUP: usize = 128;
 const PREPARED: usize = 256;
 
 pub(super) struct Sqlite {
+    path: String,
     writer: mpsc::Sender<Job>,
     readers: Arc<Mutex<Vec<Connection>>>,
     reader_permits: Arc<Semaphore>,
@@ -162,7 +164,8 @@ impl From<rusqlite::Error> for StoreError {
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")?;
+    // secure_delete: what a member erased is overwritten on disk, not left in free pages.
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;")?;
     conn.set_prepared_statement_cache_capacity(PREPARED);
     Ok(())
 }
@@ -204,7 +207,7 @@ impl Sqlite {
             .spawn(move || write_loop(writer, rx, writer_queries))
             .map_err(|e| StoreError::failed("starting the writer thread", e))?;
 
-        Ok(Sqlite { writer: tx, readers: Arc::new(Mutex::new(readers)), reader_permits: Arc::new(Semaphore::new(READERS)), queries })
+        Ok(Sqlite { path: path.to_owned(), writer: tx, readers: Arc::new(Mutex::new(readers)), reader_permits: Arc::new(Semaphore::new(READERS)), queries })
     }
 
     pub(super) fn queries_executed(&self) -> u64 {
@@ -231,6 +234,30 @@ impl Sqlite {
             }
             readers.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
             result.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+        .await
+        .map_err(StoreError::task)?
+    }
+
+    /// After erasing a member: rewrites the full-text indexes without the
+    /// entries their posts left behind, then folds the WAL into the main file
+    /// and empties it, so no copy of what was erased stays on disk
+    /// (`secure_delete` has zeroed the pages it freed).
+    pub(super) async fn scrub(&self) -> Result<()> {
+        self.write(|tx| {
+            Box::pin(async move {
+                tx.exec("INSERT INTO thread_fts (thread_fts) VALUES ('optimize')", &[]).await?;
+                tx.exec("INSERT INTO reply_fts (reply_fts) VALUES ('optimize')", &[]).await?;
+                Ok(())
+            })
+        })
+        .await?;
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = Connection::open(&path)?;
+            conn.busy_timeout(std::time::Duration::from_secs(30))?;
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+            Ok(())
         })
         .await
         .map_err(StoreError::task)?

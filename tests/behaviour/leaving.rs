@@ -1,0 +1,114 @@
+//! Leaving: a member deletes their account, anonymised or erased, with a
+//! grace period that logging in cancels; an erased member leaves no trace on disk.
+
+use crate::support::{BIN, PASSWORD, TestDb, TestServer};
+use jogette::domain::Role;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::process::Command;
+
+/// A thread by pat_runs, a reply to it by sam that mentions pat, and pat's
+/// own reply; returns the thread.
+async fn conversation(server: &TestServer) -> Value {
+    server.admin_with_category("niggles", "Injuries and niggles").await;
+    server.seed_user("pat_runs", Role::Member).await;
+    server.seed_user("sam", Role::Member).await;
+    let pat = server.api().login("pat_runs").await;
+    let sam = server.api().login("sam").await;
+    let thread = pat.thread("niggles", "Knee twinges on the downhill bits", "My left knee twinges on every downhill near Lochinver harbour.").await;
+    let tid = thread["id"].as_i64().unwrap();
+    let first = server.api().get_json(&format!("/api/v1/threads/{tid}")).await["posts"][0]["id"].as_i64().unwrap();
+    sam.reply(tid, "@pat_runs try shorter steps downhill, it helped me.", Some(first)).await;
+    pat.reply(tid, "Thanks! I will try the shorter strides by the harbour wall.", None).await;
+    thread
+}
+
+#[tokio::test]
+async fn an_anonymised_member_s_posts_stay_under_a_former_member_and_logging_in_during_the_grace_period_cancels() {
+    let server = TestServer::start().await;
+    let thread = conversation(&server).await;
+    let pat = server.browser();
+    pat.fill("/login", "/login", &[("username", "pat_runs"), ("password", PASSWORD)]).await.unwrap();
+
+    let wrong = pat.fill("/settings", "/settings/delete", &[("mode", "anonymise"), ("password", "not it at all")]).await.unwrap_err();
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(wrong.text("#password-error"), ["That isn't your password."]);
+    let asked = pat.fill("/settings", "/settings/delete", &[("mode", "anonymise"), ("password", PASSWORD)]).await.unwrap_err();
+    assert_eq!(asked.status, StatusCode::OK);
+    assert!(asked.text("main").join(" ").contains("Log in before then and nothing will be deleted"), "{asked:?}");
+    let (at, _) = pat.visit("/settings").await;
+    assert!(at.starts_with("/login"), "every session ended: {at}");
+
+    // Within the grace period nothing happens, and logging in calls it off.
+    assert_eq!(server.app.process_deletions(false).await.unwrap(), 0);
+    let again = server.api().login("pat_runs").await;
+    assert_eq!(server.app.process_deletions(true).await.unwrap(), 0, "logging in cancelled it");
+
+    // Asked again (by the API), and carried out from the command line, ignoring the grace period.
+    let r = again.delete_json("/api/v1/me", json!({"mode": "anonymise", "password": PASSWORD})).await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["mode"], "anonymise");
+    let out = Command::new(BIN).args(["admin", "process-deletions", "--now", "--db", server.db_url()]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("deleted 1 account"));
+
+    let page = server.browser().open(&format!("{}?page=1", thread["url"].as_str().unwrap())).await;
+    assert_eq!(page.text("article.post .author"), ["a former member", "sam", "a former member"]);
+    assert!(page.text("#p1 .body").join(" ").contains("Lochinver harbour"), "the words stay");
+    assert_eq!(page.text("#p2 .body").join(" "), "@pat_runs try shorter steps downhill, it helped me.");
+    assert!(page.attr("#p2 .body a", "href").is_empty(), "the mention no longer links");
+    assert_eq!(server.browser().open("/u/pat_runs").await.status, StatusCode::NOT_FOUND);
+    let login = server.api().post("/api/v1/sessions", json!({"username": "pat_runs", "password": PASSWORD})).await;
+    assert_eq!(login.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let admin = server.api().login("site_admin").await;
+    let log = admin.get_json("/api/v1/mod/log").await.to_string();
+    assert!(log.contains("delete-account") && !log.contains("pat_runs"), "recorded without personal data: {log}");
+}
+
+/// Every byte of the database's files (main, WAL), as text where it can be.
+fn on_disk(path: &str) -> Vec<u8> {
+    let mut bytes = std::fs::read(path).unwrap();
+    bytes.extend(std::fs::read(format!("{path}-wal")).unwrap_or_default());
+    bytes
+}
+
+fn holds(haystack: &[u8], needle: &str) -> bool {
+    haystack.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+#[tokio::test]
+async fn an_erased_member_leaves_no_trace_in_the_database_files_and_threads_stay_readable() {
+    let db = TestDb::sqlite();
+    let path = db.url.trim_start_matches("sqlite://").to_owned();
+    let server = TestServer::on(db).await;
+    let thread = conversation(&server).await;
+    let pat = server.api().login("pat_runs").await;
+    assert!(pat.post("/api/v1/me/email", json!({"email": "pat.lochinver@example.org"})).await.status().is_success());
+    let tid = thread["id"].as_i64().unwrap();
+    let posts = server.api().get_json(&format!("/api/v1/threads/{tid}")).await;
+    let own_reply = posts["posts"][2]["id"].as_i64().unwrap();
+    assert_eq!(pat.patch(&format!("/api/v1/posts/{own_reply}"), json!({"body": "Thanks! Shorter strides by the harbour wall helped a lot."})).await.status(), StatusCode::OK);
+    for (what, text) in [("email", "pat.lochinver@example.org"), ("name", "pat_runs"), ("sentence", "Lochinver harbour")] {
+        assert!(holds(&on_disk(&path), text), "the {what} is on disk before");
+    }
+
+    let r = pat.delete_json("/api/v1/me", json!({"mode": "erase", "password": PASSWORD})).await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    assert_eq!(server.app.process_deletions(true).await.unwrap(), 1);
+
+    let disk = on_disk(&path);
+    for (what, text) in [("email", "pat.lochinver@example.org"), ("name", "pat_runs"), ("sentence", "Lochinver harbour"), ("edited words", "harbour wall")] {
+        if let Some(at) = disk.windows(text.len()).position(|w| w.eq_ignore_ascii_case(text.as_bytes())) {
+            let around = String::from_utf8_lossy(&disk[at.saturating_sub(120)..(at + 120).min(disk.len())]).into_owned();
+            panic!("the {what} is still on disk, at byte {at}: {around:?}");
+        }
+    }
+    let page = server.browser().open(&format!("{}?page=1", thread["url"].as_str().unwrap())).await;
+    assert_eq!(page.text("#p1 .deleted-note"), ["A post by a former member was removed."]);
+    assert_eq!(page.text("#p2 .body").join(" "), "a former member try shorter steps downhill, it helped me.", "sam's reply stays readable");
+    assert_eq!(page.text("#p3 .deleted-note"), ["A post by a former member was removed."]);
+    assert_eq!(page.text("h1"), ["Knee twinges on the downhill bits"]);
+    let found = server.api().get_json("/api/v1/search?q=Lochinver").await;
+    assert_eq!(found["total"], 0);
+}
