@@ -35,7 +35,8 @@ pub(super) fn logged(actor_id: Option<i64>, action: &'static str, member: i64, m
 const EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
 impl App {
-    /// Carries out due deletions now and every hour, until the app is dropped.
+    /// Carries out due deletions (and drops expired exports) now and every
+    /// hour, until the app is dropped.
     /// Several nodes may do so at once: each step only finds what is left.
     pub fn start_deletions(self: &std::sync::Arc<App>) {
         let app = std::sync::Arc::downgrade(self);
@@ -46,6 +47,9 @@ impl App {
                 let Some(app) = app.upgrade() else { return };
                 if let Err(e) = app.process_deletions(false).await {
                     tracing::warn!(error = %super::error_chain(&e), "could not carry out due deletions; trying again in an hour");
+                }
+                if let Err(e) = app.purge_expired_exports().await {
+                    tracing::warn!(error = %super::error_chain(&e), "could not drop expired exports; trying again in an hour");
                 }
             }
         });

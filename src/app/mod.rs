@@ -18,6 +18,7 @@ pub mod data;
 pub mod deletion;
 pub mod demo;
 pub mod events;
+pub mod export;
 pub mod feeds;
 pub mod forum;
 pub mod mail;

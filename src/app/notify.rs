@@ -54,6 +54,7 @@ pub fn describe(n: &Notification) -> (String, String) {
             format!("A moderator lifted the {} on your account.", if detail == "suspend" { "suspension" } else { "pause" }),
         ),
         "login-locked" => ("Logins to your account were paused".into(), detail),
+        "export-ready" => ("Your data is ready".into(), detail),
         other => (other.to_owned(), format!("{actor} in “{thread}”")),
     }
 }

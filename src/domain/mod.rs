@@ -6,6 +6,7 @@
 //! `store` can share one meaning of "a valid username" or "may edit this post".
 
 pub mod dates;
+pub mod export;
 pub mod deletion;
 pub mod feeds;
 pub mod links;

@@ -112,3 +112,73 @@ async fn an_erased_member_leaves_no_trace_in_the_database_files_and_threads_stay
     let found = server.api().get_json("/api/v1/search?q=Lochinver").await;
     assert_eq!(found["total"], 0);
 }
+
+/// The files in a ZIP, read by Python's zipfile (another implementation than ours).
+fn unzip(bytes: &[u8]) -> std::collections::BTreeMap<String, String> {
+    let python = crate::support::test_python().expect("the test tools are installed");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("export.zip");
+    std::fs::write(&file, bytes).unwrap();
+    let out = Command::new(python)
+        .args(["-c", "import json, sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print(json.dumps({n: z.read(n).decode() for n in z.namelist()}))"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn a_member_downloads_everything_they_wrote_and_logged_as_a_zip_that_keeps_a_week() {
+    let server = TestServer::start().await;
+    let thread = conversation(&server).await;
+    let tid = thread["id"].as_i64().unwrap();
+    let pat = server.api().login("pat_runs").await;
+    let sam = server.api().login("sam").await;
+    let posts = server.api().get_json(&format!("/api/v1/threads/{tid}")).await;
+    let (first, sams) = (posts["posts"][0]["id"].as_i64().unwrap(), posts["posts"][1]["id"].as_i64().unwrap());
+    assert_eq!(pat.patch(&format!("/api/v1/posts/{first}"), json!({"body": "My left knee twinges on downhills. Edited to add: only the left."})).await.status(), StatusCode::OK);
+    pat.put(&format!("/api/v1/posts/{sams}/thanks")).await;
+    sam.put(&format!("/api/v1/posts/{first}/thanks")).await;
+    let run = pat.post("/api/v1/runs", json!({"date": "2026-12-01", "felt": "hard", "note": "Hilly loop", "pain": [{"area": "knee", "level": 3}]})).await;
+    assert!(run.status().is_success(), "{}", run.text().await.unwrap());
+
+    assert_eq!(pat.get("/api/v1/me/export").await.status(), StatusCode::NOT_FOUND, "nothing before it's asked for");
+    assert_eq!(pat.post("/api/v1/me/export", json!({})).await.status(), StatusCode::ACCEPTED);
+    let mut zip = None;
+    for _ in 0..100 {
+        let r = pat.get("/api/v1/me/export").await;
+        if r.status() == StatusCode::OK {
+            assert_eq!(r.headers()["content-type"], "application/zip");
+            zip = Some(r.bytes().await.unwrap());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let files = unzip(&zip.expect("the export is ready within 10 s"));
+    assert!(files["README.txt"].contains("posts/"));
+    let post_file = files.keys().find(|n| n.starts_with("posts/") && n.ends_with("-knee-twinges-on-the-downhill-bits.md")).expect("the opening post as Markdown");
+    let text = &files[post_file];
+    assert!(text.contains("Edited to add: only the left.") && text.contains(&format!("/t/{tid}/")), "{text}");
+    let data: Value = serde_json::from_str(&files["data.json"]).unwrap();
+    assert_eq!(data["profile"][0]["username"], "pat_runs");
+    assert_eq!(data["posts"].as_array().unwrap().len(), 2);
+    assert!(data["revisions"][0]["body"].as_str().unwrap().contains("every downhill near Lochinver"), "the earlier version");
+    assert_eq!(data["thanks_given"][0]["post_id"], sams);
+    assert_eq!(data["thanks_received"][0]["from"], "sam");
+    assert_eq!(data["runs"][0]["note"], "Hilly loop");
+    assert_eq!(data["pain"][0]["area"], "knee");
+    assert!(data["watched_threads"].as_array().unwrap().iter().any(|w| w["thread_id"] == tid));
+    for part in ["flags", "sanctions", "muted", "watched_categories"] {
+        assert!(data[part].is_array(), "{part}");
+    }
+    assert!(!files["data.json"].contains("password"), "no password hash");
+    let told = pat.get_json("/api/v1/notifications").await;
+    assert!(told["items"].as_array().unwrap().iter().any(|n| n["kind"] == "export-ready"), "{told}");
+    assert_eq!(sam.get("/api/v1/me/export").await.status(), StatusCode::NOT_FOUND, "only your own");
+
+    // A week later it's gone.
+    crate::support::raw_exec(server.db_url(), "UPDATE exports SET expires_at = 1").await;
+    assert_eq!(pat.get("/api/v1/me/export").await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(server.app.purge_expired_exports().await.unwrap(), 1);
+}

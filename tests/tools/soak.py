@@ -112,6 +112,9 @@ def main():
         f"{counts['read']} reads, {counts['reply']} replies, {counts['search']} searches), {len(failures)} failed; "
         f"resident {after_warmup / 1024:.1f} MB after warm-up, {end / 1024:.1f} MB at the end ({growth:+.1f}%), peak {peak / 1024:.1f} MB"
     )
+    # The curve, a tenth of the run at a time: does memory level off?
+    tenths = [max((kib for at, kib in samples if seconds * (n - 1) / 10 <= at < seconds * n / 10), default=0) for n in range(1, 11)]
+    print("resident by tenths of the run (MB): " + " ".join(f"{kib / 1024:.1f}" for kib in tenths))
     if failures:
         print(f"FAILED: {len(failures)} requests failed, e.g. {failures[:5]}")
         sys.exit(1)

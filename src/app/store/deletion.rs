@@ -131,6 +131,7 @@ pub async fn finish(tx: &Tx<'_>, user_id: i64, mode: Mode) -> Result<()> {
         "DELETE FROM email_tokens WHERE user_id = ?1",
         "DELETE FROM outbox WHERE user_id = ?1",
         "DELETE FROM member_notes WHERE user_id = ?1",
+        "DELETE FROM exports WHERE user_id = ?1",
         "UPDATE flags SET note = '' WHERE user_id = ?1",
     ] {
         tx.exec(sql, args![user_id]).await?;

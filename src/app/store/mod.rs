@@ -22,6 +22,7 @@ pub mod conn;
 pub mod data;
 pub mod deletion;
 pub mod events;
+pub mod export;
 pub mod feeds;
 pub mod forum;
 pub mod mail;

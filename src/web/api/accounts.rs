@@ -190,3 +190,14 @@ pub async fn delete_me(State(state): State<AppState>, visitor: Visitor, ApiJson(
     let pending = state.app.request_deletion(&visitor.viewer, &input.mode, &input.password).await?;
     Ok((StatusCode::ACCEPTED, Json(json!({"mode": pending.mode.as_str(), "due_at": rfc3339(pending.due_at)}))).into_response())
 }
+
+/// `POST /api/v1/me/export`: starts building the member's export (202).
+pub async fn request_export(State(state): State<AppState>, visitor: Visitor) -> Result<Response, Error> {
+    let status = state.app.request_export(&visitor.viewer).await?;
+    Ok((StatusCode::ACCEPTED, Json(json!({"progress": status.progress, "ready": status.ready_at.is_some()}))).into_response())
+}
+
+/// `GET /api/v1/me/export`: the ZIP once it is ready (404 before, and after its week).
+pub async fn download_export(State(state): State<AppState>, visitor: Visitor) -> Result<Response, Error> {
+    crate::web::pages::zip_download(state.app.export_file(&visitor.viewer).await?)
+}

@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/sessions", post(accounts::create_session).delete(accounts::delete_all_sessions))
         .route("/sessions/current", delete(accounts::delete_session))
         .route("/me", get(accounts::me).delete(accounts::delete_me))
+        .route("/me/export", get(accounts::download_export).post(accounts::request_export))
         .route("/me/settings", get(accounts::settings).patch(accounts::update_settings))
         .route("/me/email", post(accounts::change_email))
         .route("/me/password", post(accounts::change_password))

@@ -31,6 +31,8 @@ pub fn router() -> Router<AppState> {
         .route("/settings/password", post(change_password))
         .route("/settings/logout-everywhere", post(log_out_everywhere))
         .route("/settings/delete", post(delete_account))
+        .route("/settings/export", post(request_export))
+        .route("/settings/export.zip", get(download_export))
         .route("/settings/preferences", post(set_preferences))
 }
 
@@ -277,6 +279,8 @@ struct SettingsPage {
     /// Others see their badge and progress.
     show_progress: bool,
     avatar: super::Avatar,
+    /// Their latest data export: (progress, ready to download until).
+    export: Option<(i64, Option<String>)>,
     errors: Vec<FieldError>,
 }
 
@@ -299,6 +303,7 @@ pub(super) async fn settings_page(state: &AppState, visitor: &Visitor, done: Opt
         watch_levels: [Level::Watching, Level::Tracking, Level::Normal].iter().map(|l| (l.as_str(), l.label(), l.explain_thread(), *l == p.default_watch)).collect(),
         muted: s.muted,
         show_progress: visitor.viewer.user.as_ref().is_none_or(|u| u.show_progress),
+        export: state.app.export_status(&visitor.viewer).await?.map(|e| (e.progress, e.ready_at.and(e.expires_at).map(dates::human))),
         avatar: visitor.viewer.user.as_ref().map_or_else(|| super::Avatar::of("?", None), |u| super::Avatar::of(&u.username, u.avatar.clone())),
         errors,
     })
@@ -317,6 +322,7 @@ fn done_message(done: Option<&str>) -> Option<String> {
             "resent" => "We've sent the link again. It works for an hour.",
             "password" => "Your password is changed. Everywhere else you were logged in, you're logged out now.",
             "saved" | "programme" => "Saved.",
+            "export" => "We're putting your data together. We'll tell you when it's ready to download, below.",
             _ => return None,
         }
         .to_owned(),
@@ -364,6 +370,28 @@ async fn log_out_everywhere(State(state): State<AppState>, visitor: Visitor, Csr
     let mut response = see_other("/login?done=everywhere");
     response.headers_mut().append(header::SET_COOKIE, session_cookie(&state, "", 0));
     Ok(response)
+}
+
+async fn request_export(State(state): State<AppState>, visitor: Visitor, CsrfForm(_): CsrfForm<Empty>) -> Result<Response, Error> {
+    state.app.request_export(&visitor.viewer).await?;
+    Ok(see_other("/settings?done=export#data"))
+}
+
+async fn download_export(State(state): State<AppState>, visitor: Visitor) -> Result<Response, Error> {
+    if !visitor.is_member() {
+        return Ok(super::login_redirect("/settings#data"));
+    }
+    zip_download(state.app.export_file(&visitor.viewer).await?)
+}
+
+/// A finished export as a download.
+pub fn zip_download(bytes: Vec<u8>) -> Result<Response, Error> {
+    let headers = [
+        (header::CONTENT_TYPE, "application/zip"),
+        (header::CONTENT_DISPOSITION, "attachment; filename=\"my-data.zip\""),
+        (header::CACHE_CONTROL, "private, no-store"),
+    ];
+    Ok(axum::response::IntoResponse::into_response((headers, bytes)))
 }
 
 #[derive(Deserialize)]

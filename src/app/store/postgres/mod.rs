@@ -44,6 +44,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0010_lookalikes.sql"),
     include_str!("../migrations/postgres/0011_uploads.sql"),
     include_str!("../migrations/postgres/0012_deletion.sql"),
+    include_str!("../migrations/postgres/0013_exports.sql"),
 ];
 
 const POOL_SIZE: usize = 8;
