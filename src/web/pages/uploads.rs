@@ -91,15 +91,8 @@ async fn add_to_draft(State(state): State<AppState>, visitor: Visitor, form: Csr
 
 async fn set_avatar(State(state): State<AppState>, visitor: Visitor, form: CsrfMultipart) -> Result<Response, Error> {
     let bytes = form.0.get("picture").cloned().unwrap_or_default();
-    match state.app.upload_picture(&visitor.viewer, bytes, Purpose::Avatar).await {
-        Ok(_) => Ok(see_other("/settings#avatar")),
-        Err(crate::app::Error::Invalid(errors)) => {
-            let mut page = super::accounts::settings_page(&state, &visitor, None, errors).await?;
-            *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(page)
-        }
-        Err(e) => Err(e.into()),
-    }
+    let result = state.app.upload_picture(&visitor.viewer, bytes, Purpose::Avatar).await;
+    super::answer(result, |_| see_other("/settings#avatar"), async |errors| super::accounts::settings_page(&state, &visitor, None, errors).await).await
 }
 
 async fn remove_avatar(State(state): State<AppState>, visitor: Visitor, CsrfForm(_): CsrfForm<super::Empty>) -> Result<Response, Error> {
