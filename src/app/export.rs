@@ -4,6 +4,7 @@
 
 use super::access::Viewer;
 use super::store::export::{self as stored, ExportRow, PART_COUNT};
+use super::store::mail;
 use super::store::notify::{Notice, notify};
 use super::{App, Error, Result};
 use crate::domain::export::{KEEP_MS, file_stem, zip};
@@ -105,7 +106,8 @@ impl App {
                 Box::pin(async move {
                     stored::finish(tx, id, &archive, expires_at).await?;
                     let detail = "Your data is ready to download from your settings page (Your data), for the next 7 days.";
-                    notify(tx, member, Notice { kind: "export-ready", post_id: None, actor_id: None, detail: Some(detail) }).await
+                    notify(tx, member, Notice { kind: "export-ready", post_id: None, actor_id: None, detail: Some(detail) }).await?;
+                    mail::queue(tx, "export-ready", member, super::now_millis(), None, Some(&format!("export:{id}"))).await.map(|_| ())
                 })
             })
             .await?;

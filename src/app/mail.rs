@@ -140,6 +140,7 @@ impl App {
             "digest" => self.build_digest(&to, message).await,
             "verify" => self.build_account_mail(&to, message, "verify").await,
             "reset" => self.build_account_mail(&to, message, "reset").await,
+            "export-ready" => self.build_export_ready(&to).await,
             other => Err(Error::internal(StoreError::message(format!("unknown outbox kind {other:?}")))),
         }
     }
@@ -211,6 +212,15 @@ impl App {
             "verify" => letters::verify_address(&to.username, &self.link(&format!("/email/confirm/{token}")), &footer),
             _ => letters::reset_password(&to.username, &self.link(&format!("/password/reset/{token}")), &footer),
         };
+        Ok(Built::Send { to: email, letter, scope: Scope::All, emailed: Vec::new() })
+    }
+
+    /// Only to a confirmed address: the link leads to a page behind sign-in,
+    /// but the message itself says an export exists.
+    async fn build_export_ready(&self, to: &Recipient) -> Result<Built> {
+        let (Some(email), true) = (to.email.clone(), to.verified) else { return Ok(Built::Settle("no-address")) };
+        let footer = self.footer(to.id, Scope::All, "You're getting this because you asked for a copy of your data.").await?;
+        let letter = letters::export_ready(&to.username, &self.link("/settings/export"), &footer);
         Ok(Built::Send { to: email, letter, scope: Scope::All, emailed: Vec::new() })
     }
 

@@ -183,6 +183,20 @@ pub fn reset_password(username: &str, link: &str, f: &Footer) -> Letter {
     }
 }
 
+/// "The export you asked for is ready."
+pub fn export_ready(username: &str, link: &str, f: &Footer) -> Letter {
+    Letter {
+        subject: format!("Your {SITE} data is ready to download"),
+        text: format!(
+            "Hello {username},\n\nThe copy of your data you asked for is ready. Download it from your settings, \
+             signed in, within 7 days:\n\n{link}\n\n\
+             It holds your posts as Markdown and everything else in data.json. \
+             If you didn't ask for it, change your password: someone signed in as you did.\n{}",
+            footer(f)
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

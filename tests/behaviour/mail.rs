@@ -365,3 +365,18 @@ async fn two_nodes_on_one_postgres_send_each_message_exactly_once() {
     let keys = raw_rows(node_a.db_url(), "SELECT COUNT(*), COUNT(DISTINCT user_id) FROM outbox WHERE kind = 'digest'").await;
     assert_eq!(keys, [[names.len().to_string(), names.len().to_string()]]);
 }
+
+#[tokio::test]
+async fn a_member_is_emailed_when_the_copy_of_their_data_is_ready() {
+    let Some(sink) = SmtpSink::start() else { return };
+    let (server, poster, _, _) = forum(&sink).await;
+    assert_eq!(poster.post("/api/v1/me/export", json!({})).await.status(), StatusCode::ACCEPTED);
+    let mails = sink.wait_for(&address("poster_pia"), 2, WAIT).await;
+    assert_eq!(mails.len(), 2, "{:?}", outbox(&server).await);
+    let ready = mails.last().expect("a message says the export is ready");
+    assert_eq!(ready.subject(), "Your Jogette data is ready to download");
+    assert_eq!(ready.link(&server.base, "/settings/export").as_deref(), Some("/settings/export"));
+    // One message per export, however often the mailer looks.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(sink.wait_for(&address("poster_pia"), 3, Duration::ZERO).await.len(), 2);
+}

@@ -32,7 +32,7 @@ pub const TABLES: &[(&str, &[(&str, Kind)])] = {
         ("exports", &[("id", Int), ("user_id", Int), ("progress", Int), ("bytes", Bytes), ("created_at", Int), ("ready_at", Int), ("expires_at", Int)]),
         ("uploads", &[("id", Int), ("user_id", Int), ("purpose", Text), ("content_type", Text), ("key", Text), ("width", Int), ("height", Int), ("bytes", Bytes), ("created_at", Int)]),
         ("sessions", &[("token_hash", Text), ("user_id", Int), ("kind", Text), ("created_at", Int), ("expires_at", Int), ("last_write_at", Int)]),
-        ("categories", &[("id", Int), ("slug", Text), ("name", Text), ("description", Text), ("position", Int), ("thread_count", Int), ("post_count", Int), ("created_at", Int), ("members_only", Int)]),
+        ("categories", &[("id", Int), ("slug", Text), ("name", Text), ("description", Text), ("position", Int), ("thread_count", Int), ("post_count", Int), ("created_at", Int), ("members_only", Int), ("parent_id", Int), ("staff_only", Int)]),
         ("threads", &[("id", Int), ("category_id", Int), ("user_id", Int), ("title", Text), ("slug", Text), ("created_at", Int), ("last_post_at", Int), ("last_post_user_id", Int), ("post_count", Int), ("reply_count", Int), ("locked_at", Int), ("pinned", Int), ("slow_mode_seconds", Int), ("slow_mode_until", Int), ("held_at", Int), ("last_number", Int)]),
         ("thread_redirects", &[("thread_id", Int), ("to_thread", Int), ("created_at", Int)]),
         ("posts", &[("id", Int), ("thread_id", Int), ("number", Int), ("user_id", Int), ("reply_to", Int), ("body", Text), ("html", Text), ("excerpt", Text), ("mentions", Text), ("thanks_count", Int), ("created_at", Int), ("edited_at", Int), ("deleted_at", Int), ("held_at", Int), ("hidden_at", Int), ("hidden_reason", Text), ("deleted_by", Int), ("pain_summary", Text)]),
@@ -53,6 +53,7 @@ pub const TABLES: &[(&str, &[(&str, Kind)])] = {
         ("outbox", &[("id", Int), ("kind", Text), ("user_id", Int), ("dedupe_key", Text), ("detail", Text), ("created_at", Int), ("send_after", Int), ("attempts", Int), ("claimed_until", Int), ("settled_at", Int), ("outcome", Text), ("last_error", Text)]),
         ("runs", &[("id", Int), ("user_id", Int), ("plan_id", Int), ("week", Int), ("run", Int), ("ran_on", Int), ("distance_m", Int), ("duration_s", Int), ("felt", Text), ("note", Text), ("client_id", Text), ("created_at", Int), ("updated_at", Int)]),
         ("pain_entries", &[("id", Int), ("run_id", Int), ("user_id", Int), ("area", Text), ("level", Int)]),
+        ("import_map", &[("source", Text), ("kind", Text), ("source_id", Text), ("local_id", Int)]),
         ("email_tokens", &[("token_hash", Text), ("user_id", Int), ("purpose", Text), ("email", Text), ("created_at", Int), ("expires_at", Int), ("used_at", Int)]),
     ]
 };
@@ -74,8 +75,12 @@ fn column_names(table: &str) -> Result<String> {
 /// The first column, or the whole key for tables keyed by two columns.
 fn key_of(table: &str) -> Result<String> {
     let columns = columns_of(table)?;
-    let keyed_by_two = matches!(table, "post_mentions" | "thanks" | "member_threads" | "member_categories" | "member_mutes");
-    Ok(columns.iter().take(if keyed_by_two { 2 } else { 1 }).map(|(c, _)| *c).collect::<Vec<_>>().join(", "))
+    let key_width = match table {
+        "post_mentions" | "thanks" | "member_threads" | "member_categories" | "member_mutes" => 2,
+        "import_map" => 3,
+        _ => 1,
+    };
+    Ok(columns.iter().take(key_width).map(|(c, _)| *c).collect::<Vec<_>>().join(", "))
 }
 
 /// Every row of one of [`TABLES`], in key order.

@@ -45,6 +45,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0011_uploads.sql"),
     include_str!("../migrations/postgres/0012_deletion.sql"),
     include_str!("../migrations/postgres/0013_exports.sql"),
+    include_str!("../migrations/postgres/0014_imports.sql"),
 ];
 
 const POOL_SIZE: usize = 8;

@@ -48,6 +48,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0012_uploads.sql"),
     include_str!("../migrations/sqlite/0013_deletion.sql"),
     include_str!("../migrations/sqlite/0014_exports.sql"),
+    include_str!("../migrations/sqlite/0015_imports.sql"),
 ];
 const READERS: usize = 4;
 /// Enough to amortise the fsync under load without making one commit huge.
