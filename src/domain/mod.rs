@@ -9,6 +9,7 @@ pub mod dates;
 pub mod export;
 pub mod deletion;
 pub mod feeds;
+pub mod import;
 pub mod links;
 pub mod mail;
 pub mod markdown;
