@@ -6,6 +6,7 @@
 pub mod app;
 pub mod config;
 pub mod domain;
+pub mod progress;
 pub mod web;
 
 use config::Config;

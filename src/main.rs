@@ -54,6 +54,13 @@ enum Command {
         #[arg(long, env = "JOGETTE_DB", default_value = "sqlite://jogette.db")]
         db: String,
     },
+    /// Bring a community in from another forum. Running it again updates
+    /// what came before and adds what is new; nothing is duplicated.
+    /// Imported members choose a new password by email ("Forgot your password?").
+    Import {
+        #[command(subcommand)]
+        from: ImportSource,
+    },
     /// Administrative tasks.
     Admin {
         #[command(subcommand)]
@@ -162,7 +169,43 @@ impl ServeArgs {
 }
 
 #[derive(Subcommand)]
+enum ImportSource {
+    /// Discourse's JSON export (users, categories, topics with their posts).
+    Discourse {
+        file: std::path::PathBuf,
+        #[arg(long, env = "JOGETTE_DB", default_value = "sqlite://jogette.db")]
+        db: String,
+    },
+    /// A phpBB 3 board's database: 3.0 and 3.1 (BBCode) or 3.2 and later (XML).
+    Phpbb {
+        /// mysql://user:password@host:port/database or sqlite://board.db
+        #[arg(long)]
+        from: String,
+        /// The board's table prefix.
+        #[arg(long, default_value = "phpbb_")]
+        prefix: String,
+        #[arg(long, env = "JOGETTE_DB", default_value = "sqlite://jogette.db")]
+        db: String,
+    },
+    /// Another Jogette's community export (jogette admin export-community).
+    Jogette {
+        file: std::path::PathBuf,
+        #[arg(long, env = "JOGETTE_DB", default_value = "sqlite://jogette.db")]
+        db: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum AdminTask {
+    /// Export the whole community (members without passwords, categories,
+    /// threads, posts, thanks) as a ZIP that `jogette import jogette` reads.
+    ExportCommunity {
+        /// The ZIP to write.
+        #[arg(long)]
+        to: std::path::PathBuf,
+        #[arg(long, env = "JOGETTE_DB", default_value = "sqlite://jogette.db")]
+        db: String,
+    },
     /// Create a member, reading their password from standard input.
     CreateUser {
         name: String,
@@ -257,6 +300,8 @@ async fn main() -> ExitCode {
         }
         Command::Admin { task: AdminTask::AddPlan { file, db } } => add_plan(&db, &file).await,
         Command::Admin { task: AdminTask::ProcessDeletions { now, db } } => process_deletions(&db, now).await,
+        Command::Admin { task: AdminTask::ExportCommunity { to, db } } => export_community(&db, &to).await,
+        Command::Import { from } => import(from).await,
         Command::Admin { task: AdminTask::CreateCategory { slug, name, description, members_only, db } } => {
             create_category(&db, &slug, &name, &description, members_only).await
         }
@@ -331,6 +376,29 @@ async fn create_category(db: &str, slug: &str, name: &str, description: &str, me
 async fn process_deletions(db: &str, now: bool) -> Result<(), String> {
     let deleted = open(db).await?.process_deletions(now).await.map_err(said)?;
     println!("deleted {deleted} account{}", if deleted == 1 { "" } else { "s" });
+    Ok(())
+}
+
+async fn export_community(db: &str, to: &std::path::Path) -> Result<(), String> {
+    let archive = open(db).await?.export_community().await.map_err(said)?;
+    std::fs::write(to, &archive).map_err(|e| format!("cannot write {}: {e}", to.display()))?;
+    println!("exported the community of {db} to {} ({} bytes)", to.display(), archive.len());
+    Ok(())
+}
+
+async fn import(from: ImportSource) -> Result<(), String> {
+    use jogette::app::import::{Source, discourse::DiscourseExport, jogette::JogetteExport, phpbb::PhpbbBoard};
+    let (db, source): (String, Box<dyn Source>) = match from {
+        ImportSource::Discourse { file, db } => (db, Box::new(tokio::task::spawn_blocking(move || DiscourseExport::open(&file)).await.map_err(|e| e.to_string())??)),
+        ImportSource::Phpbb { from, prefix, db } => (db, Box::new(tokio::task::spawn_blocking(move || PhpbbBoard::open(&from, &prefix)).await.map_err(|e| e.to_string())??)),
+        ImportSource::Jogette { file, db } => (db, Box::new(tokio::task::spawn_blocking(move || JogetteExport::open(&file)).await.map_err(|e| e.to_string())??)),
+    };
+    let app = open(&db).await?;
+    let mut bar = jogette::progress::Bar::new("posts");
+    let report = app.import(source, |p| bar.show(p.done, p.total)).await?;
+    bar.finish();
+    print!("{report}");
+    println!("Imported members have no password here: each chooses one with \"Forgot your password?\" on the login page.");
     Ok(())
 }
 

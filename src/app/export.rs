@@ -125,3 +125,52 @@ fn readme(site: &str) -> String {
          Times in data.json are milliseconds since 1 January 1970 (UTC).\n"
     )
 }
+
+/// Posts read per statement for a community export.
+const COMMUNITY_POSTS_PER_READ: i64 = 20_000;
+
+impl App {
+    /// The whole community as a ZIP (`README.txt`, `data.json`), in the
+    /// shape `jogette import jogette` reads: members without passwords,
+    /// categories, threads, posts and thanks. For admins (`jogette admin
+    /// export-community`); removed posts keep their place but not their words.
+    pub async fn export_community(&self) -> Result<Vec<u8>> {
+        use super::store::export::community;
+        use crate::domain::export::{COMMUNITY_FORMAT, COMMUNITY_VERSION, Community};
+        let members = self.store.read_primary(|c| Box::pin(community::members(c))).await?;
+        let categories = self.store.read_primary(|c| Box::pin(community::categories(c))).await?;
+        let mut threads = self.store.read_primary(|c| Box::pin(community::threads(c))).await?;
+        let index: std::collections::HashMap<i64, usize> = threads.iter().enumerate().map(|(i, t)| (t.id, i)).collect();
+        let mut after = 0;
+        loop {
+            let posts = self.store.read_primary(move |c| Box::pin(community::posts(c, after, COMMUNITY_POSTS_PER_READ))).await?;
+            let Some(last) = posts.last().map(|(_, p)| p.id) else { break };
+            let mut thanks = self.store.read_primary(move |c| Box::pin(community::thanks(c, after, last))).await?.into_iter().peekable();
+            for (thread, mut post) in posts {
+                while let Some((_, member, at)) = thanks.next_if(|(p, _, _)| *p <= post.id).filter(|(p, _, _)| *p == post.id) {
+                    post.thanked_by.push((member, at));
+                }
+                if let Some(&i) = index.get(&thread) {
+                    threads[i].posts.push(post);
+                }
+            }
+            after = last;
+        }
+        for thread in &mut threads {
+            thread.posts.sort_by_key(|p| p.number);
+        }
+        let site = self.site().await.name.clone();
+        let data = Community { format: COMMUNITY_FORMAT.into(), version: COMMUNITY_VERSION, site: site.clone(), members, categories, threads };
+        tokio::task::spawn_blocking(move || {
+            let json = serde_json::to_vec(&data).map_err(Error::internal)?;
+            let readme = format!(
+                "The whole community of {site}, exported by an admin.\n\n\
+                 data.json    members (no passwords), categories, threads, posts and thanks; times in UTC milliseconds\n\n\
+                 Bring it into another Jogette with: jogette import jogette THIS-FILE --db …\n"
+            );
+            Ok(zip(&[("README.txt".to_owned(), readme.into_bytes()), ("data.json".to_owned(), json)]))
+        })
+        .await
+        .map_err(Error::internal)?
+    }
+}

@@ -38,6 +38,39 @@ pub fn parse_date(text: &str) -> Option<i64> {
     (civil(days) == (year, month, day)).then_some(days * 86_400_000)
 }
 
+/// UTC milliseconds from an RFC 3339 time (`2017-10-26T17:15:04.590Z`,
+/// `…+01:00`, or a date alone); None if it isn't one.
+pub fn parse_rfc3339(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let (date, rest) = text.split_at(text.len().min(10));
+    let midnight = parse_date(date)?;
+    let rest = rest.trim_start_matches(['T', 't', ' ']);
+    if rest.is_empty() {
+        return Some(midnight);
+    }
+    let field = |s: &str| s.parse::<i64>().ok();
+    let (hour, minute, second) = (field(rest.get(0..2)?)?, field(rest.get(3..5)?)?, field(rest.get(6..8)?)?);
+    if hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    let mut tail = &rest[8..];
+    let mut millis = 0;
+    if let Some(fraction) = tail.strip_prefix('.') {
+        let digits = fraction.find(|c: char| !c.is_ascii_digit()).unwrap_or(fraction.len());
+        millis = format!("{:0<3}", &fraction[..digits.min(3)]).parse::<i64>().ok()?;
+        tail = &fraction[digits..];
+    }
+    let offset = match tail {
+        "" | "Z" | "z" => 0,
+        _ => {
+            let sign = if tail.starts_with('-') { -1 } else { 1 };
+            let (h, m) = (field(tail.get(1..3)?)?, field(tail.get(4..6)?)?);
+            sign * (h * 3600 + m * 60) * 1000
+        }
+    };
+    Some(midnight + ((hour * 60 + minute) * 60 + second) * 1000 + millis - offset)
+}
+
 struct Parts {
     year: i64,
     month: u32,
@@ -111,6 +144,15 @@ pub fn week_start(days: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_from_other_forums_are_read_to_the_millisecond() {
+        assert_eq!(parse_rfc3339("2017-10-26T17:15:04.590Z").map(rfc3339).as_deref(), Some("2017-10-26T17:15:04Z"));
+        assert_eq!(parse_rfc3339("2017-10-26T17:15:04.590Z").map(|m| m % 1000), Some(590));
+        assert_eq!(parse_rfc3339("2017-10-26T18:15:04+01:00"), parse_rfc3339("2017-10-26T17:15:04Z"));
+        assert_eq!(parse_rfc3339("2017-10-26"), parse_date("2017-10-26"));
+        assert_eq!(parse_rfc3339("yesterday"), None);
+    }
 
     #[test]
     fn formats_known_instants() {

@@ -131,3 +131,102 @@ pub async fn bytes(c: &Conn<'_>, id: i64) -> Result<Option<Vec<u8>>> {
 pub async fn purge_expired(tx: &Tx<'_>, now: i64) -> Result<u64> {
     tx.exec("DELETE FROM exports WHERE expires_at IS NOT NULL AND expires_at < ?1", args![now]).await
 }
+
+/// The whole community, for an admin's export.
+pub mod community {
+    use super::super::conn::{Conn, args};
+    use super::Result;
+    use crate::domain::export::{CommunityCategory, CommunityMember, CommunityPost, CommunityThread};
+
+    pub async fn members(c: &Conn<'_>) -> Result<Vec<CommunityMember>> {
+        c.all("SELECT id, username, email, email_verified_at IS NOT NULL, role, created_at, badge FROM users ORDER BY id", &[], |r| {
+            Ok(CommunityMember {
+                id: r.int(0)?,
+                username: r.text(1)?,
+                email: r.opt_text(2)?,
+                email_verified: r.flag(3)?,
+                role: r.text(4)?,
+                created_at: r.int(5)?,
+                badge: r.opt_text(6)?,
+            })
+        })
+        .await
+    }
+
+    pub async fn categories(c: &Conn<'_>) -> Result<Vec<CommunityCategory>> {
+        c.all(
+            "SELECT id, slug, name, description, position, parent_id, members_only, staff_only, created_at FROM categories ORDER BY id",
+            &[],
+            |r| {
+                Ok(CommunityCategory {
+                    id: r.int(0)?,
+                    slug: r.text(1)?,
+                    name: r.text(2)?,
+                    description: r.text(3)?,
+                    position: r.int(4)?,
+                    parent_id: r.opt_int(5)?,
+                    members_only: r.flag(6)?,
+                    staff_only: r.flag(7)?,
+                    created_at: r.int(8)?,
+                })
+            },
+        )
+        .await
+    }
+
+    pub async fn threads(c: &Conn<'_>) -> Result<Vec<CommunityThread>> {
+        c.all("SELECT id, category_id, title, created_at, pinned > 0, locked_at IS NOT NULL FROM threads ORDER BY id", &[], |r| {
+            Ok(CommunityThread {
+                id: r.int(0)?,
+                category_id: r.int(1)?,
+                title: r.text(2)?,
+                created_at: r.int(3)?,
+                pinned: r.flag(4)?,
+                locked: r.flag(5)?,
+                posts: Vec::new(),
+            })
+        })
+        .await
+    }
+
+    /// Posts with ids above `after`, up to `limit` of them, in id order.
+    pub async fn posts(c: &Conn<'_>, after: i64, limit: i64) -> Result<Vec<(i64, CommunityPost)>> {
+        c.all(
+            "SELECT p.thread_id, p.id, p.number, p.user_id, p.reply_to, CASE WHEN p.deleted_at IS NULL THEN p.body ELSE '' END, p.created_at, \
+               p.edited_at, p.deleted_at, p.held_at IS NOT NULL, p.hidden_at IS NOT NULL, p.pain_summary, p.imported_thanks \
+             FROM posts p WHERE p.id > ?1 ORDER BY p.id LIMIT ?2",
+            args![after, limit],
+            |r| {
+                Ok((
+                    r.int(0)?,
+                    CommunityPost {
+                        id: r.int(1)?,
+                        number: r.int(2)?,
+                        user_id: r.int(3)?,
+                        reply_to: r.opt_int(4)?,
+                        body: r.text(5)?,
+                        created_at: r.int(6)?,
+                        edited_at: r.opt_int(7)?,
+                        deleted_at: r.opt_int(8)?,
+                        held: r.flag(9)?,
+                        hidden: r.flag(10)?,
+                        pain_summary: r.opt_text(11)?,
+                        thanked_by: Vec::new(),
+                        uncredited_thanks: r.int(12)?,
+                    },
+                ))
+            },
+        )
+        .await
+    }
+
+    /// Thanks on posts with ids in (`after`, `upto`]: (post, member, when).
+    pub async fn thanks(c: &Conn<'_>, after: i64, upto: i64) -> Result<Vec<(i64, i64, i64)>> {
+        c.all(
+            "SELECT post_id, user_id, created_at FROM thanks WHERE post_id > ?1 AND post_id <= ?2 ORDER BY post_id, created_at",
+            args![after, upto],
+            |r| Ok((r.int(0)?, r.int(1)?, r.int(2)?)),
+        )
+        .await
+    }
+}

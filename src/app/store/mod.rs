@@ -25,6 +25,7 @@ pub mod events;
 pub mod export;
 pub mod feeds;
 pub mod forum;
+pub mod import;
 pub mod mail;
 pub mod moderation;
 pub mod notify;

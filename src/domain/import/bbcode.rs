@@ -11,6 +11,11 @@ pub fn to_markdown(stored: &str, uid: &str, lookup: &dyn Lookup) -> String {
     markdown(&parse(&unwrap_comments(stored, uid), uid), lookup)
 }
 
+/// A title or name as phpBB stores it (HTML-escaped), as text.
+pub fn unescaped(stored: &str) -> String {
+    unescape(stored)
+}
+
 /// Smilies become their text (`:)`); automatic links and addresses become
 /// the BBCode they stand for, so one parser reads everything.
 fn unwrap_comments(stored: &str, uid: &str) -> String {

@@ -24,6 +24,8 @@ pub struct Member {
     pub email_verified: bool,
     pub staff: Staff,
     pub created_at: i64,
+    /// Their place in the running programme ("W5R3"), from a Jogette export.
+    pub badge: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +46,8 @@ pub enum Access {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Category {
     pub key: String,
+    /// Its address here, when the source has one of Jogette's own.
+    pub slug: Option<String>,
     /// Its parent's key; parents come before their children.
     pub parent: Option<String>,
     pub name: String,
@@ -81,6 +85,8 @@ pub enum Format {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Message {
     pub key: String,
+    /// Its number in its topic at the source, when quotes name posts by number.
+    pub number: Option<i64>,
     /// None: the author is gone at the source; the post is kept under the
     /// system member.
     pub author: Option<String>,
@@ -91,8 +97,15 @@ pub struct Message {
     /// The post this one answers, by key.
     pub reply_to: Option<String>,
     pub hidden: bool,
+    /// Removed (its words are not carried), or waiting for a moderator.
+    pub deleted_at: Option<i64>,
+    pub held: bool,
+    /// The pain-log summary its author attached (Jogette's JSON).
+    pub pain_summary: Option<String>,
     /// Members (by key) who liked or thanked it, and when.
     pub thanked_by: Vec<(String, i64)>,
+    /// Likes the source counts without saying whose.
+    pub uncredited_thanks: i64,
 }
 
 /// What an importer can ask about things already brought over, to turn the

@@ -12,3 +12,5 @@ ALTER TABLE categories ADD COLUMN staff_only BIGINT NOT NULL DEFAULT 0;
 
 ALTER TABLE outbox DROP CONSTRAINT outbox_kind_check;
 ALTER TABLE outbox ADD CONSTRAINT outbox_kind_check CHECK (kind IN ('away', 'digest', 'verify', 'reset', 'export-ready'));
+
+ALTER TABLE posts ADD COLUMN imported_thanks BIGINT NOT NULL DEFAULT 0;

@@ -35,3 +35,7 @@ DROP TABLE outbox;
 ALTER TABLE outbox_new RENAME TO outbox;
 CREATE INDEX outbox_due ON outbox(send_after) WHERE settled_at IS NULL;
 CREATE UNIQUE INDEX outbox_away_waiting ON outbox(user_id) WHERE kind = 'away' AND settled_at IS NULL;
+
+-- Likes brought over as counts, when the source doesn't say who gave them;
+-- a post's thanks are its thanks rows plus these.
+ALTER TABLE posts ADD COLUMN imported_thanks INTEGER NOT NULL DEFAULT 0;
