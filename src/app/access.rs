@@ -67,6 +67,7 @@ pub fn post_subject(post: &Post) -> Subject {
         hidden: post.hidden,
         held: post.held,
         members_only: post.members_only,
+        staff_only: post.staff_only,
         locked: post.thread_locked,
     })
 }
@@ -74,7 +75,7 @@ pub fn post_subject(post: &Post) -> Subject {
 /// What the rules need to know of a thread; `slow_mode_wait` is how long the
 /// asking member must still wait to post there in slow mode.
 pub fn thread_subject(thread: &Thread, slow_mode_wait: Option<i64>) -> Subject {
-    Subject::Thread(ThreadState { locked: thread.locked, members_only: thread.members_only, slow_mode_wait })
+    Subject::Thread(ThreadState { locked: thread.locked, members_only: thread.members_only, staff_only: thread.staff_only, slow_mode_wait })
 }
 
 /// Succeeds when `viewer` may do `action` to `subject`; otherwise the error to show them.
@@ -140,14 +141,23 @@ pub fn readable(viewer: &Viewer, post: Option<Post>) -> Result<Post> {
 /// guests hear nothing of members-only categories, only staff hear of the
 /// review queue and of posts held for it, and a member's own events (their
 /// notification count changed) reach only them.
-pub fn may_see_event(viewer: &Viewer, event: &Event, members_only: &[i64]) -> bool {
+pub fn may_see_event(viewer: &Viewer, event: &Event, private: &[PrivateCategory]) -> bool {
     if let Some(member) = event.user_id {
         return viewer.user_id() == Some(member);
     }
     if matches!(event.kind.as_str(), "post-held" | "review") {
         return viewer.is_staff();
     }
-    // As for a post in the event's category: guests may not read members-only ones.
-    let private = event.category_id.is_some_and(|c| members_only.contains(&c));
-    allows(viewer, Action::Read, Subject::Post(PostState { author_id: -1, members_only: private, ..PostState::default() }))
+    // As for a post in the event's category: guests may not read members-only
+    // ones, and only staff staff-only ones.
+    let category = event.category_id.and_then(|c| private.iter().find(|p| p.id == c));
+    let (members_only, staff_only) = category.map_or((false, false), |c| (true, c.staff_only));
+    allows(viewer, Action::Read, Subject::Post(PostState { author_id: -1, members_only, staff_only, ..PostState::default() }))
+}
+
+/// A category not everyone may read: members-only, or staff-only too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PrivateCategory {
+    pub id: i64,
+    pub staff_only: bool,
 }

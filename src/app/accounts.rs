@@ -325,13 +325,13 @@ impl App {
     /// A member's page: who they are, and their latest posts that the viewer may read.
     pub async fn profile(&self, viewer: &super::Viewer, username: &str, recent: i64) -> Result<Profile> {
         let username = username.to_owned();
-        let members = viewer.user.is_some();
+        let (members, staff) = (viewer.user.is_some(), viewer.is_staff());
         let (user, recent) = self
             .store
             .read(move |c| {
                 Box::pin(async move {
                     let Some(user) = accounts::user_by_name(c, &username).await? else { return Ok(None) };
-                    let recent = forum::recent_posts_by(c, user.id, recent, members).await?;
+                    let recent = forum::recent_posts_by(c, user.id, recent, members, staff).await?;
                     Ok(Some((user, recent)))
                 })
             })

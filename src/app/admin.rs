@@ -33,7 +33,7 @@ impl App {
     /// The categories, for the admin page; only admins may see it.
     pub async fn admin_categories(&self, viewer: &Viewer) -> Result<Vec<Category>> {
         access::check(viewer, Action::ManageCategories, Subject::Community)?;
-        self.categories().await
+        self.all_categories().await
     }
 
     pub async fn create_category(&self, viewer: &Viewer, form: CategoryForm<'_>) -> Result<Category> {

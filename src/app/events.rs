@@ -166,7 +166,7 @@ pub struct Follower {
     seen: i64,
     reset: bool,
     /// Members-only categories, which guests hear nothing of.
-    members_only: Vec<i64>,
+    private: Vec<access::PrivateCategory>,
 }
 
 impl Follower {
@@ -191,9 +191,9 @@ impl Follower {
             };
             self.seen = self.seen.max(event.id);
             if event.kind == "category-changed" {
-                self.members_only = members_only(&self.hub.store).await;
+                self.private = private_categories(&self.hub.store).await;
             }
-            if self.scope.wants(&event) && access::may_see_event(&self.viewer, &event, &self.members_only) {
+            if self.scope.wants(&event) && access::may_see_event(&self.viewer, &event, &self.private) {
                 return Some(Update::Event(event));
             }
         }
@@ -216,9 +216,13 @@ impl Follower {
 
 /// The members-only categories' ids; none when they can't be read (events
 /// carry ids only, so a stream that hears one too many leaks no words).
-async fn members_only(store: &Store) -> Vec<i64> {
+async fn private_categories(store: &Store) -> Vec<access::PrivateCategory> {
     match store.categories().await {
-        Ok(categories) => categories.into_iter().filter(|c| c.members_only).map(|c| c.id).collect(),
+        Ok(categories) => categories
+            .into_iter()
+            .filter(|c| c.members_only || c.staff_only)
+            .map(|c| access::PrivateCategory { id: c.id, staff_only: c.staff_only })
+            .collect(),
         Err(e) => {
             tracing::warn!(error = %super::error_chain(&e), "could not read categories for a live stream");
             Vec::new()
@@ -261,8 +265,8 @@ impl App {
         let hub = self.hub().await?.clone();
         // Subscribe before reading the table, so nothing falls between the two.
         let receiver = hub.sender.subscribe();
-        let members_only = members_only(&self.store).await;
-        let mut follower = Follower { hub, viewer, scope, receiver, backlog: VecDeque::new(), replayed: HashSet::new(), seen: 0, reset: false, members_only };
+        let private = private_categories(&self.store).await;
+        let mut follower = Follower { hub, viewer, scope, receiver, backlog: VecDeque::new(), replayed: HashSet::new(), seen: 0, reset: false, private };
         match last_event_id {
             Some(id) => {
                 follower.seen = id;

@@ -40,7 +40,7 @@ impl App {
             .read(move |c| {
                 Box::pin(async move {
                     let category = match slug {
-                        Some(slug) => Some(forum::category_by_slug(c, &slug).await?.filter(|c| !c.members_only).ok_or(super::StoreError::NotFound)?),
+                        Some(slug) => Some(forum::category_by_slug(c, &slug).await?.filter(|c| !c.members_only && !c.staff_only).ok_or(super::StoreError::NotFound)?),
                         None => None,
                     };
                     let posts = store::new_threads(c, category.as_ref().map(|c| c.id), ENTRIES).await?;
@@ -61,7 +61,7 @@ impl App {
             .store
             .read(move |c| {
                 Box::pin(async move {
-                    let thread = forum::thread_by_id(c, thread_id).await?.filter(|t| !t.members_only).ok_or(super::StoreError::NotFound)?;
+                    let thread = forum::thread_by_id(c, thread_id).await?.filter(|t| !t.members_only && !t.staff_only).ok_or(super::StoreError::NotFound)?;
                     Ok((thread, store::thread_posts(c, thread_id, ENTRIES).await?))
                 })
             })

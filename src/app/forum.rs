@@ -118,7 +118,14 @@ async fn alert_emergency(tx: &Tx<'_>, post: &Post) -> super::store::Result<()> {
 }
 
 impl App {
-    pub async fn categories(&self) -> Result<Vec<Category>> {
+    /// The categories `viewer` may see: staff-only ones for moderators and admins alone.
+    pub async fn categories(&self, viewer: &Viewer) -> Result<Vec<Category>> {
+        let staff = viewer.is_staff();
+        Ok(self.all_categories().await?.into_iter().filter(|c| staff || !c.staff_only).collect())
+    }
+
+    /// Every category, whoever is asking.
+    pub async fn all_categories(&self) -> Result<Vec<Category>> {
         Ok(self.store.categories().await?)
     }
 
@@ -132,16 +139,16 @@ impl App {
         let per_page = per_page.clamp(1, MAX_THREADS_PER_PAGE);
         let page = page.max(1);
         let slug = category.map(str::to_owned);
-        let reader = viewer.user_id();
+        let (reader, staff) = (viewer.user_id(), viewer.is_staff());
         let (category, listed) = self
             .store
             .read(move |c| {
                 Box::pin(async move {
                     let category = match slug {
-                        Some(slug) => Some(forum::category_by_slug(c, &slug).await?.ok_or(StoreError::NotFound)?),
+                        Some(slug) => Some(forum::category_by_slug(c, &slug).await?.filter(|c| staff || !c.staff_only).ok_or(StoreError::NotFound)?),
                         None => None,
                     };
-                    let listed = forum::threads(c, reader, category.as_ref().map(|c| c.id), page, per_page).await?;
+                    let listed = forum::threads(c, reader, staff, category.as_ref().map(|c| c.id), page, per_page).await?;
                     Ok((category, listed))
                 })
             })
@@ -343,7 +350,7 @@ impl App {
         access::check(viewer, Action::StartThread, Subject::Community)?;
         let author = viewer.member_or_login()?;
         self.limit_posting(author.id, client)?;
-        let category = self.store.category(category_slug).await?;
+        let category = self.store.category(category_slug).await?.filter(|c| viewer.is_staff() || !c.staff_only);
         let category_error = category.is_none().then(|| Err(FieldError::new("category", "Choose a category.")));
         validate::collect([validate::title(title), validate::body(draft.body), category_error.unwrap_or(Ok(()))]).map_err(Error::Invalid)?;
         let category = category.expect("checked above");

@@ -457,7 +457,7 @@ impl App {
             .store
             .read_primary(move |c| {
                 Box::pin(async move {
-                    Ok((store::notes(c, id).await?, store::sanctions(c, id).await?, store::flags_against(c, id).await?, forum::recent_posts_by(c, id, 10, true).await?))
+                    Ok((store::notes(c, id).await?, store::sanctions(c, id).await?, store::flags_against(c, id).await?, forum::recent_posts_by(c, id, 10, true, true).await?))
                 })
             })
             .await?;

@@ -258,8 +258,8 @@ impl App {
 
     async fn catching_up(&self, viewer: &Viewer, list: Catching, page: i64) -> Result<CatchingUp> {
         let member = viewer.member_or_login()?.id;
-        let page = page.max(1);
-        let (mut threads, more) = self.store.read(move |c| Box::pin(forum_store::catching_up(c, member, list, page, THREADS_PER_PAGE))).await?;
+        let (page, staff) = (page.max(1), viewer.is_staff());
+        let (mut threads, more) = self.store.read(move |c| Box::pin(forum_store::catching_up(c, member, staff, list, page, THREADS_PER_PAGE))).await?;
         for t in &mut threads {
             t.reading.default = viewer.user.as_ref().map(|u| u.default_watch);
         }

@@ -88,11 +88,11 @@ impl App {
     /// The categories whose posts `viewer` may not read, asked of the access
     /// gate category by category: for a guest, the members-only ones.
     pub(super) async fn unreadable_categories(&self, viewer: &Viewer) -> Result<Vec<i64>> {
-        let categories = self.categories().await?;
+        let categories = self.all_categories().await?;
         Ok(categories
             .into_iter()
             .filter(|c| {
-                let subject = Subject::Post(PostState { author_id: -1, members_only: c.members_only, ..PostState::default() });
+                let subject = Subject::Post(PostState { author_id: -1, members_only: c.members_only, staff_only: c.staff_only, ..PostState::default() });
                 !access::allows(viewer, Action::Read, subject)
             })
             .map(|c| c.id)

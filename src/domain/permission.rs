@@ -93,6 +93,8 @@ pub enum Action {
 pub struct ThreadState {
     pub locked: bool,
     pub members_only: bool,
+    /// Only moderators and admins know it is there.
+    pub staff_only: bool,
     /// In slow mode, how many seconds until the asking member may post here again.
     pub slow_mode_wait: Option<i64>,
 }
@@ -105,6 +107,8 @@ pub struct PostState {
     pub hidden: bool,
     pub held: bool,
     pub members_only: bool,
+    /// In a category only moderators and admins know is there.
+    pub staff_only: bool,
     /// Its thread is locked.
     pub locked: bool,
 }
@@ -186,6 +190,16 @@ pub fn decide(who: Who, action: Action, subject: Subject) -> Decision {
     let staff = actor.is_some_and(Actor::is_staff);
     let own = |post: &PostState| actor.is_some_and(|a| a.user_id == post.author_id);
     let allow_if = |ok: bool, refusal: Refusal| if ok { Decision::Allow } else { Decision::Deny(refusal) };
+
+    // A staff-only space doesn't exist for anyone else.
+    let staff_only = match subject {
+        Subject::Post(p) => p.staff_only,
+        Subject::Thread(t) => t.staff_only,
+        _ => false,
+    };
+    if staff_only && !staff {
+        return Decision::Gone;
+    }
 
     // Reading needs no account, except in members-only spaces.
     if let Read | ReadRevisions = action {
@@ -355,13 +369,13 @@ mod tests {
         }
     }
 
-    const LIVE: PostState = PostState { author_id: 0, deleted: false, hidden: false, held: false, members_only: false, locked: false };
+    const LIVE: PostState = PostState { author_id: 0, deleted: false, hidden: false, held: false, members_only: false, staff_only: false, locked: false };
     const DELETED: PostState = PostState { deleted: true, ..LIVE };
     const HIDDEN: PostState = PostState { hidden: true, ..LIVE };
     const HELD: PostState = PostState { held: true, ..LIVE };
     const PRIVATE: PostState = PostState { members_only: true, ..LIVE };
     const IN_LOCKED: PostState = PostState { locked: true, ..LIVE };
-    const OPEN: ThreadState = ThreadState { locked: false, members_only: false, slow_mode_wait: None };
+    const OPEN: ThreadState = ThreadState { locked: false, members_only: false, staff_only: false, slow_mode_wait: None };
     const LOCKED: ThreadState = ThreadState { locked: true, ..OPEN };
     const SLOW: ThreadState = ThreadState { slow_mode_wait: Some(240), ..OPEN };
     const SLOW_DONE: ThreadState = ThreadState { slow_mode_wait: Some(0), ..OPEN };

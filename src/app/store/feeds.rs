@@ -19,7 +19,7 @@ pub struct FeedPost {
 }
 
 /// Shown to guests: the post, its thread and its category.
-const VISIBLE: &str = "p.deleted_at IS NULL AND p.hidden_at IS NULL AND p.held_at IS NULL AND t.held_at IS NULL AND c.members_only = 0";
+const VISIBLE: &str = "p.deleted_at IS NULL AND p.hidden_at IS NULL AND p.held_at IS NULL AND t.held_at IS NULL AND c.members_only = 0 AND c.staff_only = 0";
 
 const COLUMNS: &str = "SELECT p.id, t.id, t.title, t.slug, p.number, u.username, p.html, p.created_at, p.edited_at \
      FROM posts p JOIN threads t ON t.id = p.thread_id JOIN categories c ON c.id = t.category_id JOIN users u ON u.id = p.user_id";

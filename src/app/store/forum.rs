@@ -18,6 +18,10 @@ pub struct Category {
     pub post_count: i64,
     /// Guests see only titles and the start of each thread.
     pub members_only: bool,
+    /// Only moderators and admins see it at all (from an import).
+    pub staff_only: bool,
+    /// The category it sits under, if any.
+    pub parent_id: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -102,6 +106,8 @@ pub struct Thread {
     /// …until then, when given.
     pub slow_mode_until: Option<i64>,
     pub members_only: bool,
+    /// Only moderators and admins may see it.
+    pub staff_only: bool,
     /// The highest post number anyone can read.
     pub last_number: i64,
     /// How the member reading follows it (default for guests).
@@ -167,6 +173,8 @@ pub struct Post {
     pub author_gone: bool,
     /// A summary of their pain log the author attached.
     pub pain_summary: Option<PainSummary>,
+    /// In a category only moderators and admins may see.
+    pub staff_only: bool,
 }
 
 impl Post {
@@ -241,7 +249,7 @@ pub struct Listing<T> {
     pub total: i64,
 }
 
-const CATEGORY_COLUMNS: &str = "id, slug, name, description, position, thread_count, post_count, members_only";
+const CATEGORY_COLUMNS: &str = "id, slug, name, description, position, thread_count, post_count, members_only, staff_only, parent_id";
 
 fn category(r: &Row) -> Result<Category> {
     Ok(Category {
@@ -253,6 +261,8 @@ fn category(r: &Row) -> Result<Category> {
         thread_count: r.int(5)?,
         post_count: r.int(6)?,
         members_only: r.flag(7)?,
+        staff_only: r.flag(8)?,
+        parent_id: r.opt_int(9)?,
     })
 }
 
@@ -260,7 +270,7 @@ fn category(r: &Row) -> Result<Category> {
 /// in: none for guests, and no statement of its own for members.
 const THREAD_SELECT: &str = "SELECT t.id, t.title, t.slug, c.slug, c.name, t.user_id, t.created_at, t.post_count, t.reply_count, c.id, \
        t.locked_at IS NOT NULL, t.pinned, t.slow_mode_seconds, t.slow_mode_until, c.members_only, t.last_number, \
-       mt.last_read, mt.level, mc.level \
+       mt.last_read, mt.level, mc.level, c.staff_only \
      FROM threads t JOIN categories c ON c.id = t.category_id \
      LEFT JOIN member_threads mt ON mt.thread_id = t.id AND mt.user_id = ?2 \
      LEFT JOIN member_categories mc ON mc.category_id = t.category_id AND mc.user_id = ?2";
@@ -284,6 +294,7 @@ fn thread(r: &Row) -> Result<Thread> {
         members_only: r.flag(14)?,
         last_number: r.int(15)?,
         reading: Reading::read(r, 16)?,
+        staff_only: r.flag(19)?,
     })
 }
 
@@ -298,7 +309,7 @@ const POST_SELECT: &str = "SELECT p.id, p.thread_id, p.number, p.user_id, u.user
        pc.members_only, pt.locked_at IS NOT NULL, (r.hidden_at IS NOT NULL OR r.held_at IS NOT NULL), \
        EXISTS (SELECT 1 FROM member_mutes mm WHERE mm.user_id = ?1 AND mm.muted_id = p.user_id), \
        EXISTS (SELECT 1 FROM notifications nn WHERE nn.post_id = p.id AND nn.user_id = ?1 AND nn.read_at IS NULL), \
-       CASE WHEN u.show_progress <> 0 THEN u.badge END, p.pain_summary, u.avatar, u.deleted_at IS NOT NULL \
+       CASE WHEN u.show_progress <> 0 THEN u.badge END, p.pain_summary, u.avatar, u.deleted_at IS NOT NULL, pc.staff_only \
      FROM posts p JOIN users u ON u.id = p.user_id \
      JOIN threads pt ON pt.id = p.thread_id JOIN categories pc ON pc.id = pt.category_id \
      LEFT JOIN posts r ON r.id = p.reply_to LEFT JOIN users ru ON ru.id = r.user_id";
@@ -343,6 +354,7 @@ fn post(r: &Row) -> Result<Post> {
         pain_summary: pain_summary(r.opt_text(29)?),
         author_avatar: r.opt_text(30)?,
         author_gone: r.flag(31)?,
+        staff_only: r.flag(32)?,
     })
 }
 
@@ -429,7 +441,7 @@ fn summary(r: &Row) -> Result<ThreadSummary> {
 /// a deep page reads index entries, not rows, and only the page's rows are
 /// joined. Pinned threads leave those indexes: everywhere-pins the latest
 /// list, any pin its category's.
-pub async fn threads(c: &Conn<'_>, reader: Option<i64>, category_id: Option<i64>, page: i64, per_page: i64) -> Result<ThreadPage> {
+pub async fn threads(c: &Conn<'_>, reader: Option<i64>, staff: bool, category_id: Option<i64>, page: i64, per_page: i64) -> Result<ThreadPage> {
     let offset = page_offset(page, per_page);
     let (pinned, items, total) = match category_id {
         Some(id) => (
@@ -455,25 +467,36 @@ pub async fn threads(c: &Conn<'_>, reader: Option<i64>, category_id: Option<i64>
             // index (it doesn't infer it from "pinned = 2"): otherwise every list
             // scans every thread.
             c.all(
-                &format!("{LIST_COLUMNS} FROM (SELECT id FROM threads WHERE pinned > 0 AND pinned = 2 AND held_at IS NULL) page {LIST_JOINS} {BY_ACTIVITY}"),
-                args![reader],
+                &format!(
+                    "{LIST_COLUMNS} FROM (SELECT id FROM threads WHERE pinned > 0 AND pinned = 2 AND held_at IS NULL AND {}) page {LIST_JOINS} {BY_ACTIVITY}",
+                    seen_by("category_id", 2)
+                ),
+                args![reader, staff],
                 summary,
             )
                 .await?,
             c.all(
                 &format!(
-                    "{LIST_COLUMNS} FROM (SELECT id FROM threads WHERE pinned < 2 AND held_at IS NULL ORDER BY last_post_at DESC, id DESC LIMIT ?2 OFFSET ?3) page \
-                     {LIST_JOINS} {BY_ACTIVITY}"
+                    "{LIST_COLUMNS} FROM (SELECT id FROM threads WHERE pinned < 2 AND held_at IS NULL AND {} \
+                     ORDER BY last_post_at DESC, id DESC LIMIT ?2 OFFSET ?3) page {LIST_JOINS} {BY_ACTIVITY}",
+                    seen_by("category_id", 4)
                 ),
-                args![reader, per_page, offset],
+                args![reader, per_page, offset, staff],
                 summary,
             )
             .await?,
-            c.one("SELECT CAST(COALESCE(SUM(thread_count), 0) AS BIGINT) FROM categories", &[], |r| r.int(0)).await?,
+            c.one("SELECT CAST(COALESCE(SUM(thread_count), 0) AS BIGINT) FROM categories WHERE ?1 = 1 OR staff_only = 0", args![staff], |r| r.int(0)).await?,
         ),
     };
     let total = (total.unwrap_or(0) - pinned.len() as i64).max(0);
     Ok(ThreadPage { pinned: if page <= 1 { pinned } else { Vec::new() }, threads: Listing { items, total } })
+}
+
+/// Threads (by `column`, their category) in staff-only categories are left
+/// out unless parameter `staff_param` (the viewer is staff) is 1. The few
+/// staff-only ids are found once per statement.
+fn seen_by(column: &str, staff_param: usize) -> String {
+    format!("(?{staff_param} = 1 OR {column} NOT IN (SELECT id FROM categories WHERE staff_only = 1))")
 }
 
 /// A member's own lists of what they haven't caught up with.
@@ -490,7 +513,7 @@ pub enum Catching {
 /// One page of `reader`'s unread or new threads, and whether more follow.
 /// Both start from the member's own rows or a time index, never a scan of
 /// every thread.
-pub async fn catching_up(c: &Conn<'_>, reader: i64, list: Catching, page: i64, per_page: i64) -> Result<(Vec<ThreadSummary>, bool)> {
+pub async fn catching_up(c: &Conn<'_>, reader: i64, staff: bool, list: Catching, page: i64, per_page: i64) -> Result<(Vec<ThreadSummary>, bool)> {
     let offset = page_offset(page, per_page);
     let mut items = match list {
         Catching::Unread { opened_tracked } => {
@@ -500,10 +523,11 @@ pub async fn catching_up(c: &Conn<'_>, reader: i64, list: Catching, page: i64, p
                     "{LIST_COLUMNS} FROM (SELECT x.thread_id AS id FROM member_threads x JOIN threads u ON u.id = x.thread_id \
                        LEFT JOIN member_categories y ON y.user_id = x.user_id AND y.category_id = u.category_id \
                        WHERE x.user_id = ?1 AND x.last_read > 0 AND u.last_number > x.last_read AND u.held_at IS NULL \
-                         AND COALESCE(x.level, y.level, ?4) IN ('watching', 'tracking') \
-                       ORDER BY u.last_post_at DESC, u.id DESC LIMIT ?2 OFFSET ?3) page {LIST_JOINS} {BY_ACTIVITY}"
+                         AND COALESCE(x.level, y.level, ?4) IN ('watching', 'tracking') AND {} \
+                       ORDER BY u.last_post_at DESC, u.id DESC LIMIT ?2 OFFSET ?3) page {LIST_JOINS} {BY_ACTIVITY}",
+                    seen_by("u.category_id", 5)
                 ),
-                args![reader, per_page + 1, offset, opened.as_str()],
+                args![reader, per_page + 1, offset, opened.as_str(), staff],
                 summary,
             )
             .await?
@@ -513,10 +537,11 @@ pub async fn catching_up(c: &Conn<'_>, reader: i64, list: Catching, page: i64, p
                 &format!(
                     "{LIST_COLUMNS} FROM (SELECT u.id FROM threads u LEFT JOIN member_categories y ON y.user_id = ?1 AND y.category_id = u.category_id \
                        WHERE u.created_at > ?2 AND u.held_at IS NULL AND COALESCE(y.level, 'normal') <> 'muted' \
-                         AND NOT EXISTS (SELECT 1 FROM member_threads x WHERE x.user_id = ?1 AND x.thread_id = u.id) \
-                       ORDER BY u.created_at DESC, u.id DESC LIMIT ?3 OFFSET ?4) page {LIST_JOINS} ORDER BY t.created_at DESC, t.id DESC"
+                         AND NOT EXISTS (SELECT 1 FROM member_threads x WHERE x.user_id = ?1 AND x.thread_id = u.id) AND {} \
+                       ORDER BY u.created_at DESC, u.id DESC LIMIT ?3 OFFSET ?4) page {LIST_JOINS} ORDER BY t.created_at DESC, t.id DESC",
+                    seen_by("u.category_id", 5)
                 ),
-                args![reader, since, per_page + 1, offset],
+                args![reader, since, per_page + 1, offset, staff],
                 summary,
             )
             .await?
@@ -777,13 +802,13 @@ pub async fn set_thanks(tx: &Tx<'_>, post_id: i64, user_id: i64, thanked: bool) 
 
 /// A member's latest posts that everyone may read (with `members_only`, those
 /// in members-only categories too).
-pub async fn recent_posts_by(c: &Conn<'_>, user_id: i64, limit: i64, members_only: bool) -> Result<Vec<PostSummary>> {
+pub async fn recent_posts_by(c: &Conn<'_>, user_id: i64, limit: i64, members_only: bool, staff: bool) -> Result<Vec<PostSummary>> {
     c.all(
         "SELECT p.id, p.thread_id, t.title, t.slug, p.number, p.excerpt, p.created_at \
          FROM posts p JOIN threads t ON t.id = p.thread_id JOIN categories c ON c.id = t.category_id \
-         WHERE p.user_id = ?1 AND p.deleted_at IS NULL AND p.hidden_at IS NULL AND p.held_at IS NULL AND (?3 = 1 OR c.members_only = 0) \
+         WHERE p.user_id = ?1 AND p.deleted_at IS NULL AND p.hidden_at IS NULL AND p.held_at IS NULL AND (?3 = 1 OR c.members_only = 0) AND (?4 = 1 OR c.staff_only = 0) \
          ORDER BY p.created_at DESC LIMIT ?2",
-        args![user_id, limit, members_only],
+        args![user_id, limit, members_only, staff],
         |r| {
             Ok(PostSummary {
                 post_id: r.int(0)?,

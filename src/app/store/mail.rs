@@ -189,7 +189,7 @@ pub async fn digest_threads(c: &Conn<'_>, user_id: i64, since: i64, limit: i64) 
          FROM threads t JOIN categories c ON c.id = t.category_id \
          LEFT JOIN member_categories mc ON mc.user_id = ?1 AND mc.category_id = t.category_id \
          LEFT JOIN member_threads mt ON mt.user_id = ?1 AND mt.thread_id = t.id \
-         WHERE t.last_post_at >= ?2 AND t.held_at IS NULL AND COALESCE(mt.level, '') <> 'muted' \
+         WHERE t.last_post_at >= ?2 AND t.held_at IS NULL AND c.staff_only = 0 AND COALESCE(mt.level, '') <> 'muted' \
            AND CASE WHEN EXISTS (SELECT 1 FROM member_categories w WHERE w.user_id = ?1 AND w.level = 'watching') \
                 THEN mc.level = 'watching' ELSE COALESCE(mc.level, 'normal') <> 'muted' END \
          ORDER BY recent DESC, t.last_post_at DESC LIMIT ?3",

@@ -164,7 +164,8 @@ pub async fn audience(tx: &Tx<'_>, post_id: i64, quoted_names: &[String]) -> Res
              LEFT JOIN member_threads m ON m.user_id = u.id AND m.thread_id = ?2 \
              LEFT JOIN member_categories c ON c.user_id = u.id AND c.category_id = ?3 \
              WHERE u.id = ANY(?1) AND (COALESCE(m.level, c.level) = 'muted' \
-               OR EXISTS (SELECT 1 FROM member_mutes x WHERE x.user_id = u.id AND x.muted_id = ?4))",
+               OR EXISTS (SELECT 1 FROM member_mutes x WHERE x.user_id = u.id AND x.muted_id = ?4) \
+               OR (u.role = 'member' AND EXISTS (SELECT 1 FROM categories k WHERE k.id = ?3 AND k.staff_only = 1)))",
             args![&candidates, thread_id, category_id, author],
             |r| r.int(0),
         )

@@ -104,8 +104,8 @@ impl PostJson {
     }
 }
 
-pub async fn list_categories(State(state): State<AppState>) -> Result<Json<Value>, Error> {
-    Ok(Json(json!({ "categories": state.app.categories().await? })))
+pub async fn list_categories(State(state): State<AppState>, visitor: Visitor) -> Result<Json<Value>, Error> {
+    Ok(Json(json!({ "categories": state.app.categories(&visitor.viewer).await? })))
 }
 
 pub async fn list_threads(State(state): State<AppState>, visitor: Visitor, Query(q): Query<PageQuery>) -> Result<Json<Value>, Error> {

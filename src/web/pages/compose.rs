@@ -229,7 +229,7 @@ impl Carried {
     /// has just logged in. Nothing is posted until they say so.
     pub async fn resume(&self, app: &App, visitor: &Visitor) -> Result<ComposePage, Error> {
         let mut page = if self.draft_for == "new" {
-            let composing = Composing::NewThread { categories: app.categories().await?, category: self.draft_category.clone(), title: self.draft_title.clone() };
+            let composing = Composing::NewThread { categories: app.categories(&visitor.viewer).await?, category: self.draft_category.clone(), title: self.draft_title.clone() };
             ComposePage::new(visitor, composing, self.draft_body.clone(), Vec::new())
         } else {
             let id: i64 = self.draft_for.parse().map_err(|_| Error::BadRequest("That draft doesn't say which thread it was for.".into()))?;

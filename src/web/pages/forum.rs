@@ -115,7 +115,7 @@ async fn home(State(state): State<AppState>, visitor: Visitor, Query(q): Query<H
         welcome,
         joined,
         layout: Layout::new("Latest threads", &visitor),
-        categories: state.app.categories().await?,
+        categories: state.app.categories(&visitor.viewer).await?,
         pager: Pager::new("/", list.page, list.pages),
         pinned: thread_rows(list.pinned, &visitor.viewer),
         threads: thread_rows(list.threads.items, &visitor.viewer),
@@ -462,7 +462,7 @@ async fn new_thread_form(State(state): State<AppState>, visitor: Visitor, uri: U
     if !visitor.is_member() {
         return Ok(login_redirect(uri.path_and_query().map_or("/new-thread", |p| p.as_str())));
     }
-    let composing = Composing::NewThread { categories: state.app.categories().await?, category: q.category.unwrap_or_default(), title: q.title.unwrap_or_default() };
+    let composing = Composing::NewThread { categories: state.app.categories(&visitor.viewer).await?, category: q.category.unwrap_or_default(), title: q.title.unwrap_or_default() };
     let page = ComposePage::new(&visitor, composing, q.text.unwrap_or_default(), Vec::new());
     html(page.with_pain(&state.app, &visitor.viewer, None).await?)
 }
@@ -486,7 +486,7 @@ async fn new_thread_submit(State(state): State<AppState>, visitor: Visitor, Clie
     }
     let app = &state.app;
     let again = async |errors| {
-        let composing = Composing::NewThread { categories: app.categories().await?, category: form.category.clone(), title: form.title.clone() };
+        let composing = Composing::NewThread { categories: app.categories(&visitor.viewer).await?, category: form.category.clone(), title: form.title.clone() };
         ComposePage::new(&visitor, composing, form.body.clone(), errors).with_pain(app, &visitor.viewer, form.pain_area.as_deref()).await
     };
     if form.preview.is_some() {

@@ -330,7 +330,7 @@ struct MovePage {
 async fn move_form(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>) -> Result<Response, Error> {
     access::check(&visitor.viewer, Action::ManageThreads, Subject::Community)?;
     let thread = state.app.thread(id).await?;
-    html(MovePage { layout: Layout::new("Move a thread", &visitor), categories: state.app.categories().await?, thread })
+    html(MovePage { layout: Layout::new("Move a thread", &visitor), categories: state.app.categories(&visitor.viewer).await?, thread })
 }
 
 async fn apply_tool(state: &AppState, visitor: &Visitor, id: i64, tool: &str, form: ToolForm) -> Result<Response, Error> {

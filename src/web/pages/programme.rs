@@ -420,8 +420,8 @@ async fn runs_page(app: &App, visitor: &Visitor, page: i64, values: Option<RunFo
 /// Where a new Graduate may tell the community: the composer, in the
 /// graduates' category when there is one, with words to start from.
 async fn graduates_link(app: &App, username: &str) -> Result<Option<String>, Error> {
-    let categories = app.categories().await?;
-    let category = categories.iter().find(|c| c.slug == "graduates" || c.name.to_lowercase().contains("graduat")).map(|c| c.slug.clone()).unwrap_or_default();
+    let categories = app.all_categories().await?;
+    let category = categories.iter().filter(|c| !c.staff_only).find(|c| c.slug == "graduates" || c.name.to_lowercase().contains("graduat")).map(|c| c.slug.clone()).unwrap_or_default();
     let title = format!("{username} graduated!");
     let text = "I've just finished the last run of the plan. Thank you all for the encouragement along the way!";
     Ok(Some(format!("/new-thread?category={}&title={}&text={}", urlencode(&category), urlencode(&title), urlencode(text))))
@@ -522,7 +522,7 @@ async fn share_run(State(state): State<AppState>, visitor: Visitor, Path(id): Pa
             threads.push((p.thread_id, p.thread_title));
         }
     }
-    let categories = state.app.categories().await?.into_iter().map(|c| (c.slug, c.name)).collect();
+    let categories = state.app.categories(&visitor.viewer).await?.into_iter().map(|c| (c.slug, c.name)).collect();
     html(SharePage { layout: Layout::new("Share this run", &visitor), text, title, categories, threads })
 }
 

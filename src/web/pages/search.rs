@@ -75,7 +75,7 @@ async fn search(State(state): State<AppState>, visitor: Visitor, Query(input): Q
     let title = if searched { format!("Search: {}", input.q.trim()) } else { "Search".to_owned() };
     html(SearchPage {
         layout: Layout::new(title, &visitor),
-        categories: state.app.categories().await?,
+        categories: state.app.categories(&visitor.viewer).await?,
         category: text(&input.category),
         author: text(&input.author),
         title_only: input.title_only.as_deref().is_some_and(|v| !v.is_empty() && v != "0"),
