@@ -60,7 +60,7 @@ async fn bench(url: &str, rounds: usize) {
     let app = open(url).await;
     let member = reader(&app, url).await;
     let guest = Viewer::guest();
-    let posts: i64 = app.categories().await.unwrap().iter().map(|c| c.post_count).sum();
+    let posts: i64 = app.all_categories().await.unwrap().iter().map(|c| c.post_count).sum();
     // Warm caches as a running server would have them.
     for page in 1..=PAGES as i64 {
         app.thread_list_of(&guest, None, page, PER_PAGE).await.unwrap();

@@ -89,6 +89,10 @@ fn mismatch() -> Error {
     Error::Invalid(vec![FieldError::new("password", "That username and password don't match.")])
 }
 
+/// The stored "hash" of an account without a password: one brought in by an
+/// import, or erased. No password ever matches it.
+pub const NO_PASSWORD: &str = "!";
+
 impl App {
     pub async fn register(&self, client: &str, input: Registration) -> Result<User> {
         self.limit("register", self.config.rate_limits.register, client)?;
@@ -184,6 +188,13 @@ impl App {
         .await?;
         let Some(account) = found else { return Err(mismatch()) };
         let user_id = account.user.id;
+        if account.password_hash == NO_PASSWORD && !account.user.username.starts_with(crate::domain::deletion::FORMER_PREFIX) {
+            return Err(Error::Forbidden(
+                "This account came from the forum's old home and has no password here yet. Choose one with “Forgot your password?”: \
+                 the link goes to the email address the account had there."
+                    .into(),
+            ));
+        }
         if !right {
             let lock = (account.failed_logins + 1 >= LOCK_AFTER).then_some(now + LOCK_FOR_MS);
             self.store

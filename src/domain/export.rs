@@ -51,7 +51,8 @@ pub struct CommunityThread {
     pub category_id: i64,
     pub title: String,
     pub created_at: i64,
-    pub pinned: bool,
+    /// 0: not pinned; 1: first in its category; 2: first everywhere.
+    pub pinned: i64,
     pub locked: bool,
     pub posts: Vec<CommunityPost>,
 }

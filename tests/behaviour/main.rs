@@ -6,6 +6,7 @@ mod crash;
 mod errors;
 mod feeds;
 mod first_hour;
+mod imports;
 mod hostile;
 mod leaving;
 mod live;

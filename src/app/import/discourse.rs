@@ -3,7 +3,7 @@
 
 use super::Source;
 use crate::domain::dates::parse_rfc3339;
-use crate::domain::import::{Access, Category, Format, Member, Message, Staff, Topic};
+use crate::domain::import::{Access, Category, Format, Member, Message, Pinned, Staff, Topic};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashSet, VecDeque};
 
@@ -256,7 +256,11 @@ impl Source for DiscourseExport {
                 category: category.to_string(),
                 title: topic.title,
                 created_at: time(&topic.created_at),
-                pinned: topic.pinned_at.is_some() || topic.pinned_globally,
+                pinned: match (topic.pinned_globally, topic.pinned_at.is_some()) {
+                    (true, _) => Pinned::Everywhere,
+                    (false, true) => Pinned::InCategory,
+                    (false, false) => Pinned::No,
+                },
                 locked: topic.closed,
                 posts: messages,
             });

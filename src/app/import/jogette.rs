@@ -3,7 +3,7 @@
 
 use super::Source;
 use crate::domain::export::{COMMUNITY_FORMAT, Community, CommunityThread, unzip};
-use crate::domain::import::{Access, Category, Format, Member, Message, Staff, Topic};
+use crate::domain::import::{Access, Category, Format, Member, Message, Pinned, Staff, Topic};
 use std::collections::VecDeque;
 
 pub struct JogetteExport {
@@ -90,7 +90,11 @@ impl Source for JogetteExport {
                 category: thread.category_id.to_string(),
                 title: thread.title,
                 created_at: thread.created_at,
-                pinned: thread.pinned,
+                pinned: match thread.pinned {
+                    0 => Pinned::No,
+                    1 => Pinned::InCategory,
+                    _ => Pinned::Everywhere,
+                },
                 locked: thread.locked,
                 posts: thread
                     .posts

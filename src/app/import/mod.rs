@@ -198,7 +198,7 @@ struct Batch {
     /// Members made on the way: the system member.
     members: Vec<(i64, String)>,
     threads: Rows,
-    thread_updates: Vec<(i64, String, String, bool, Option<i64>)>,
+    thread_updates: Vec<(i64, String, String, i64, Option<i64>)>,
     posts: Rows,
     post_updates: Vec<PostChange>,
     map: Rows,
@@ -274,11 +274,11 @@ fn prepare(state: &mut State, topics: Vec<Topic>) -> Batch {
             batch.threads.push(vec![
                 Value::Int(thread), Value::Int(category), Value::Int(first_author), text(&title), text(&slug),
                 Value::Int(topic.created_at), Value::Int(topic.created_at), Value::Int(first_author), Value::Int(0), Value::Int(0),
-                opt(locked_at), Value::Int(i64::from(topic.pinned)),
+                opt(locked_at), Value::Int(topic.pinned.level()),
             ]);
         } else {
             state.report.threads.updated += 1;
-            batch.thread_updates.push((thread, title, slug, topic.pinned, locked_at));
+            batch.thread_updates.push((thread, title, slug, topic.pinned.level(), locked_at));
         }
         let mut number = state.last_numbers.get(&thread).copied().unwrap_or(0);
         for message in &topic.posts {

@@ -5,7 +5,7 @@
 //! the post's uid (before).
 
 use super::Source;
-use crate::domain::import::{Access, Category, Format, Member, Message, Staff, Topic, s9e};
+use crate::domain::import::{Access, Category, Format, Member, Message, Pinned, Staff, Topic, s9e};
 use std::collections::{BTreeMap, HashSet};
 
 /// A cell as the source database gives it.
@@ -350,8 +350,12 @@ impl Source for PhpbbBoard {
                 category: forum.to_string(),
                 title: crate::domain::import::bbcode::unescaped(&topic[2].text()),
                 created_at: topic[3].int() * 1000,
-                // Sticky (1) and announcements (2, 3) stay on top.
-                pinned: topic[4].int() > 0,
+                // Sticky (1) stays on top of its forum; announcements (2, global 3) everywhere.
+                pinned: match topic[4].int() {
+                    0 => Pinned::No,
+                    1 => Pinned::InCategory,
+                    _ => Pinned::Everywhere,
+                },
                 locked: topic[5].int() == TOPIC_LOCKED,
                 posts: messages,
             });

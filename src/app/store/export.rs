@@ -175,13 +175,13 @@ pub mod community {
     }
 
     pub async fn threads(c: &Conn<'_>) -> Result<Vec<CommunityThread>> {
-        c.all("SELECT id, category_id, title, created_at, pinned > 0, locked_at IS NOT NULL FROM threads ORDER BY id", &[], |r| {
+        c.all("SELECT id, category_id, title, created_at, pinned, locked_at IS NOT NULL FROM threads ORDER BY id", &[], |r| {
             Ok(CommunityThread {
                 id: r.int(0)?,
                 category_id: r.int(1)?,
                 title: r.text(2)?,
                 created_at: r.int(3)?,
-                pinned: r.flag(4)?,
+                pinned: r.int(4)?,
                 locked: r.flag(5)?,
                 posts: Vec::new(),
             })

@@ -95,10 +95,9 @@ pub async fn update_category(tx: &Tx<'_>, id: i64, name: &str, description: &str
     Ok(())
 }
 
-pub async fn update_thread(tx: &Tx<'_>, id: i64, title: &str, slug: &str, pinned: bool, locked_at: Option<i64>) -> Result<()> {
+pub async fn update_thread(tx: &Tx<'_>, id: i64, title: &str, slug: &str, pinned: i64, locked_at: Option<i64>) -> Result<()> {
     tx.exec(
-        // Pinned everywhere by a moderator here stays so while the source pins it.
-        "UPDATE threads SET title = ?2, slug = ?3, pinned = CASE WHEN ?4 = 1 THEN (CASE WHEN pinned > 1 THEN pinned ELSE 1 END) ELSE 0 END, locked_at = ?5 WHERE id = ?1",
+        "UPDATE threads SET title = ?2, slug = ?3, pinned = ?4, locked_at = ?5 WHERE id = ?1",
         args![id, title, slug, pinned, locked_at],
     )
     .await?;
@@ -121,10 +120,10 @@ pub struct PostUpdate<'a> {
 pub async fn update_post(tx: &Tx<'_>, p: &PostUpdate<'_>) -> Result<()> {
     tx.exec(
         "UPDATE posts SET reply_to = ?2, body = ?3, html = ?4, excerpt = ?5, mentions = ?6, edited_at = ?7, \
-           hidden_at = COALESCE(hidden_at, ?8), hidden_reason = CASE WHEN ?8 IS NULL THEN hidden_reason ELSE COALESCE(hidden_reason, 'hidden on the old forum') END, \
+           hidden_at = COALESCE(hidden_at, ?8), hidden_reason = CASE WHEN CAST(?8 AS BIGINT) IS NULL THEN hidden_reason ELSE COALESCE(hidden_reason, 'hidden on the old forum') END, \
            imported_thanks = ?9 \
          WHERE id = ?1 AND deleted_at IS NULL \
-           AND (body <> ?3 OR reply_to IS DISTINCT FROM ?2 OR (hidden_at IS NULL AND ?8 IS NOT NULL) OR imported_thanks <> ?9)",
+           AND (body <> ?3 OR reply_to IS DISTINCT FROM ?2 OR (hidden_at IS NULL AND CAST(?8 AS BIGINT) IS NOT NULL) OR imported_thanks <> ?9)",
         args![p.id, p.reply_to, p.body, p.html, p.excerpt, p.mentions, p.edited_at, p.hidden_at, p.uncredited_thanks],
     )
     .await?;

@@ -64,9 +64,30 @@ pub struct Topic {
     pub category: String,
     pub title: String,
     pub created_at: i64,
-    pub pinned: bool,
+    pub pinned: Pinned,
     pub locked: bool,
     pub posts: Vec<Message>,
+}
+
+/// Where a topic stays on top.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pinned {
+    No,
+    /// First in its category.
+    InCategory,
+    /// First everywhere (Discourse's global pins, phpBB's announcements).
+    Everywhere,
+}
+
+impl Pinned {
+    /// As `threads.pinned` stores it.
+    pub fn level(self) -> i64 {
+        match self {
+            Pinned::No => 0,
+            Pinned::InCategory => 1,
+            Pinned::Everywhere => 2,
+        }
+    }
 }
 
 /// How a post's text is stored at the source.

@@ -120,6 +120,7 @@ pub async fn list_threads(State(state): State<AppState>, visitor: Visitor, Query
         "pages": list.pages,
         "total": list.threads.total,
         "threads": list.threads.items.iter().map(super::notify::thread_item).collect::<Vec<_>>(),
+        "pinned": list.pinned.iter().map(super::notify::thread_item).collect::<Vec<_>>(),
     })))
 }
 
