@@ -79,6 +79,50 @@ pub fn replace_mentions(body: &str, username: &str, replacement: &str) -> String
     out
 }
 
+/// What stands where an erased member's quoted words were.
+pub const ERASED_QUOTE: &str = "*(a quote from a former member's post, erased with it)*";
+
+/// Markdown with every quote of `username` (as the composer writes them:
+/// `> **@name** [wrote](/p/12):` and the quoted lines after it) replaced by
+/// [`ERASED_QUOTE`], at the same depth; the rest of the post stays.
+pub fn remove_quotes_of(body: &str, username: &str) -> String {
+    let attribution = format!("**@{}**", username.to_lowercase());
+    let depth = |line: &str| {
+        let mut n = 0;
+        for c in line.chars() {
+            match c {
+                '>' => n += 1,
+                ' ' => {}
+                _ => break,
+            }
+        }
+        n
+    };
+    let mut out: Vec<String> = Vec::new();
+    let mut skipping: Option<usize> = None;
+    for line in body.lines() {
+        let d = depth(line);
+        if let Some(level) = skipping {
+            if d >= level {
+                continue;
+            }
+            skipping = None;
+        }
+        let text = line.trim_start_matches(['>', ' ']).to_lowercase();
+        if d > 0 && text.starts_with(&attribution) && (text.contains("wrote") || text.ends_with(':')) {
+            out.push(format!("{} {ERASED_QUOTE}", ">".repeat(d)));
+            skipping = Some(d);
+            continue;
+        }
+        out.push(line.to_owned());
+    }
+    let mut text = out.join("\n");
+    if body.ends_with('\n') {
+        text.push('\n');
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,6 +137,16 @@ mod tests {
     #[test]
     fn an_erased_member_s_name_goes_from_the_words_too() {
         assert_eq!(replace_mentions("cheers @Sam, and @samantha", "sam", FORMER_MEMBER), "cheers a former member, and @samantha");
+    }
+
+    #[test]
+    fn an_erased_member_s_quoted_words_go_but_the_reply_stays() {
+        let body = "> **@Sam** [wrote](/p/12):\n> My secret sentence.\n> > **@ann** [wrote](/p/3):\n> > hers\n\nI agree.\n\n> **@ann** [wrote](/p/4):\n> > **@sam** wrote:\n> > more of his\n> and hers";
+        assert_eq!(
+            remove_quotes_of(body, "sam"),
+            format!("> {ERASED_QUOTE}\n\nI agree.\n\n> **@ann** [wrote](/p/4):\n>> {ERASED_QUOTE}\n> and hers")
+        );
+        assert_eq!(remove_quotes_of("no quotes here", "sam"), "no quotes here");
     }
 
     #[test]

@@ -89,6 +89,12 @@ async fn an_erased_member_leaves_no_trace_in_the_database_files_and_threads_stay
     let posts = server.api().get_json(&format!("/api/v1/threads/{tid}")).await;
     let own_reply = posts["posts"][2]["id"].as_i64().unwrap();
     assert_eq!(pat.patch(&format!("/api/v1/posts/{own_reply}"), json!({"body": "Thanks! Shorter strides by the harbour wall helped a lot."})).await.status(), StatusCode::OK);
+    // Another member quotes pat's opening words, as the composer writes a quote.
+    server.seed_user("ann", Role::Member).await;
+    let ann = server.api().login("ann").await;
+    let first = posts["posts"][0]["id"].as_i64().unwrap();
+    let quoting = format!("> **@pat_runs** [wrote](/p/{first}):\n> My left knee twinges on every downhill near Lochinver harbour.\n\nSame here, @sam!");
+    ann.reply(tid, &quoting, None).await;
     for (what, text) in [("email", "pat.lochinver@example.org"), ("name", "pat_runs"), ("sentence", "Lochinver harbour")] {
         assert!(holds(&on_disk(&path), text), "the {what} is on disk before");
     }
@@ -108,6 +114,9 @@ async fn an_erased_member_leaves_no_trace_in_the_database_files_and_threads_stay
     assert_eq!(page.text("#p1 .deleted-note"), ["A post by a former member was removed."]);
     assert_eq!(page.text("#p2 .body").join(" "), "a former member try shorter steps downhill, it helped me.", "sam's reply stays readable");
     assert_eq!(page.text("#p3 .deleted-note"), ["A post by a former member was removed."]);
+    assert_eq!(page.text("#p4 .body blockquote").join(" "), "(a quote from a former member's post, erased with it)", "quoted words go with the post");
+    assert!(page.text("#p4 .body").join(" ").contains("Same here, @sam!"), "the quoting member's own words stay");
+    assert_eq!(page.attr("#p4 .body a", "href"), ["/u/sam"], "and their other mentions still link");
     assert_eq!(page.text("h1"), ["Knee twinges on the downhill bits"]);
     let found = server.api().get_json("/api/v1/search?q=Lochinver").await;
     assert_eq!(found["total"], 0);

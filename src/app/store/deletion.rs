@@ -3,7 +3,8 @@
 
 use super::conn::{Conn, Tx, args};
 use super::{Result, now_millis};
-use crate::domain::deletion::{FORMER_MEMBER, Mode, former_name, replace_mentions, unlink_mentions};
+use crate::domain::deletion::{FORMER_MEMBER, Mode, former_name, remove_quotes_of, replace_mentions, unlink_mentions};
+use std::collections::HashMap;
 
 /// Starts the grace period, and ends every session: logging in again cancels it.
 pub async fn request(tx: &Tx<'_>, user_id: i64, mode: Mode) -> Result<()> {
@@ -102,11 +103,15 @@ pub async fn unlink_mentions_of(tx: &Tx<'_>, user_id: i64, username: &str, mode:
         tx.exec("UPDATE posts SET mentions = ?2 WHERE id = ?1", args![*id, &others]).await?;
         let (body, html, excerpt) = match mode {
             Mode::Anonymise => (body.clone(), unlink_mentions(html, username, &format!("@{username}")), excerpt.clone()),
-            Mode::Erase => (
-                replace_mentions(body, username, FORMER_MEMBER),
-                replace_mentions(&unlink_mentions(html, username, FORMER_MEMBER), username, FORMER_MEMBER),
-                replace_mentions(excerpt, username, FORMER_MEMBER),
-            ),
+            Mode::Erase => {
+                // Their quoted words go with their posts; the rest is cooked again,
+                // keeping the links to everyone else it mentions.
+                let body = replace_mentions(&remove_quotes_of(body, username), username, FORMER_MEMBER);
+                let members: HashMap<String, String> =
+                    serde_json::from_str::<Vec<String>>(&others).unwrap_or_default().into_iter().map(|n| (n.to_lowercase(), n)).collect();
+                let cooked = crate::domain::markdown::render(&body, &members);
+                (body, cooked.html, cooked.excerpt)
+            }
         };
         tx.exec("UPDATE posts SET body = ?2, html = ?3, excerpt = ?4 WHERE id = ?1", args![*id, &body, &html, &excerpt]).await?;
         if mode == Mode::Erase {
