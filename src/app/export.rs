@@ -130,10 +130,17 @@ fn readme(site: &str) -> String {
 const COMMUNITY_POSTS_PER_READ: i64 = 20_000;
 
 impl App {
+    /// [`App::export_community`], for an admin on the admin page.
+    pub async fn export_community_for(&self, viewer: &Viewer) -> Result<Vec<u8>> {
+        super::access::check(viewer, crate::domain::permission::Action::ManageCategories, crate::domain::permission::Subject::Community)?;
+        self.export_community().await
+    }
+
     /// The whole community as a ZIP (`README.txt`, `data.json`), in the
     /// shape `jogette import jogette` reads: members without passwords,
-    /// categories, threads, posts and thanks. For admins (`jogette admin
-    /// export-community`); removed posts keep their place but not their words.
+    /// categories, threads, posts and thanks; removed posts keep their place
+    /// but not their words. For the operator's shell (`jogette admin
+    /// export-community`), with no viewer to check.
     pub async fn export_community(&self) -> Result<Vec<u8>> {
         use super::store::export::community;
         use crate::domain::export::{COMMUNITY_FORMAT, COMMUNITY_VERSION, Community};

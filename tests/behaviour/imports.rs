@@ -406,3 +406,51 @@ async fn a_database_that_is_not_a_phpbb_board_is_refused_with_a_reason() {
     let refused = PhpbbBoard::open("ftp://example.org/board", "phpbb_").err().unwrap();
     assert!(refused.contains("mysql://"), "{refused}");
 }
+
+#[tokio::test]
+async fn an_admin_downloads_the_whole_community_from_the_admin_page_and_no_one_else_can() {
+    let server = TestServer::start().await;
+    let admin = server.admin_with_category("niggles", "Injuries and niggles").await;
+    admin.thread("niggles", "Shin splints in week 3", "Both shins ache after every run.").await;
+    let r = admin.get("/admin/community.zip").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-disposition"], "attachment; filename=\"community.zip\"");
+    let bytes = r.bytes().await.unwrap();
+    let files = jogette::domain::export::unzip(&bytes).unwrap();
+    let data: Value = serde_json::from_slice(&files.iter().find(|(n, _)| n == "data.json").unwrap().1).unwrap();
+    assert_eq!(data["format"], "jogette-community");
+    assert_eq!(data["threads"][0]["posts"][0]["body"], "Both shins ache after every run.");
+    assert!(!String::from_utf8_lossy(&bytes).contains("$argon2"), "no password hash leaves");
+    let member = server.member("curious_cal").await;
+    assert_eq!(member.get("/admin/community.zip").await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(server.api().get("/admin/community.zip").await.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[test]
+fn the_import_command_shows_its_progress_and_ends_with_a_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("forum.db").display());
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(BIN).args(args).env_remove("JOGETTE_DB").output().unwrap();
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let file = fixture("discourse-export.json");
+    let (ok, report, progress) = run(&["import", "discourse", file.to_str().unwrap(), "--db", &db]);
+    assert!(ok, "{report}{progress}");
+    // Not a terminal: plain lines, no carriage returns.
+    assert!(progress.lines().last().unwrap_or("").contains("100%  9/9 posts"), "{progress}");
+    assert!(!progress.contains('\r'));
+    assert!(report.contains("members: 5 new, 0 brought over again"), "{report}");
+    assert!(report.contains("private messages (Jogette has none)"), "{report}");
+    assert!(report.contains("Forgot your password?"));
+
+    let zip = dir.path().join("community.zip");
+    let (ok, said, _) = run(&["admin", "export-community", "--to", zip.to_str().unwrap(), "--db", &db]);
+    assert!(ok && said.contains("exported the community"), "{said}");
+    let elsewhere = format!("sqlite://{}", dir.path().join("elsewhere.db").display());
+    let (ok, report, _) = run(&["import", "jogette", zip.to_str().unwrap(), "--db", &elsewhere]);
+    assert!(ok && report.contains("posts: 9 new"), "{report}");
+
+    let (ok, _, error) = run(&["import", "discourse", dir.path().join("missing.json").to_str().unwrap(), "--db", &db]);
+    assert!(!ok && error.contains("cannot read"), "{error}");
+}

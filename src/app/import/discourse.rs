@@ -203,7 +203,9 @@ impl Source for DiscourseExport {
     }
 
     fn post_total(&mut self) -> Result<u64, String> {
-        Ok(self.topics.iter().map(|t| t.posts.len() as u64).sum())
+        // What will be read: not private messages, uncategorised topics or deleted posts.
+        let read = |t: &&DTopic| t.archetype.as_deref() != Some("private_message") && t.category_id.is_some();
+        Ok(self.topics.iter().filter(read).map(|t| t.posts.iter().filter(|p| p.deleted_at.is_none()).count() as u64).sum())
     }
 
     fn next_topics(&mut self, posts: usize) -> Result<Vec<Topic>, String> {

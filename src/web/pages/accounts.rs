@@ -386,10 +386,16 @@ async fn download_export(State(state): State<AppState>, visitor: Visitor) -> Res
 
 /// A finished export as a download.
 pub fn zip_download(bytes: Vec<u8>) -> Result<Response, Error> {
+    zip_file(bytes, "my-data.zip")
+}
+
+/// A ZIP the browser saves as `name`, never cached.
+pub fn zip_file(bytes: Vec<u8>, name: &'static str) -> Result<Response, Error> {
+    let disposition = format!("attachment; filename=\"{name}\"");
     let headers = [
-        (header::CONTENT_TYPE, "application/zip"),
-        (header::CONTENT_DISPOSITION, "attachment; filename=\"my-data.zip\""),
-        (header::CACHE_CONTROL, "private, no-store"),
+        (header::CONTENT_TYPE, "application/zip".to_owned()),
+        (header::CONTENT_DISPOSITION, disposition),
+        (header::CACHE_CONTROL, "private, no-store".to_owned()),
     ];
     Ok(axum::response::IntoResponse::into_response((headers, bytes)))
 }

@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/categories/{slug}", post(update_category))
         .route("/admin/settings", post(save_settings))
         .route("/admin/site", post(save_site))
+        .route("/admin/community.zip", get(export_community))
         .route("/guidelines", get(guidelines))
 }
 
@@ -52,6 +53,11 @@ async fn admin_page_with(state: &AppState, visitor: &Visitor, errors: Vec<FieldE
     let settings = state.app.moderation_settings().await?;
     let site = typed.unwrap_or_else(|| (*visitor.site).clone());
     html(AdminPage { layout: Layout::new("Admin", visitor), categories, settings, site, errors })
+}
+
+/// `GET /admin/community.zip`: the whole community, for another Jogette (admins only).
+async fn export_community(State(state): State<AppState>, visitor: Visitor) -> Result<Response, Error> {
+    super::zip_file(state.app.export_community_for(&visitor.viewer).await?, "community.zip")
 }
 
 async fn admin(State(state): State<AppState>, visitor: Visitor) -> Result<Response, Error> {

@@ -7,7 +7,7 @@
 //! ([`answer`]), links between numbered pages, and the error page.
 
 mod accounts;
-pub(super) use accounts::zip_download;
+pub(super) use accounts::{zip_download, zip_file};
 mod admin;
 pub(super) mod compose;
 mod feeds;
