@@ -50,6 +50,10 @@ async fn a_discourse_community_moves_in_with_its_categories_people_and_conversat
         assert_eq!(by_name(closed).unwrap_or_else(|| panic!("{closed} is listed"))["members_only"], true, "{closed}");
     }
     assert!(by_name("Staff").is_none(), "guests don't learn the staff category exists");
+    let home = server.browser().open("/").await;
+    assert_eq!(home.text(".categories .subcategories a"), ["Injuries & aches"], "a subcategory is listed under its parent");
+    let injuries = server.browser().open(&format!("/c/{}", by_name("Injuries & aches").unwrap()["slug"].as_str().unwrap())).await;
+    assert_eq!(injuries.text(".crumbs a"), ["All threads", "Getting started"]);
 
     // The conversation: authors, reply links, quotes, mentions, thanks.
     let thread = thread_titled(&guest, "Upper back still aches").await;

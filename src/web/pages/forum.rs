@@ -84,11 +84,49 @@ pub fn thread_rows(threads: Vec<ThreadSummary>, viewer: &Viewer) -> Vec<ThreadRo
         .collect()
 }
 
+/// A top-level category and everything under it (subcategories of
+/// subcategories are listed with their parent's), for the category list.
+pub struct CategoryBranch {
+    pub category: Category,
+    pub children: Vec<Category>,
+}
+
+/// Categories as a tree of two levels, in their order; one whose parent the
+/// viewer can't see stands at the top.
+fn branches(categories: Vec<Category>) -> Vec<CategoryBranch> {
+    let ids: std::collections::HashMap<i64, Option<i64>> = categories.iter().map(|c| (c.id, c.parent_id)).collect();
+    let root = |mut id: i64| {
+        while let Some(Some(parent)) = ids.get(&id) {
+            if !ids.contains_key(parent) {
+                break;
+            }
+            id = *parent;
+        }
+        id
+    };
+    let mut tree: Vec<CategoryBranch> = Vec::new();
+    let mut under: Vec<(i64, Category)> = Vec::new();
+    for c in categories {
+        let top = root(c.id);
+        if top == c.id {
+            tree.push(CategoryBranch { category: c, children: Vec::new() });
+        } else {
+            under.push((top, c));
+        }
+    }
+    for (top, c) in under {
+        if let Some(branch) = tree.iter_mut().find(|b| b.category.id == top) {
+            branch.children.push(c);
+        }
+    }
+    tree
+}
+
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage {
     layout: Layout,
-    categories: Vec<Category>,
+    categories: Vec<CategoryBranch>,
     pinned: Vec<ThreadRow>,
     threads: Vec<ThreadRow>,
     show_category: bool,
@@ -115,7 +153,7 @@ async fn home(State(state): State<AppState>, visitor: Visitor, Query(q): Query<H
         welcome,
         joined,
         layout: Layout::new("Latest threads", &visitor),
-        categories: state.app.categories(&visitor.viewer).await?,
+        categories: branches(state.app.categories(&visitor.viewer).await?),
         pager: Pager::new("/", list.page, list.pages),
         pinned: thread_rows(list.pinned, &visitor.viewer),
         threads: thread_rows(list.threads.items, &visitor.viewer),
@@ -128,6 +166,9 @@ async fn home(State(state): State<AppState>, visitor: Visitor, Query(q): Query<H
 struct CategoryPage {
     layout: Layout,
     category: Category,
+    /// The category it sits under, and those under it, that the viewer may see.
+    parent: Option<Category>,
+    children: Vec<Category>,
     watch: Option<WatchForm>,
     pinned: Vec<ThreadRow>,
     threads: Vec<ThreadRow>,
@@ -138,6 +179,9 @@ struct CategoryPage {
 async fn category(State(state): State<AppState>, visitor: Visitor, Path(slug): Path<String>, Query(q): Query<PageQuery>) -> Result<Response, Error> {
     let list = state.app.thread_list(&visitor.viewer, Some(&slug), q.page.unwrap_or(1)).await?;
     let category = list.category.ok_or(Error::NotFound)?;
+    let visible = state.app.categories(&visitor.viewer).await?;
+    let parent = visible.iter().find(|c| Some(c.id) == category.parent_id).cloned();
+    let children = visible.into_iter().filter(|c| c.parent_id == Some(category.id)).collect();
     let watch = match visitor.is_member() {
         true => Some(WatchForm::category(&category.slug, state.app.category_level(&visitor.viewer, category.id).await?)),
         false => None,
@@ -150,6 +194,8 @@ async fn category(State(state): State<AppState>, visitor: Visitor, Path(slug): P
         watch,
         show_category: false,
         category,
+        parent,
+        children,
     })
 }
 
