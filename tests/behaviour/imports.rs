@@ -115,6 +115,21 @@ async fn importing_the_same_discourse_export_again_updates_and_duplicates_nothin
 }
 
 #[tokio::test]
+async fn a_member_who_already_joined_with_the_same_confirmed_address_keeps_their_account_and_gains_their_posts() {
+    let server = TestServer::start().await;
+    server.seed_user("kim_here", Role::Member).await;
+    raw_exec(server.db_url(), "UPDATE users SET email = 'Kim@Example.org', email_verified_at = 1 WHERE username = 'kim_here'").await;
+    let report = import(&server, discourse()).await;
+    assert_eq!((report.members.new, report.members_matched), (4, 1), "{report}");
+    let thread = thread_titled(&server.api(), "Upper back still aches").await;
+    assert_eq!(thread["posts"][1]["author"]["username"], "kim_here");
+    assert!(thread["posts"][2]["body"].as_str().unwrap().starts_with("> **@kim_here** [wrote]"), "quotes follow: {}", thread["posts"][2]["body"]);
+    assert_eq!(raw_rows(server.db_url(), "SELECT COUNT(*) FROM users WHERE username = 'coach_kim'").await, [["0"]]);
+    // Still theirs to log in to, with their own password.
+    server.api().login("kim_here").await;
+}
+
+#[tokio::test]
 async fn a_community_exported_by_an_admin_comes_back_the_same_in_an_empty_jogette() {
     let from = TestServer::start().await;
     from.app.load_demo().await.unwrap();

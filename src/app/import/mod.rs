@@ -43,6 +43,8 @@ const BATCH_POSTS: usize = 5_000;
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Report {
     pub members: Counted,
+    /// Members who had already joined here, found by their confirmed address.
+    pub members_matched: u64,
     pub categories: Counted,
     pub threads: Counted,
     pub posts: Counted,
@@ -62,6 +64,9 @@ impl std::fmt::Display for Report {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         for (what, c) in [("members", self.members), ("categories", self.categories), ("threads", self.threads), ("posts", self.posts)] {
             writeln!(f, "{what:>12}: {} new, {} brought over again", c.new, c.updated)?;
+        }
+        if self.members_matched > 0 {
+            writeln!(f, "{:>12}: {} members had already joined here (same confirmed address): their posts are theirs", "matched", self.members_matched)?;
         }
         writeln!(f, "{:>12}: {}", "thanks", self.thanks)?;
         if self.skipped.is_empty() {
@@ -504,8 +509,10 @@ impl App {
 
     async fn import_members(&self, state: &mut State, members: Vec<Member>, taken: Vec<String>) -> Result<(), String> {
         let mut taken: HashSet<String> = taken.into_iter().collect();
-        let existing = self.store.read_primary(|c| Box::pin(stored::member_names(c))).await.map_err(|e| error_chain(&e))?;
-        let by_id: HashMap<i64, String> = existing.into_iter().collect();
+        let existing = self.store.read_primary(|c| Box::pin(stored::existing_members(c))).await.map_err(|e| error_chain(&e))?;
+        let by_email: HashMap<String, (i64, String)> =
+            existing.iter().filter_map(|m| m.confirmed_email.clone().map(|e| (e, (m.id, m.username.clone())))).collect();
+        let by_id: HashMap<i64, String> = existing.into_iter().map(|m| (m.id, m.username)).collect();
         // Numbers the source uses are kept free for those who have them, when kept.
         if state.members.keep_numbers {
             state.members.next = state.members.next.max(members.iter().filter_map(|m| m.key.parse::<i64>().ok()).max().unwrap_or(0) + 1);
@@ -520,6 +527,23 @@ impl App {
                 Staff::Admin => "admin",
             };
             let verified_at = member.email_verified.then_some(member.created_at);
+            // Someone who already joined here with the address they confirmed
+            // at the source is the same person: their posts come to them.
+            let same_person = (!state.members.known.contains_key(&member.key) && member.email_verified)
+                .then(|| member.email.as_ref().and_then(|e| by_email.get(&e.to_lowercase())))
+                .flatten();
+            if let Some((id, name)) = same_person {
+                state.members.known.insert(member.key.clone(), *id);
+                map.push(state.map_row("member", &member.key, *id));
+                state.report.members_matched += 1;
+                if *name != member.username {
+                    state.names.insert(member.username.clone(), name.clone());
+                }
+                state.member_ids.insert(member.key.clone(), *id);
+                state.member_ids.insert(format!("@{}", name.to_lowercase()), *id);
+                state.mentionable.insert(name.to_lowercase(), name.clone());
+                continue;
+            }
             let (id, new) = state.members.assign(&member.key);
             let username = if new {
                 let name = rules::username(&member.username, &taken);

@@ -27,9 +27,21 @@ pub async fn highest_ids(c: &Conn<'_>) -> Result<[i64; 4]> {
     Ok(ids)
 }
 
-/// Every member's id and current name.
-pub async fn member_names(c: &Conn<'_>) -> Result<Vec<(i64, String)>> {
-    c.all("SELECT id, username FROM users", &[], |r| Ok((r.int(0)?, r.text(1)?))).await
+/// A member already here, as an import sees them.
+pub struct Existing {
+    pub id: i64,
+    pub username: String,
+    /// Lower-cased, when confirmed.
+    pub confirmed_email: Option<String>,
+}
+
+pub async fn existing_members(c: &Conn<'_>) -> Result<Vec<Existing>> {
+    c.all(
+        "SELECT id, username, CASE WHEN email_verified_at IS NOT NULL AND deleted_at IS NULL THEN LOWER(email) END FROM users",
+        &[],
+        |r| Ok(Existing { id: r.int(0)?, username: r.text(1)?, confirmed_email: r.opt_text(2)? }),
+    )
+    .await
 }
 
 /// The last number each of `threads` has handed out.
