@@ -49,6 +49,8 @@ pub struct App {
     store: Arc<Store>,
     config: Config,
     safety: crate::domain::safety::Rules,
+    /// Posts' assessments, remembered (see [`safety::Remembered`]).
+    assessments: safety::Remembered,
     limiter: ratelimit::RateLimiter,
     hub: tokio::sync::OnceCell<Arc<events::Hub>>,
     /// The key that signs unsubscribe links, read from the settings once.
@@ -130,6 +132,7 @@ impl App {
             store: Arc::new(store),
             config,
             safety,
+            assessments: safety::Remembered::new(),
             limiter: ratelimit::RateLimiter::default(),
             hub: tokio::sync::OnceCell::new(),
             mail_secret: std::sync::OnceLock::new(),
