@@ -20,9 +20,12 @@ pub struct PageQuery {
     page: Option<i64>,
 }
 
+/// A notice about no post (a sanction, an export) leaves `thread_id` and
+/// `post_id` out rather than null: clients, and API fuzzers following ids
+/// from one response into the next request, never meet an id that isn't one.
 fn item(n: &Notification) -> Value {
     let (title, text) = describe(n);
-    json!({
+    let mut item = json!({
         "id": n.id,
         "kind": n.kind,
         "actors": n.actors.iter().map(|a| UserRef { username: a.clone() }).collect::<Vec<_>>(),
@@ -35,7 +38,11 @@ fn item(n: &Notification) -> Value {
         "detail": n.detail,
         "read": n.read,
         "created_at": rfc3339(n.created_at),
-    })
+    });
+    if let Value::Object(fields) = &mut item {
+        fields.retain(|key, value| !(matches!(key.as_str(), "thread_id" | "post_id") && value.is_null()));
+    }
+    item
 }
 
 /// `GET /api/v1/notifications?page=N`: newest first, with the unread count.
