@@ -2,11 +2,20 @@
 //! says, in the tier that fits, where to get help. It signposts; it never
 //! diagnoses.
 //!
-//! The signs, their lay phrasings and the signposting text per locale are data
-//! ([`rules.toml`](rules.toml)), compiled once into a [`Rules`] value. Matching
-//! works on sentences of lower-cased words: a sign needs every one of its
-//! concepts (body site, symptom, spread, duration…) present and not negated,
-//! so single keywords never raise an alarm on their own.
+//! The conditions, their signs, the lay phrasings of each feature and the
+//! signposting text per locale are data ([`rules.toml`](rules.toml)),
+//! compiled once into a [`Rules`] value. Matching works on sentences of
+//! lower-cased words: a sign needs every one of its features (body site,
+//! symptom, onset, severity, what comes with it…) present, so single keywords
+//! never raise an alarm on their own.
+//!
+//! Each finding is read in context the way ConText (Harkema et al., 2009)
+//! reads clinical notes: a finding that is negated ("no numbness"),
+//! hypothetical ("if it spreads, see someone") or historical ("I had a stress
+//! fracture last year") doesn't count; one in a sentence that says the problem
+//! is known and managed ("physio says it's nothing") doesn't raise anything
+//! below an emergency; and one about someone else ("my friend collapsed")
+//! still signposts, worded for a third party.
 
 mod text;
 
@@ -58,11 +67,23 @@ pub struct Advice {
     pub reason: String,
 }
 
+/// Who the warning signs are about, as far as the words show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum About {
+    /// The writer, or no one named.
+    #[default]
+    Writer,
+    /// Someone the writer is with or tells of: "my dad went grey".
+    SomeoneElse,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Assessment {
     pub tier: Tier,
     pub signs: Vec<Sign>,
     pub advice: Option<Advice>,
+    pub about: About,
 }
 
 /// The rules file as written.
@@ -71,6 +92,22 @@ struct RulesFile {
     locales: HashMap<String, LocaleText>,
     concepts: HashMap<String, Vec<String>>,
     signs: Vec<SignRule>,
+    #[serde(default)]
+    conditions: Vec<Condition>,
+}
+
+/// A condition on the reviewed list: what decides its tier, where that comes
+/// from, and the signs that stand for it.
+#[derive(Deserialize, Debug, Clone)]
+pub struct Condition {
+    pub id: String,
+    pub name: String,
+    /// The most serious tier its signs give.
+    pub tier: Tier,
+    /// The features that decide the tier, in words for reviewers.
+    pub features: String,
+    pub source: String,
+    pub signs: Vec<String>,
 }
 
 #[derive(Deserialize, Clone)]
@@ -78,6 +115,18 @@ struct LocaleText {
     emergency: Advice,
     urgent: Advice,
     soon: Advice,
+    /// The "someone may be at risk" card, for words of suicide or self-harm.
+    crisis: Advice,
+    /// The card's second sentence when the signs are someone else's.
+    someone_else: OtherText,
+}
+
+#[derive(Deserialize, Clone)]
+struct OtherText {
+    emergency: String,
+    urgent: String,
+    soon: String,
+    crisis: String,
 }
 
 #[derive(Deserialize, Clone, Copy, PartialEq, Eq, Default)]
@@ -105,6 +154,21 @@ struct SignRule {
     scope: Scope,
     #[serde(default)]
     fallback: bool,
+    /// Which card it gets: the tier's, or "crisis".
+    #[serde(default)]
+    card: Card,
+    /// A sign whose features include the past ("had cancer"): historical
+    /// mentions count for it.
+    #[serde(default)]
+    history: bool,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq, Default, Debug)]
+#[serde(rename_all = "lowercase")]
+enum Card {
+    #[default]
+    Tier,
+    Crisis,
 }
 
 /// One word of a phrase pattern.
@@ -160,6 +224,20 @@ struct Compiled {
     min_days: Option<u32>,
     scope: Scope,
     fallback: bool,
+    card: Card,
+    history: bool,
+}
+
+/// The concepts the context reader uses, when the rules define them.
+#[derive(Default)]
+struct ContextConcepts {
+    hedge: Option<ConceptId>,
+    hypothetical: Option<ConceptId>,
+    pseudo: Option<ConceptId>,
+    historical: Option<ConceptId>,
+    managed: Option<ConceptId>,
+    other: Option<ConceptId>,
+    writer: Option<ConceptId>,
 }
 
 /// Compiled rules: every phrase indexed by its first word for fast scanning.
@@ -170,7 +248,8 @@ pub struct Rules {
     /// Phrases whose first word is a stem (`word*`), by the stem's first two letters.
     by_stem: PhraseIndex,
     signs: Vec<Compiled>,
-    hedge: Option<ConceptId>,
+    context: ContextConcepts,
+    conditions: Vec<Condition>,
     concept_count: usize,
 }
 
@@ -179,8 +258,17 @@ struct Reading {
     hits: Vec<Hit>,
     /// Per hit: denied in its clause ("no chest pain").
     negated: Vec<bool>,
-    /// Per concept: at least one hit that isn't negated.
+    /// Per hit: hypothetical or conditional ("if it spreads").
+    hypothetical: Vec<bool>,
+    /// Per hit: in the past ("years ago", "used to").
+    historical: Vec<bool>,
+    /// Per concept: at least one hit that is neither negated nor off-now.
     present: Vec<bool>,
+    /// Per concept: at least one hit that isn't negated or hypothetical, for
+    /// signs whose features include the past.
+    present_ever: Vec<bool>,
+    /// The sentence says the problem is known and managed.
+    managed: bool,
     /// The longest problem duration stated, in days.
     days: u32,
 }
@@ -221,6 +309,11 @@ impl Rules {
             }
         }
         let ids = |names: &[String]| names.iter().map(|n| concept_id(n)).collect::<Result<Vec<_>, _>>();
+        for condition in &file.conditions {
+            if let Some(missing) = condition.signs.iter().find(|id| !file.signs.iter().any(|s| &s.id == *id)) {
+                return Err(format!("safety rules: condition {} names an unknown sign {missing}", condition.id));
+            }
+        }
         let mut signs = Vec::new();
         for rule in &file.signs {
             if rule.all.is_empty() || rule.tier == Tier::None {
@@ -238,13 +331,37 @@ impl Rules {
                 min_days: rule.min_days,
                 scope: rule.scope,
                 fallback: rule.fallback,
+                card: rule.card,
+                history: rule.history,
             });
         }
         if file.locales.is_empty() {
             return Err("safety rules: at least one locale is needed".into());
         }
-        let hedge = concept_id("hedge").ok();
-        Ok(Rules { locales: file.locales, by_word, by_stem, signs, hedge, concept_count: concept_names.len() })
+        let optional = |name: &str| concept_id(name).ok();
+        let context = ContextConcepts {
+            hedge: optional("hedge"),
+            hypothetical: optional("context_hypothetical"),
+            pseudo: optional("context_pseudo"),
+            historical: optional("context_historical"),
+            managed: optional("context_managed"),
+            other: optional("context_other"),
+            writer: optional("context_writer"),
+        };
+        Ok(Rules {
+            locales: file.locales,
+            by_word,
+            by_stem,
+            signs,
+            context,
+            conditions: file.conditions,
+            concept_count: concept_names.len(),
+        })
+    }
+
+    /// The reviewed list of conditions, in the order the rules file gives.
+    pub fn conditions(&self) -> &[Condition] {
+        &self.conditions
     }
 
     pub fn has_locale(&self, locale: &str) -> bool {
@@ -261,8 +378,10 @@ impl Rules {
         let readings: Vec<Reading> = sentences.iter().map(|s| self.read(&s.tokens)).collect();
 
         let mut signs: Vec<(usize, Sign)> = Vec::new();
+        let mut first_sentence: HashMap<String, (usize, usize)> = HashMap::new();
         for (index, rule) in self.signs.iter().enumerate() {
-            if let Some((tier, evidence)) = self.match_sign(rule, text, &sentences, &readings) {
+            if let Some((tier, evidence, at)) = self.match_sign(rule, text, &sentences, &readings) {
+                first_sentence.insert(rule.id.clone(), at);
                 signs.push((index, Sign { id: rule.id.clone(), label: rule.label.clone(), evidence, tier, source: rule.source.clone() }));
             }
         }
@@ -291,26 +410,62 @@ impl Rules {
         }
         signs.sort_by_key(|s| std::cmp::Reverse(s.tier));
         let tier = signs.first().map_or(Tier::None, |s| s.tier);
-        let advice = self.advice(tier, &signs, locale);
-        Assessment { tier, signs, advice }
+        let about = match signs.first().and_then(|s| first_sentence.get(&s.id)) {
+            Some(&(sentence, token)) => self.about(&readings, sentence, token),
+            None => About::Writer,
+        };
+        // Words of crisis get their own card, unless another emergency is described too.
+        let crisis = tier == Tier::Emergency
+            && signs.iter().filter(|s| s.tier == Tier::Emergency).all(|s| self.card_of(&s.id) == Card::Crisis);
+        let advice = self.advice(tier, &signs, locale, about, crisis);
+        Assessment { tier, signs, advice, about }
     }
 
-    fn advice(&self, tier: Tier, signs: &[Sign], locale: &str) -> Option<Advice> {
+    fn card_of(&self, sign: &str) -> Card {
+        self.signs.iter().find(|s| s.id == sign).map_or(Card::Tier, |s| s.card)
+    }
+
+    fn advice(&self, tier: Tier, signs: &[Sign], locale: &str, about: About, crisis: bool) -> Option<Advice> {
         let text = self.locales.get(locale).or_else(|| self.locales.get("uk")).or_else(|| self.locales.values().next())?;
-        let base = match tier {
+        let (base, for_someone_else) = match tier {
             Tier::None => return None,
-            Tier::Soon => &text.soon,
-            Tier::Urgent => &text.urgent,
-            Tier::Emergency => &text.emergency,
+            Tier::Emergency if crisis => (&text.crisis, &text.someone_else.crisis),
+            Tier::Soon => (&text.soon, &text.someone_else.soon),
+            Tier::Urgent => (&text.urgent, &text.someone_else.urgent),
+            Tier::Emergency => (&text.emergency, &text.someone_else.emergency),
         };
-        let reasons: Vec<&str> = signs.iter().filter(|s| s.tier == tier).map(|s| s.label.as_str()).collect();
+        let reasons: Vec<String> = signs
+            .iter()
+            .filter(|s| s.tier == tier)
+            .map(|s| if about == About::SomeoneElse { in_the_third_person(&s.label) } else { s.label.clone() })
+            .collect();
+        let reasons: Vec<&str> = reasons.iter().map(String::as_str).collect();
         let reason = join_reasons(&reasons);
-        Some(Advice {
-            headline: base.headline.clone(),
-            body: format!("You mention {reason}. {}", base.body),
-            action: base.action.clone(),
-            reason,
-        })
+        let body = match about {
+            About::Writer => format!("You mention {reason}. {}", base.body),
+            About::SomeoneElse => format!("You mention someone with {reason}. {for_someone_else}"),
+        };
+        Some(Advice { headline: base.headline.clone(), body, action: base.action.clone(), reason })
+    }
+
+    /// Who a finding at `token` of sentence `sentence` is about: the nearest
+    /// person named before it, in that sentence or the ones before.
+    fn about(&self, readings: &[Reading], sentence: usize, token: usize) -> About {
+        let (Some(other), Some(writer)) = (self.context.other, self.context.writer) else { return About::Writer };
+        for s in (0..=sentence).rev() {
+            let limit = if s == sentence { token } else { usize::MAX };
+            // The person phrase ending last before the finding; "my husband" beats the "my" inside it.
+            let nearest = readings[s]
+                .hits
+                .iter()
+                .filter(|h| (h.concept == other || h.concept == writer) && h.end <= limit)
+                .max_by_key(|h| (h.end, h.concept == other));
+            if let Some(hit) = nearest {
+                let overlapped_by_other = readings[s].hits.iter().any(|o| o.concept == other && o.start <= hit.start && o.end >= hit.end);
+                return if hit.concept == other || overlapped_by_other { About::SomeoneElse } else { About::Writer };
+            }
+        }
+        About::Writer
     }
 
     fn read(&self, tokens: &[Token]) -> Reading {
@@ -326,13 +481,35 @@ impl Rules {
                 text::is_negated(tokens, hit.start, in_other_phrase)
             })
             .collect();
+        let clauses = text::clauses(tokens);
+        let c = &self.context;
+        let is = |concept: Option<ConceptId>, hit: &Hit| Some(hit.concept) == concept;
+        // A pseudo-trigger ("as if", "not sure if") contains a trigger word that isn't one.
+        let real_trigger = |t: &Hit| !hits.iter().any(|p| is(c.pseudo, p) && p.start <= t.start && p.end >= t.end);
+        let hypothetical: Vec<bool> = hits
+            .iter()
+            .map(|hit| {
+                hits.iter().any(|t| {
+                    is(c.hypothetical, t) && t.end <= hit.start && clauses[t.start] == clauses[hit.start] && real_trigger(t)
+                })
+            })
+            .collect();
+        let historical: Vec<bool> = hits
+            .iter()
+            .map(|hit| hits.iter().any(|t| is(c.historical, t) && clauses[t.start] == clauses[hit.start]))
+            .collect();
         let mut present = vec![false; self.concept_count];
-        for (hit, denied) in hits.iter().zip(&negated) {
-            if !denied {
-                present[hit.concept] = true;
+        let mut present_ever = vec![false; self.concept_count];
+        for (i, hit) in hits.iter().enumerate() {
+            if !negated[i] && !hypothetical[i] {
+                present_ever[hit.concept] = true;
+                if !historical[i] {
+                    present[hit.concept] = true;
+                }
             }
         }
-        Reading { days: text::longest_duration_days(tokens), hits, negated, present }
+        let managed = c.managed.is_some_and(|m| present[m]);
+        Reading { days: text::longest_duration_days(tokens), hits, negated, hypothetical, historical, present, present_ever, managed }
     }
 
     /// Every concept phrase in the sentence, in order of position.
@@ -354,20 +531,25 @@ impl Rules {
     }
 
     /// The tier and evidence for `rule`, when the text shows it.
-    fn match_sign(&self, rule: &Compiled, text: &str, sentences: &[Sentence], readings: &[Reading]) -> Option<(Tier, String)> {
-        // Whether `concept` counts in sentence `s`: present, and for signs with
-        // exceptions, not only inside a phrase that means something else.
+    /// Also says where the sign's first feature was read: (sentence, token).
+    fn match_sign(&self, rule: &Compiled, text: &str, sentences: &[Sentence], readings: &[Reading]) -> Option<(Tier, String, (usize, usize))> {
+        // Whether `concept` counts in sentence `s`: present now (or ever, for
+        // signs about history), in a sentence that doesn't call the problem
+        // managed (emergencies aside), and for signs with exceptions, not only
+        // inside a phrase that means something else.
+        let live = |r: &Reading, i: usize| !r.negated[i] && !r.hypothetical[i] && (rule.history || !r.historical[i]);
         let counts = |s: usize, concept: ConceptId| -> bool {
             let r = &readings[s];
-            if !r.present[concept] {
+            let present = if rule.history { r.present_ever[concept] } else { r.present[concept] };
+            if !present || (r.managed && rule.tier < Tier::Emergency) {
                 return false;
             }
             if rule.except.is_empty() {
                 return true;
             }
-            r.hits.iter().zip(&r.negated).any(|(h, denied)| {
+            r.hits.iter().enumerate().any(|(i, h)| {
                 h.concept == concept
-                    && !denied
+                    && live(r, i)
                     && !rule.except.iter().any(|e| r.hits.iter().any(|x| x.concept == *e && x.start <= h.start && x.end >= h.end))
             })
         };
@@ -400,14 +582,16 @@ impl Rules {
             (true, Some(tier)) => tier,
             _ => rule.tier,
         };
+        let first = evidence[0];
+        let token = readings[first].hits.iter().enumerate().find(|(i, h)| h.concept == rule.all[0] && live(&readings[first], *i)).map_or(0, |(_, h)| h.start);
         evidence.sort_unstable();
         let quoted: Vec<String> = evidence.iter().map(|&s| text::excerpt(text, &sentences[s], 160)).collect();
-        Some((tier, quoted.join(" … ")))
+        Some((tier, quoted.join(" … "), (first, token)))
     }
 
     /// "nearly collapsed": a hedge phrase ending just before the concept's first live match.
     fn is_hedged(&self, reading: &Reading, concept: ConceptId) -> bool {
-        let Some(hedge) = self.hedge else { return false };
+        let Some(hedge) = self.context.hedge else { return false };
         let first = reading.hits.iter().zip(&reading.negated).find(|(h, denied)| h.concept == concept && !**denied);
         let Some((first, _)) = first else { return false };
         reading.hits.iter().any(|h| h.concept == hedge && h.end <= first.start && first.start - h.end <= 3)
@@ -429,6 +613,20 @@ fn compile_phrase(phrase: &str) -> Option<Vec<WordPattern>> {
         .collect();
     let valid = !words.is_empty() && words.iter().all(|w| !matches!(w, WordPattern::Prefix(p) if p.chars().count() < 2));
     valid.then_some(words)
+}
+
+/// A sign's label ("chest pain spreading to your arm") said of someone else.
+fn in_the_third_person(label: &str) -> String {
+    label
+        .split(' ')
+        .map(|w| match w {
+            "your" => "their",
+            "you" => "them",
+            "yourself" => "themselves",
+            other => other,
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn join_reasons(reasons: &[&str]) -> String {

@@ -159,6 +159,21 @@ fn push_sentence(text: &str, start: usize, end: usize, out: &mut Vec<Sentence>) 
     }
 }
 
+/// Which clause of the sentence each token is in: a clause ends at "but",
+/// "however", "now"… ("I had cancer years ago and now my back hurts").
+pub fn clauses(tokens: &[Token]) -> Vec<u16> {
+    let mut clause = 0u16;
+    tokens
+        .iter()
+        .map(|t| {
+            if t.role == Role::ClauseBreak {
+                clause = clause.saturating_add(1);
+            }
+            clause
+        })
+        .collect()
+}
+
 const REACH: usize = 6;
 
 /// Whether the phrase starting at `start` is denied within its clause:
