@@ -1,6 +1,7 @@
 //! Red-flag cards, on posts and in the composer.
 
 use crate::app::{App, Post, Viewer};
+use crate::domain::safety::About;
 
 /// A red-flag card: shown on a post (to its author, and to readers so helpers
 /// know too), always just after the post's words, and in the composer.
@@ -9,6 +10,9 @@ pub struct SafetyCard {
     pub headline: String,
     pub message: String,
     pub action: String,
+    /// Each sign read and the words that showed it, so members, moderators
+    /// and clinicians can see why the card is there.
+    pub read: Vec<(String, String)>,
     /// Where the browser remembers a dismissal; empty in the composer.
     pub key: String,
 }
@@ -31,13 +35,18 @@ impl SafetyCard {
     fn build(app: &App, text: &str, written_by_someone_else: Option<&str>, key: String) -> Option<SafetyCard> {
         let assessment = app.assess(text);
         let advice = assessment.advice?;
-        let message = match written_by_someone_else {
-            None => advice.body,
-            Some(author) => format!(
+        let message = match (written_by_someone_else, assessment.about) {
+            (None, _) => advice.body,
+            (Some(author), About::Writer) => format!(
                 "This post mentions {}. If you reply, encourage {author} to get help rather than relying on forum advice.",
                 advice.reason
             ),
+            (Some(author), About::SomeoneElse) => format!(
+                "This post mentions someone with {}. If you reply, encourage {author} to get them help rather than relying on forum advice.",
+                advice.reason
+            ),
         };
-        Some(SafetyCard { tier: assessment.tier.as_str(), headline: advice.headline, message, action: advice.action, key })
+        let read = assessment.signs.into_iter().filter(|s| s.tier == assessment.tier).map(|s| (s.label, s.evidence)).collect();
+        Some(SafetyCard { tier: assessment.tier.as_str(), headline: advice.headline, message, action: advice.action, read, key })
     }
 }
