@@ -6,11 +6,18 @@
 pub struct Token {
     pub word: String,
     role: Role,
+    /// A comma, colon, dash or bracket comes just before this word.
+    after_pause: bool,
 }
 
 impl Token {
     pub fn new(word: String) -> Self {
-        Token { role: Role::of(&word), word }
+        Token { role: Role::of(&word), word, after_pause: false }
+    }
+
+    /// Starts a new clause: "…peanuts, my throat is closing".
+    fn opens_clause(&self) -> bool {
+        self.role == Role::ClauseBreak || (self.after_pause && self.role == Role::NewSubject)
     }
 }
 
@@ -64,12 +71,18 @@ fn is_word_char(c: char) -> bool {
 /// Lower-cased words; `'` stays inside words ("don't"), a lone `_` is a word
 /// (the rules' wildcard), and curly apostrophes count as straight ones.
 pub fn words(text: &str) -> Vec<String> {
+    words_and_pauses(text).into_iter().map(|(word, _)| word).collect()
+}
+
+/// Words, each with whether a pause (`,` `:` `(` `)` `-` `–` `—`) came just before it.
+fn words_and_pauses(text: &str) -> Vec<(String, bool)> {
     // ASCII lower-casing keeps byte offsets, so words can be sliced out directly.
     let lower = text.to_ascii_lowercase();
     let bytes = lower.as_bytes();
-    let mut out = Vec::with_capacity(text.len() / 5 + 1);
+    let mut out: Vec<(String, bool)> = Vec::with_capacity(text.len() / 5 + 1);
     let mut start: Option<usize> = None;
-    let push = |from: usize, to: usize, out: &mut Vec<String>| {
+    let mut pause = false;
+    let push = |from: usize, to: usize, pause: bool, out: &mut Vec<(String, bool)>| {
         let raw = &lower[from..to];
         let mut word = if raw.is_ascii() {
             raw.trim_matches('\'').to_owned()
@@ -85,7 +98,7 @@ pub fn words(text: &str) -> Vec<String> {
             // "heart's racing", "runner's knee": the noun is what the rules name.
             word.truncate(base.len());
         }
-        out.push(word);
+        out.push((word, pause));
     };
     for (i, c) in lower.char_indices() {
         let lone_underscore = c == '_'
@@ -93,12 +106,18 @@ pub fn words(text: &str) -> Vec<String> {
             && bytes.get(i + 1).is_none_or(|n| n.is_ascii_whitespace());
         if is_word_char(c) || lone_underscore {
             start.get_or_insert(i);
-        } else if let Some(from) = start.take() {
-            push(from, i, &mut out);
+        } else {
+            if let Some(from) = start.take() {
+                push(from, i, pause, &mut out);
+                pause = false;
+            }
+            if matches!(c, ',' | ':' | '(' | ')' | '-' | '\u{2013}' | '\u{2014}') {
+                pause = true;
+            }
         }
     }
     if let Some(from) = start {
-        push(from, lower.len(), &mut out);
+        push(from, lower.len(), pause, &mut out);
     }
     out
 }
@@ -153,7 +172,10 @@ pub fn sentences(text: &str) -> Vec<Sentence> {
 }
 
 fn push_sentence(text: &str, start: usize, end: usize, out: &mut Vec<Sentence>) {
-    let tokens: Vec<Token> = words(&text[start..end]).into_iter().map(Token::new).collect();
+    let tokens: Vec<Token> = words_and_pauses(&text[start..end])
+        .into_iter()
+        .map(|(word, after_pause)| Token { after_pause, ..Token::new(word) })
+        .collect();
     if !tokens.is_empty() {
         out.push(Sentence { tokens, start, end });
     }
@@ -166,7 +188,7 @@ pub fn clauses(tokens: &[Token]) -> Vec<u16> {
     tokens
         .iter()
         .map(|t| {
-            if t.role == Role::ClauseBreak {
+            if t.opens_clause() {
                 clause = clause.saturating_add(1);
             }
             clause
@@ -187,6 +209,10 @@ pub fn is_negated(tokens: &[Token], start: usize, in_phrase: impl Fn(usize) -> b
     let next_role = |i: usize| tokens.get(i + 1).map_or(Role::Plain, |t| t.role);
     let from = start.saturating_sub(REACH);
     for i in (from..start).rev() {
+        // A pause then a new subject ends the negator's reach: "no idea, my chest hurts".
+        if tokens[i + 1].opens_clause() && tokens[i + 1].role != Role::ClauseBreak {
+            return false;
+        }
         match tokens[i].role {
             Role::ClauseBreak => return false,
             Role::And if next_role(i) == Role::NewSubject => return false,
@@ -275,7 +301,7 @@ mod tests {
     use super::*;
 
     fn tokens(s: &str) -> Vec<Token> {
-        words(s).into_iter().map(Token::new).collect()
+        sentences(s).swap_remove(0).tokens
     }
 
     fn negated(sentence: &str, word: &str) -> bool {
@@ -301,6 +327,9 @@ mod tests {
         assert!(!negated("I'm not sure but my chest feels tight", "chest"));
         assert!(!negated("not sure if it's chest pain", "chest"));
         assert!(!negated("my chest hurts", "chest"));
+        // A pause and a new subject start a new clause; a list after a pause doesn't.
+        assert!(!negated("I didn't realise it had peanuts, my throat is closing", "throat"));
+        assert!(negated("no fever, numbness or weakness", "numbness"));
     }
 
     #[test]
