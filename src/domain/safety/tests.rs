@@ -29,7 +29,7 @@ fn every_condition_on_the_list_has_a_source_a_rule_and_an_example() {
     let rules = Rules::builtin();
     let conditions = rules.conditions();
     assert!(conditions.len() >= 35, "{} conditions", conditions.len());
-    let examples: Vec<Case> = [LABELLED, HOLDOUT, PROBE, FROZEN_A].iter().flat_map(|set| cases(set)).collect();
+    let examples: Vec<Case> = [LABELLED, HOLDOUT, PROBE, FROZEN_A, CONDITIONS].iter().flat_map(|set| cases(set)).collect();
     for condition in conditions {
         assert!(is_reviewed_source(&condition.source), "condition {} needs an NHS or NICE CKS source", condition.id);
         assert!(!condition.features.is_empty(), "condition {} needs its deciding features", condition.id);
@@ -363,6 +363,14 @@ fn evaluate(set: &str) {
     assert!(score.emergency_recall() >= 0.95, "emergency recall {:.2}", score.emergency_recall());
     assert!(score.false_alarms() <= 0.10, "false alarms on none posts {:.2}", score.false_alarms());
     assert!(score.accuracy() >= 0.85, "four-tier accuracy {:.3}", score.accuracy());
+}
+
+const CONDITIONS: &str = include_str!("../../../tests/data/safety_conditions.tsv");
+
+/// The second batch of conditions, by their worked examples.
+#[test]
+fn the_condition_examples_meet_the_goals() {
+    evaluate(CONDITIONS);
 }
 
 const ORDINARY: &str = include_str!("../../../tests/data/safety_ordinary.tsv");
