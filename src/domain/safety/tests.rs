@@ -182,6 +182,13 @@ fn duration_and_trend_turn_an_ache_into_see_someone() {
 }
 
 #[test]
+fn got_back_pain_is_back_pain_not_coming_home() {
+    assert_eq!(tier("I've got back pain and a high temperature"), Tier::Urgent);
+    assert_eq!(tier("I get back pain and a fever after long runs"), Tier::Urgent);
+    assert_eq!(tier("I got back from my run with a fever and a sore knee"), Tier::None);
+}
+
+#[test]
 fn combinations_raise_the_tier() {
     assert_eq!(tier("my lower back hurts"), Tier::None);
     assert_eq!(tier("My lower back hurts. I also have a fever."), Tier::Urgent);
@@ -386,6 +393,7 @@ fn ordinary_posts_with_alarming_words_raise_no_card() {
 const FROZEN_A: &str = include_str!("../../../tests/data/safety_frozen_a.tsv");
 const SEALED_B: &str = include_str!("../../../tests/data/safety_sealed_b.tsv");
 const SEALED_C: &str = include_str!("../../../tests/data/safety_sealed_c.tsv");
+const SEALED_D: &str = include_str!("../../../tests/data/safety_sealed_d.tsv");
 
 /// The frozen sets are measured against the goals (recall ≥ 0.95,
 /// played down ≤ 0.05, accuracy ≥ 0.90, false alarms ≤ 0.05); the figures and
@@ -398,8 +406,10 @@ fn the_frozen_sets_do_no_worse_than_last_measured() {
     let b = Score::of(SEALED_B);
     b.report("set B");
     let c = Score::of(SEALED_C);
-    c.report("sealed set C");
-    for (name, score, floor) in [("A", &a, FLOOR_A), ("B", &b, FLOOR_B), ("C", &c, FLOOR_C)] {
+    c.report("set C");
+    let d = Score::of(SEALED_D);
+    d.report("sealed set D");
+    for (name, score, floor) in [("A", &a, FLOOR_A), ("B", &b, FLOOR_B), ("C", &c, FLOOR_C), ("D", &d, FLOOR_D)] {
         let [recall, played_down, accuracy, false_alarms] = floor;
         assert!(score.emergency_recall() >= recall, "set {name}: emergency recall {:.2} < {recall}", score.emergency_recall());
         assert!(score.serious_played_down() <= played_down, "set {name}: played down {:.2} > {played_down}", score.serious_played_down());
@@ -413,6 +423,7 @@ fn the_frozen_sets_do_no_worse_than_last_measured() {
 const FLOOR_A: [f64; 4] = [1.0, 0.0, 1.0, 0.0];
 const FLOOR_B: [f64; 4] = [1.0, 0.0, 1.0, 0.0];
 const FLOOR_C: [f64; 4] = [0.73, 0.31, 0.79, 0.0];
+const FLOOR_D: [f64; 4] = [0.92, 0.09, 0.94, 0.0];
 
 #[test]
 fn the_shipped_set_has_200_posts_and_a_third_are_ordinary_aches() {
