@@ -42,6 +42,19 @@ fn every_condition_on_the_list_has_a_source_a_rule_and_an_example() {
     }
 }
 
+/// docs/SAFETY.md is what clinicians review: it must list the rules as they are.
+#[test]
+fn the_safety_page_lists_every_condition_and_sign() {
+    let page = include_str!("../../../docs/SAFETY.md");
+    let rules = Rules::builtin();
+    for condition in rules.conditions() {
+        assert!(page.contains(&format!("`{}`: {}", condition.id, condition.name)), "docs/SAFETY.md lacks condition {}", condition.id);
+    }
+    for sign in &rules.signs {
+        assert!(page.contains(&format!("| `{}` | {} |", sign.id, sign.label)), "docs/SAFETY.md lacks sign {}", sign.id);
+    }
+}
+
 #[test]
 fn a_condition_naming_an_unknown_sign_is_refused() {
     let bad = format!("{BUILTIN_RULES}\n[[conditions]]\nid = \"x\"\nname = \"x\"\ntier = \"soon\"\nfeatures = \"x\"\nsource = \"https://www.nhs.uk/\"\nsigns = [\"no-such-sign\"]\n");
