@@ -168,3 +168,44 @@ async fn a_community_rules_file_adds_signs_and_bad_files_are_refused() {
     assert!(open(Config { safety_rules: Some(rules), ..Config::default() }).await.is_err());
     assert!(open(Config { locale: "xx".into(), ..Config::default() }).await.is_err());
 }
+
+#[tokio::test]
+async fn a_post_about_someone_else_is_carded_for_them_and_shows_what_was_read() {
+    let server = TestServer::start().await;
+    server.admin_with_category("injuries", "Injuries and niggles").await;
+    let member = server.member("worried_daughter").await;
+    let text = "My dad finished parkrun and says his chest is tight and it's going down his left arm.";
+    let thread = member.thread("injuries", "Dad after parkrun", text).await;
+    assert_eq!(thread["first_post"]["safety"]["about"], "someone-else");
+    let url = thread["url"].as_str().unwrap();
+
+    let author_view = server.browser();
+    author_view.fill("/login", "/login", &[("username", "worried_daughter"), ("password", PASSWORD)]).await.unwrap();
+    let page = author_view.open(url).await;
+    let message = &page.text("#p1 details.safety p")[0];
+    assert!(message.starts_with("You mention someone with chest pain spreading to their arm"), "{message}");
+    assert!(message.contains("call 999 for them"), "{message}");
+    let read = page.text("#p1 details.safety .safety-read li");
+    assert_eq!(read.len(), 1, "{read:?}");
+    assert!(read[0].starts_with("chest pain spreading to your arm, jaw, neck or back: “My dad finished parkrun"), "{}", read[0]);
+
+    let reader = server.browser().open(url).await;
+    assert!(reader.text("#p1 details.safety p")[0].contains("encourage worried_daughter to get them help"));
+}
+
+#[tokio::test]
+async fn words_of_crisis_get_the_someone_may_be_at_risk_card_and_helpers_advice_gets_none() {
+    let server = TestServer::start().await;
+    server.admin_with_category("injuries", "Injuries and niggles").await;
+    let member = server.member("low_runner").await;
+    let thread = member.thread("injuries", "Can't see the point", "Honestly I keep thinking about ending it all.").await;
+    assert_eq!(thread["first_post"]["safety"]["tier"], "emergency");
+    let page = server.browser().open(thread["url"].as_str().unwrap()).await;
+    assert!(page.text("#p1 details.safety summary")[0].starts_with("Someone may be at risk"));
+    assert!(page.text("#p1 details.safety .safety-action")[0].contains("116 123"));
+
+    let helper = server.member("kind_helper").await;
+    let advice = "If you ever get chest pain or your face droops on one side, call 999 straight away.";
+    let reply = helper.reply(thread["id"].as_i64().unwrap(), advice, None).await;
+    assert!(reply["safety"].is_null(), "conditional advice raises no card: {reply}");
+}

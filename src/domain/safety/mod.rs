@@ -116,9 +116,12 @@ struct LocaleText {
     urgent: Advice,
     soon: Advice,
     /// The "someone may be at risk" card, for words of suicide or self-harm.
-    crisis: Advice,
-    /// The card's second sentence when the signs are someone else's.
-    someone_else: OtherText,
+    /// Optional so that rules files written before it still load: without
+    /// it, words of crisis get the emergency card.
+    crisis: Option<Advice>,
+    /// The card's second sentence when the signs are someone else's; without
+    /// it, the tier's own sentence.
+    someone_else: Option<OtherText>,
 }
 
 #[derive(Deserialize, Clone)]
@@ -427,13 +430,15 @@ impl Rules {
 
     fn advice(&self, tier: Tier, signs: &[Sign], locale: &str, about: About, crisis: bool) -> Option<Advice> {
         let text = self.locales.get(locale).or_else(|| self.locales.get("uk")).or_else(|| self.locales.values().next())?;
-        let (base, for_someone_else) = match tier {
-            Tier::None => return None,
-            Tier::Emergency if crisis => (&text.crisis, &text.someone_else.crisis),
-            Tier::Soon => (&text.soon, &text.someone_else.soon),
-            Tier::Urgent => (&text.urgent, &text.someone_else.urgent),
-            Tier::Emergency => (&text.emergency, &text.someone_else.emergency),
+        let other = text.someone_else.as_ref();
+        let (base, for_someone_else) = match (tier, text.crisis.as_ref()) {
+            (Tier::None, _) => return None,
+            (Tier::Emergency, Some(card)) if crisis => (card, other.map(|o| &o.crisis)),
+            (Tier::Soon, _) => (&text.soon, other.map(|o| &o.soon)),
+            (Tier::Urgent, _) => (&text.urgent, other.map(|o| &o.urgent)),
+            (Tier::Emergency, _) => (&text.emergency, other.map(|o| &o.emergency)),
         };
+        let for_someone_else = for_someone_else.unwrap_or(&base.body);
         let reasons: Vec<String> = signs
             .iter()
             .filter(|s| s.tier == tier)

@@ -56,6 +56,16 @@ fn the_safety_page_lists_every_condition_and_sign() {
 }
 
 #[test]
+fn a_rules_file_from_before_the_crisis_card_still_loads() {
+    let old = BUILTIN_RULES.lines().filter(|l| !l.starts_with("crisis = {") && !l.starts_with("someone_else = {")).collect::<Vec<_>>().join("\n");
+    let rules = Rules::parse(&old).unwrap();
+    let a = rules.assess("I keep thinking about ending it all.", "uk");
+    assert_eq!(a.advice.unwrap().headline, "Call 999 now");
+    let other = rules.assess("My friend collapsed at parkrun", "uk");
+    assert!(other.advice.unwrap().body.starts_with("You mention someone with collapsing"));
+}
+
+#[test]
 fn a_condition_naming_an_unknown_sign_is_refused() {
     let bad = format!("{BUILTIN_RULES}\n[[conditions]]\nid = \"x\"\nname = \"x\"\ntier = \"soon\"\nfeatures = \"x\"\nsource = \"https://www.nhs.uk/\"\nsigns = [\"no-such-sign\"]\n");
     assert!(Rules::parse(&bad).err().unwrap().contains("no-such-sign"));
