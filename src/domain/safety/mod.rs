@@ -477,32 +477,37 @@ impl Rules {
         let hits = self.find(tokens);
         // A negator inside another phrase ("no feeling") is content, unless
         // that phrase also contains this hit ("won't settle" denies "settle").
+        let c = &self.context;
+        // Who is speaking ("i", "my", "he") is never denied, and is most of
+        // the hits: skipping them keeps reading linear in practice.
+        let people = |hit: &Hit| Some(hit.concept) == c.writer || Some(hit.concept) == c.other;
         let negated: Vec<bool> = hits
             .iter()
             .map(|hit| {
+                if people(hit) {
+                    return false;
+                }
                 let in_other_phrase = |i: usize| {
                     hits.iter().any(|x| x.start <= i && i < x.end && !(x.start <= hit.start && hit.end <= x.end))
                 };
                 text::is_negated(tokens, hit.start, in_other_phrase)
             })
             .collect();
-        let clauses = text::clauses(tokens);
-        let c = &self.context;
         let is = |concept: Option<ConceptId>, hit: &Hit| Some(hit.concept) == concept;
-        // A pseudo-trigger ("as if", "not sure if") contains a trigger word that isn't one.
-        let real_trigger = |t: &Hit| !hits.iter().any(|p| is(c.pseudo, p) && p.start <= t.start && p.end >= t.end);
-        let hypothetical: Vec<bool> = hits
-            .iter()
-            .map(|hit| {
-                hits.iter().any(|t| {
-                    is(c.hypothetical, t) && t.end <= hit.start && clauses[t.start] == clauses[hit.start] && real_trigger(t)
-                })
-            })
-            .collect();
-        let historical: Vec<bool> = hits
-            .iter()
-            .map(|hit| hits.iter().any(|t| is(c.historical, t) && clauses[t.start] == clauses[hit.start]))
-            .collect();
+        // Most sentences hold no trigger at all: only those pay for context.
+        let triggers: Vec<&Hit> = hits.iter().filter(|h| is(c.hypothetical, h) || is(c.historical, h)).collect();
+        let (hypothetical, historical) = if triggers.is_empty() {
+            (vec![false; hits.len()], vec![false; hits.len()])
+        } else {
+            let clauses = text::clauses(tokens);
+            // A pseudo-trigger ("as if", "not sure if") contains a trigger word that isn't one.
+            let real = |t: &Hit| !hits.iter().any(|p| is(c.pseudo, p) && p.start <= t.start && p.end >= t.end);
+            let triggers: Vec<&Hit> = triggers.into_iter().filter(|t| real(t)).collect();
+            let hypothetical =
+                hits.iter().map(|hit| triggers.iter().any(|t| is(c.hypothetical, t) && t.end <= hit.start && clauses[t.start] == clauses[hit.start])).collect();
+            let historical = hits.iter().map(|hit| triggers.iter().any(|t| is(c.historical, t) && clauses[t.start] == clauses[hit.start])).collect();
+            (hypothetical, historical)
+        };
         let mut present = vec![false; self.concept_count];
         let mut present_ever = vec![false; self.concept_count];
         for (i, hit) in hits.iter().enumerate() {
