@@ -381,10 +381,10 @@ impl Rules {
         let readings: Vec<Reading> = sentences.iter().map(|s| self.read(&s.tokens)).collect();
 
         let mut signs: Vec<(usize, Sign)> = Vec::new();
-        let mut first_sentence: HashMap<String, (usize, usize)> = HashMap::new();
+        let mut first_sentence: HashMap<&str, (usize, usize)> = HashMap::new();
         for (index, rule) in self.signs.iter().enumerate() {
             if let Some((tier, evidence, at)) = self.match_sign(rule, text, &sentences, &readings) {
-                first_sentence.insert(rule.id.clone(), at);
+                first_sentence.insert(rule.id.as_str(), at);
                 signs.push((index, Sign { id: rule.id.clone(), label: rule.label.clone(), evidence, tier, source: rule.source.clone() }));
             }
         }
@@ -413,7 +413,7 @@ impl Rules {
         }
         signs.sort_by_key(|s| std::cmp::Reverse(s.tier));
         let tier = signs.first().map_or(Tier::None, |s| s.tier);
-        let about = match signs.first().and_then(|s| first_sentence.get(&s.id)) {
+        let about = match signs.first().and_then(|s| first_sentence.get(s.id.as_str())) {
             Some(&(sentence, token)) => self.about(&readings, sentence, token),
             None => About::Writer,
         };
@@ -475,8 +475,6 @@ impl Rules {
 
     fn read(&self, tokens: &[Token]) -> Reading {
         let hits = self.find(tokens);
-        // A negator inside another phrase ("no feeling") is content, unless
-        // that phrase also contains this hit ("won't settle" denies "settle").
         let c = &self.context;
         // Who is speaking ("i", "my", "he") is never denied, and is most of
         // the hits: skipping them keeps reading linear in practice.
@@ -487,6 +485,8 @@ impl Rules {
                 if people(hit) {
                     return false;
                 }
+                // A negator inside another phrase ("no feeling") is content, unless
+                // that phrase also contains this hit ("won't settle" denies "settle").
                 let in_other_phrase = |i: usize| {
                     hits.iter().any(|x| x.start <= i && i < x.end && !(x.start <= hit.start && hit.end <= x.end))
                 };

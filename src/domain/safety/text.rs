@@ -15,9 +15,14 @@ impl Token {
         Token { role: Role::of(&word), word, after_pause: false }
     }
 
-    /// Starts a new clause: "…peanuts, my throat is closing".
+    /// A new subject after a pause: "…peanuts, my throat is closing".
+    fn starts_subject_after_pause(&self) -> bool {
+        self.after_pause && self.role == Role::NewSubject
+    }
+
+    /// Starts a new clause: a break word ("but", "now") or a new subject after a pause.
     fn opens_clause(&self) -> bool {
-        self.role == Role::ClauseBreak || (self.after_pause && self.role == Role::NewSubject)
+        self.role == Role::ClauseBreak || self.starts_subject_after_pause()
     }
 }
 
@@ -210,7 +215,7 @@ pub fn is_negated(tokens: &[Token], start: usize, in_phrase: impl Fn(usize) -> b
     let from = start.saturating_sub(REACH);
     for i in (from..start).rev() {
         // A pause then a new subject ends the negator's reach: "no idea, my chest hurts".
-        if tokens[i + 1].opens_clause() && tokens[i + 1].role != Role::ClauseBreak {
+        if tokens[i + 1].starts_subject_after_pause() {
             return false;
         }
         match tokens[i].role {
