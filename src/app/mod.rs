@@ -160,6 +160,18 @@ impl App {
         (self.store.queries_executed(), self.store.replica_queries_executed())
     }
 
+    /// Moves after every change that guests might see, here or on another
+    /// node: a page rendered while it held one value is current until it moves.
+    pub fn changes(&self) -> u64 {
+        self.store.changes()
+    }
+
+    /// Hears of other nodes' changes from now on (with PostgreSQL), so what
+    /// this node keeps for guests follows them; the server calls it at start.
+    pub fn follow_other_nodes(&self) {
+        self.store.follow_other_nodes()
+    }
+
     /// True before anyone has joined: a new community.
     pub async fn is_empty(&self) -> Result<bool> {
         Ok(self.store.is_empty().await?)

@@ -165,7 +165,7 @@ impl App {
     /// are ignored), or all. Returns how many changed.
     pub async fn mark_notifications_read(&self, viewer: &Viewer, ids: Option<Vec<i64>>) -> Result<u64> {
         let member = viewer.member_or_login()?.id;
-        Ok(self.store.write(move |tx| Box::pin(async move { store::mark_read(tx, member, ids.as_ref()).await })).await?)
+        Ok(self.store.write_private(move |tx| Box::pin(async move { store::mark_read(tx, member, ids.as_ref()).await })).await?)
     }
 
     /// Sets how closely the viewer follows a thread they may read.
@@ -173,14 +173,14 @@ impl App {
         let member = viewer.member_or_login()?.id;
         let thread = self.thread(thread_id).await?;
         access::check(viewer, Action::Read, access::thread_subject(&thread, None))?;
-        Ok(self.store.write(move |tx| Box::pin(store::set_thread_level(tx, member, thread_id, level))).await?)
+        Ok(self.store.write_private(move |tx| Box::pin(store::set_thread_level(tx, member, thread_id, level))).await?)
     }
 
     /// Sets how closely the viewer follows a category.
     pub async fn set_category_level(&self, viewer: &Viewer, slug: &str, level: Level) -> Result<()> {
         let member = viewer.member_or_login()?.id;
         let category = self.store.category(slug).await?.ok_or(Error::NotFound)?;
-        Ok(self.store.write(move |tx| Box::pin(store::set_category_level(tx, member, category.id, level))).await?)
+        Ok(self.store.write_private(move |tx| Box::pin(store::set_category_level(tx, member, category.id, level))).await?)
     }
 
     /// The viewer's level for a category (normal for guests).
@@ -200,7 +200,7 @@ impl App {
         if muted && other.role != crate::domain::Role::Member {
             return Err(Error::Forbidden("Moderators can't be muted, so that everyone can always read their guidance.".into()));
         }
-        Ok(self.store.write(move |tx| Box::pin(store::set_muted(tx, member, other.id, muted))).await?)
+        Ok(self.store.write_private(move |tx| Box::pin(store::set_muted(tx, member, other.id, muted))).await?)
     }
 
     /// Whether the viewer muted `user_id`.
@@ -225,7 +225,7 @@ impl App {
             return Ok(());
         }
         let (member, thread_id) = (user.id, thread.id);
-        Ok(self.store.write(move |tx| Box::pin(async move { store::read_to(tx, member, thread_id, number, &noticed).await })).await?)
+        Ok(self.store.write_private(move |tx| Box::pin(async move { store::read_to(tx, member, thread_id, number, &noticed).await })).await?)
     }
 
     /// Notes that a member is using the site, so that "new since your last
@@ -239,7 +239,7 @@ impl App {
             return Ok(());
         }
         let member = user.id;
-        Ok(self.store.write(move |tx| Box::pin(accounts::seen(tx, member, now))).await?)
+        Ok(self.store.write_private(move |tx| Box::pin(accounts::seen(tx, member, now))).await?)
     }
 
     /// The viewer's tracked threads with posts they haven't read.

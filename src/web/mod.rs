@@ -8,6 +8,7 @@
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod cache;
 pub mod error;
 pub mod events;
 pub mod pages;
@@ -27,11 +28,13 @@ use std::time::{Duration, Instant};
 #[derive(Clone)]
 pub struct AppState {
     pub app: Arc<App>,
+    /// Pages kept for guests, on this node.
+    pub pages: Arc<cache::Pages>,
 }
 
 impl AppState {
     pub fn new(app: App) -> Self {
-        AppState { app: Arc::new(app) }
+        AppState { app: Arc::new(app), pages: Arc::default() }
     }
 }
 
@@ -63,6 +66,9 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics))
         .fallback(|| async { error::Error::NoRoute })
+        // Innermost: a kept page is a handler's output, before any cookie
+        // or header the layers around it add for this visitor.
+        .layer(middleware::from_fn_with_state(state.clone(), cache::guest_pages))
         .layer(middleware::from_fn(move |req, next| auth::csrf_cookie(req, next, site.clone())))
         .layer(middleware::from_fn_with_state(state.clone(), read_your_writes))
         .layer(middleware::from_fn_with_state(state.clone(), site_words))
@@ -134,9 +140,14 @@ async fn metrics(State(state): State<AppState>, ClientAddr(client): ClientAddr) 
         return error::Error::NotFound.into_response();
     }
     let (queries, on_replica) = state.app.queries_executed();
+    let pages = state.pages.counts();
     let body = format!(
         "# HELP jogette_db_queries_total SQL statements executed.\n# TYPE jogette_db_queries_total counter\njogette_db_queries_total {queries}\n\
-         # HELP jogette_db_replica_queries_total Of those, statements a read replica answered.\n# TYPE jogette_db_replica_queries_total counter\njogette_db_replica_queries_total {on_replica}\n"
+         # HELP jogette_db_replica_queries_total Of those, statements a read replica answered.\n# TYPE jogette_db_replica_queries_total counter\njogette_db_replica_queries_total {on_replica}\n\
+         # HELP jogette_guest_page_hits_total Guests' pages served as kept.\n# TYPE jogette_guest_page_hits_total counter\njogette_guest_page_hits_total {}\n\
+         # HELP jogette_guest_page_misses_total Guests' pages rendered and kept.\n# TYPE jogette_guest_page_misses_total counter\njogette_guest_page_misses_total {}\n\
+         # HELP jogette_guest_page_bytes Bytes of guests' pages kept now.\n# TYPE jogette_guest_page_bytes gauge\njogette_guest_page_bytes {}\n",
+        pages.hits, pages.misses, pages.bytes
     );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
@@ -206,6 +217,7 @@ pub async fn serve(
 
     state.app.start_mailer().map_err(std::io::Error::other)?;
     state.app.start_deletions();
+    state.app.follow_other_nodes();
     let config = state.app.config().clone();
     let router = router(state).layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout));
     let permits = config.max_connections.max(1);

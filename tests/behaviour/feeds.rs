@@ -107,7 +107,8 @@ async fn feeds_answer_304_while_nothing_changed() {
     let http = reqwest::Client::new();
     let first = http.get(server.url("/feed.atom")).send().await.unwrap();
     let etag = first.headers()["etag"].to_str().unwrap().to_owned();
-    assert!(etag.starts_with('"') && etag.ends_with('"'));
+    // Weak: the same feed, gzipped or not, is the same version.
+    assert!(etag.starts_with("W/\"") && etag.ends_with('"'), "{etag}");
     let again = http.get(server.url("/feed.atom")).header("if-none-match", &etag).send().await.unwrap();
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
     assert!(again.bytes().await.unwrap().is_empty());

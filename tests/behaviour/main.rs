@@ -5,6 +5,7 @@ mod backup;
 mod crash;
 mod errors;
 mod feeds;
+mod guest_pages;
 mod first_hour;
 mod imports;
 mod hostile;

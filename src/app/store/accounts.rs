@@ -393,7 +393,7 @@ impl Store {
 
     pub async fn create_session(&self, token_hash: &str, user_id: i64, kind: SessionKind, expires_at: i64) -> Result<()> {
         let token_hash = token_hash.to_owned();
-        self.write(move |tx| Box::pin(async move { create_session(tx, &token_hash, user_id, kind, expires_at).await })).await
+        self.write_private(move |tx| Box::pin(async move { create_session(tx, &token_hash, user_id, kind, expires_at).await })).await
     }
 
     pub async fn session_user(&self, token_hash: &str, now: i64) -> Result<Option<User>> {
@@ -403,12 +403,12 @@ impl Store {
 
     pub async fn touch_session(&self, token_hash: &str) -> Result<()> {
         let token_hash = token_hash.to_owned();
-        self.write(move |tx| Box::pin(async move { touch_session(tx, &token_hash).await })).await
+        self.write_private(move |tx| Box::pin(async move { touch_session(tx, &token_hash).await })).await
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
         let token_hash = token_hash.to_owned();
-        self.write(move |tx| Box::pin(async move { delete_session(tx, &token_hash).await })).await
+        self.write_private(move |tx| Box::pin(async move { delete_session(tx, &token_hash).await })).await
     }
 }
 

@@ -46,6 +46,8 @@ pub use search::{Found, RANK_WINDOW, SearchHit, SearchParams, SimilarThread};
 
 use futures_util::future::BoxFuture;
 use std::borrow::Cow;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -98,6 +100,12 @@ pub struct Store {
     events_committed: tokio::sync::watch::Sender<u64>,
     /// Signalled after every commit that queued mail; this node's mailer waits on it.
     outbox_committed: tokio::sync::Notify,
+    /// Bumped after every commit here that anyone else might see (not
+    /// [`Store::write_private`]), and for every signal from another node:
+    /// what was read before it may be out of date.
+    changes: Arc<AtomicU64>,
+    /// Set once [`Store::follow_other_nodes`] has started its listener.
+    following: std::sync::atomic::AtomicBool,
 }
 
 enum Backend {
@@ -137,7 +145,13 @@ impl Store {
                 "unsupported database URL {url:?}: use sqlite://PATH or postgres://USER@HOST/DATABASE"
             )));
         };
-        Ok(Store { backend, events_committed: tokio::sync::watch::Sender::new(0), outbox_committed: tokio::sync::Notify::new() })
+        Ok(Store {
+            backend,
+            events_committed: tokio::sync::watch::Sender::new(0),
+            outbox_committed: tokio::sync::Notify::new(),
+            changes: Arc::new(AtomicU64::new(0)),
+            following: std::sync::atomic::AtomicBool::new(false),
+        })
     }
 
     /// Statements run on one connection. On PostgreSQL with a replica they
@@ -171,6 +185,15 @@ impl Store {
     /// A change and its side records, committed together; answered once the
     /// commit is durable. Those who act on the side records are woken after it.
     pub async fn write<T: Send + 'static>(&self, work: impl WriteWork<T>) -> Result<T> {
+        let value = self.write_private(work).await?;
+        self.changes.fetch_add(1, Ordering::Release);
+        Ok(value)
+    }
+
+    /// As [`Store::write`], for a change only its own member sees (where
+    /// they have read to, their sessions, their watch levels): pages kept
+    /// for guests stay good.
+    pub async fn write_private<T: Send + 'static>(&self, work: impl WriteWork<T>) -> Result<T> {
         read_from_primary();
         let (value, wake) = match &self.backend {
             Backend::Sqlite(s) => s.write(work).await?,
@@ -185,6 +208,13 @@ impl Store {
         Ok(value)
     }
 
+    /// Counts the commits that may have changed what guests see, on this
+    /// node and (once [`Store::follow_other_nodes`] runs) on others: a page
+    /// read while it held one value is current until it moves.
+    pub fn changes(&self) -> u64 {
+        self.changes.load(Ordering::Acquire)
+    }
+
     /// Changes whenever new events may be in the table: after this process's
     /// commits, and (once [`Store::follow_other_nodes`] runs) other nodes'.
     pub fn events_committed(&self) -> tokio::sync::watch::Receiver<u64> {
@@ -197,10 +227,13 @@ impl Store {
     }
 
     /// On PostgreSQL, listens for other nodes' events (and signals once after
-    /// any gap in listening). With SQLite only this process writes.
+    /// any gap in listening). With SQLite only this process writes. Calling
+    /// it again changes nothing.
     pub fn follow_other_nodes(&self) {
-        if let Backend::Postgres(p) = &self.backend {
-            tokio::spawn(postgres::events::listen(p.url().to_owned(), p.channel.clone(), self.events_committed.clone()));
+        if let Backend::Postgres(p) = &self.backend
+            && !self.following.swap(true, Ordering::AcqRel)
+        {
+            tokio::spawn(postgres::events::listen(p.url().to_owned(), p.channel.clone(), self.events_committed.clone(), self.changes.clone()));
         }
     }
 

@@ -1,7 +1,7 @@
 //! Joining, logging in and out, and members' profiles.
 
 use super::compose::Carried;
-use super::{Empty, Layout, answer, field_error, html, see_other};
+use super::{Empty, Layout, answer, field_error, for_every_guest, html, see_other};
 use crate::app::SessionKind;
 use crate::app::accounts::Registration;
 use crate::domain::notify::{Digest, EmailFrequency, Level};
@@ -73,7 +73,7 @@ async fn profile(State(state): State<AppState>, visitor: Visitor, Path(username)
         _ => None,
     };
     let progress = super::programme::profile_progress(&state.app, &visitor.viewer, &user.username).await;
-    html(ProfilePage {
+    for_every_guest(html(ProfilePage {
         progress,
         muted,
         layout: Layout::new(user.username.clone(), &visitor).with_feed(format!("Posts by {}", user.username), format!("/u/{}/feed.atom", user.username)),
@@ -95,7 +95,7 @@ async fn profile(State(state): State<AppState>, visitor: Visitor, Path(username)
             })
             .collect(),
         username: user.username,
-    })
+    }))
 }
 
 #[derive(Template)]

@@ -1,6 +1,6 @@
 //! The admin page: the community's categories.
 
-use super::{Layout, answer, html, see_other};
+use super::{Layout, answer, for_every_guest, html, see_other};
 use super::html as html_page;
 use crate::app::Category;
 use crate::domain::moderation::Settings;
@@ -155,5 +155,5 @@ struct GuidelinesPage {
 /// The community's guidelines, as its admins wrote them.
 async fn guidelines(State(state): State<AppState>, visitor: Visitor) -> Result<Response, Error> {
     let html = state.app.cook(&visitor.site.guidelines).await?.html;
-    html_page(GuidelinesPage { layout: Layout::new("Community guidelines", &visitor), html })
+    for_every_guest(html_page(GuidelinesPage { layout: Layout::new("Community guidelines", &visitor), html }))
 }

@@ -2,14 +2,13 @@
 //! cost a hash, not a download.
 
 use crate::domain::feeds::Feed;
-use crate::web::AppState;
+use crate::web::{AppState, cache};
 use crate::web::error::Error;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use blake2::{Blake2s256, Digest};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -19,23 +18,20 @@ pub fn router() -> Router<AppState> {
         .route("/u/{username}/feed.atom", get(member))
 }
 
-/// The feed, or 304 when the reader already has this version.
+/// The feed, or 304 when the reader already has this version. Everyone sees
+/// the same feed, so the guests' page cache keeps it too.
 fn atom(feed: Feed, request: &HeaderMap) -> Response {
     let xml = feed.to_xml();
-    let digest = Blake2s256::digest(xml.as_bytes());
-    let etag = format!("\"{}\"", digest[..12].iter().map(|b| format!("{b:02x}")).collect::<String>());
-    let matches = request
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag || tag.trim() == "*" || tag.trim().trim_start_matches("W/") == etag));
-    let etag = HeaderValue::from_str(&etag).expect("hex in quotes is a valid header");
-    // Everyone sees the same feed, so caches may share it, briefly.
-    let cache = HeaderValue::from_static("public, max-age=60");
-    if matches {
-        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag), (header::CACHE_CONTROL, cache)]).into_response();
+    let etag = HeaderValue::from_str(&cache::etag_of(xml.as_bytes())).expect("hex in quotes is a valid header");
+    // Caches may share it, briefly.
+    let policy = HeaderValue::from_static("public, max-age=60");
+    if request.get(header::IF_NONE_MATCH).is_some_and(|asked| cache::matches(asked, &etag)) {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag), (header::CACHE_CONTROL, policy)]).into_response();
     }
     let content_type = HeaderValue::from_static("application/atom+xml; charset=utf-8");
-    ([(header::CONTENT_TYPE, content_type), (header::ETAG, etag), (header::CACHE_CONTROL, cache)], xml).into_response()
+    let mut response = ([(header::CONTENT_TYPE, content_type), (header::ETAG, etag), (header::CACHE_CONTROL, policy)], xml).into_response();
+    response.extensions_mut().insert(cache::SameForEveryGuest);
+    response
 }
 
 async fn latest(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, Error> {

@@ -3,7 +3,7 @@
 
 use super::compose::{Carried, ComposePage, Composing};
 use super::safety::SafetyCard;
-use super::{Layout, Notice, PageQuery, Pager, answer, html, login_redirect, see_other};
+use super::{Layout, Notice, PageQuery, Pager, answer, for_every_guest, html, login_redirect, see_other};
 use crate::app::forum::{Draft, Found, Opened};
 use crate::app::{self, Category, Post, Thread, ThreadSummary, Viewer, access};
 use crate::domain::FieldError;
@@ -149,7 +149,7 @@ async fn home(State(state): State<AppState>, visitor: Visitor, Query(q): Query<H
     let list = state.app.thread_list(&visitor.viewer, None, page).await?;
     let joined = q.joined.is_some() && visitor.is_member();
     let welcome = (joined || (!visitor.is_member() && page <= 1)).then(|| app::site::welcome_html(&visitor.site));
-    html(HomePage {
+    for_every_guest(html(HomePage {
         welcome,
         joined,
         layout: Layout::new("Latest threads", &visitor),
@@ -158,7 +158,7 @@ async fn home(State(state): State<AppState>, visitor: Visitor, Query(q): Query<H
         pinned: thread_rows(list.pinned, &visitor.viewer),
         threads: thread_rows(list.threads.items, &visitor.viewer),
         show_category: true,
-    })
+    }))
 }
 
 #[derive(Template)]
@@ -186,7 +186,7 @@ async fn category(State(state): State<AppState>, visitor: Visitor, Path(slug): P
         true => Some(WatchForm::category(&category.slug, state.app.category_level(&visitor.viewer, category.id).await?)),
         false => None,
     };
-    html(CategoryPage {
+    for_every_guest(html(CategoryPage {
         layout: Layout::new(category.name.clone(), &visitor).with_feed(format!("Threads in {}", category.name), format!("/c/{}/feed.atom", category.slug)),
         pager: Pager::new(format!("/c/{}", category.slug), list.page, list.pages),
         pinned: thread_rows(list.pinned, &visitor.viewer),
@@ -196,7 +196,7 @@ async fn category(State(state): State<AppState>, visitor: Visitor, Path(slug): P
         category,
         parent,
         children,
-    })
+    }))
 }
 
 pub struct ReplyView {
@@ -379,7 +379,7 @@ async fn thread(State(state): State<AppState>, visitor: Visitor, Path((id, slug)
         format!("{minutes} minute{}", if minutes == 1 { "" } else { "s" })
     });
     let watch = visitor.is_member().then(|| WatchForm::thread(page.thread.id, page.thread.reading.level()));
-    html(ThreadPage { layout, pager, thread_path: path, posts, teaser: page.teaser, slow_mode, cannot_reply, tools, watch, thread: page.thread })
+    for_every_guest(html(ThreadPage { layout, pager, thread_path: path, posts, teaser: page.teaser, slow_mode, cannot_reply, tools, watch, thread: page.thread }))
 }
 
 #[derive(Deserialize)]

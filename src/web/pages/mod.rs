@@ -153,6 +153,15 @@ fn html(template: impl Template) -> Result<Response, Error> {
     html_with_status(StatusCode::OK, template)
 }
 
+/// Marks a page that any guest at its address would be shown alike, so the
+/// next guest may be served it as it is (see [`crate::web::cache`]).
+fn for_every_guest(page: Result<Response, Error>) -> Result<Response, Error> {
+    page.map(|mut page| {
+        page.extensions_mut().insert(crate::web::cache::SameForEveryGuest);
+        page
+    })
+}
+
 fn html_with_status(status: StatusCode, template: impl Template) -> Result<Response, Error> {
     let body = template.render().map_err(Error::internal)?;
     Ok((status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response())

@@ -1,6 +1,6 @@
 //! The search page.
 
-use super::{Layout, Pager, html};
+use super::{Layout, Pager, for_every_guest, html};
 use crate::app::search::SearchInput;
 use crate::app::{Category, Found};
 use crate::domain::FieldError;
@@ -73,7 +73,7 @@ async fn search(State(state): State<AppState>, visitor: Visitor, Query(input): Q
     let advanced = [&input.category, &input.author, &input.title_only, &input.from, &input.to].iter().any(|v| v.as_ref().is_some_and(|v| !v.is_empty()))
         || input.sort.as_deref() == Some("date");
     let title = if searched { format!("Search: {}", input.q.trim()) } else { "Search".to_owned() };
-    html(SearchPage {
+    for_every_guest(html(SearchPage {
         layout: Layout::new(title, &visitor),
         categories: state.app.categories(&visitor.viewer).await?,
         category: text(&input.category),
@@ -104,5 +104,5 @@ async fn search(State(state): State<AppState>, visitor: Visitor, Query(input): Q
             .collect(),
         errors,
         q: input.q,
-    })
+    }))
 }

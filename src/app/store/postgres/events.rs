@@ -15,14 +15,22 @@ pub(in crate::app::store) async fn announce(conn: &Conn<'_>, channel: &str) -> R
     conn.exec("SELECT pg_notify(?1, '')", crate::app::store::conn::args![channel]).await.map(|_| ())
 }
 
-/// Holds a connection that LISTENs for new events and bumps `signal` for each
-/// one. When the connection drops it reconnects, and bumps once more on
+/// Holds a connection that LISTENs for new events and bumps `signal` (and
+/// `changes`, see [`crate::app::store::Store::changes`]) for each one. When the connection drops it reconnects, and bumps once more on
 /// reconnecting: notifications sent while it was away are lost, so the hub
 /// resyncs from the table.
-pub(in crate::app::store) async fn listen(url: String, channel: String, signal: tokio::sync::watch::Sender<u64>) {
+pub(in crate::app::store) async fn listen(
+    url: String,
+    channel: String,
+    signal: tokio::sync::watch::Sender<u64>,
+    changes: std::sync::Arc<std::sync::atomic::AtomicU64>,
+) {
     use futures_util::StreamExt;
     use tokio_postgres::NoTls;
-    let bump = || signal.send_modify(|n| *n += 1);
+    let bump = || {
+        changes.fetch_add(1, std::sync::atomic::Ordering::Release);
+        signal.send_modify(|n| *n += 1)
+    };
     let mut backoff = std::time::Duration::from_millis(100);
     loop {
         match tokio_postgres::connect(&url, NoTls).await {
