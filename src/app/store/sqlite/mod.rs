@@ -8,8 +8,10 @@
 //! before its data is on disk. A job's side records are in its savepoint, so
 //! they commit, or roll back, with its change.
 //!
-//! Reads run on a small pool of read-only connections; WAL lets them proceed
-//! while the writer commits.
+//! Reads run on a few reader threads, each owning a read-only connection and
+//! taking reads from one queue: a read costs one hand-off there and one back,
+//! and the process keeps the same few threads however busy it is. WAL lets
+//! them proceed while the writer commits.
 //!
 //! Dialect, against the shared statements (`store::conn`):
 //! - list membership `= ANY(?N)` becomes `IN (SELECT value FROM json_each(?N))`,
@@ -31,7 +33,7 @@ use rusqlite::{Connection, OpenFlags};
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
-use tokio::sync::{Semaphore, oneshot};
+use tokio::sync::oneshot;
 
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0001_forum_core.sql"),
@@ -60,10 +62,12 @@ const PREPARED: usize = 256;
 pub(super) struct Sqlite {
     path: String,
     writer: mpsc::Sender<Job>,
-    readers: Arc<Mutex<Vec<Connection>>>,
-    reader_permits: Arc<Semaphore>,
+    reads: mpsc::Sender<Read>,
     queries: Arc<AtomicU64>,
 }
+
+/// A queued read, run by the first free reader thread against its connection.
+type Read = Box<dyn FnOnce(&Conn) + Send>;
 
 /// A queued write, run by the writer thread against its connection inside a
 /// savepoint. It returns whether it succeeded, and a callback that answers the
@@ -191,17 +195,22 @@ impl Sqlite {
         configure(&writer)?;
         migrate(&writer)?;
 
-        let mut readers = Vec::with_capacity(READERS);
-        for _ in 0..READERS {
+        let queries = Arc::new(AtomicU64::new(0));
+        let (reads, waiting) = mpsc::channel::<Read>();
+        let waiting = Arc::new(Mutex::new(waiting));
+        for n in 0..READERS {
             let reader = Connection::open_with_flags(
                 path,
                 OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
             )?;
             configure(&reader)?;
-            readers.push(reader);
+            let (waiting, queries) = (waiting.clone(), queries.clone());
+            std::thread::Builder::new()
+                .name(format!("sqlite-reader-{n}"))
+                .spawn(move || read_loop(reader, &waiting, &queries))
+                .map_err(|e| StoreError::failed("starting a reader thread", e))?;
         }
 
-        let queries = Arc::new(AtomicU64::new(0));
         let (tx, rx) = mpsc::channel::<Job>();
         let writer_queries = queries.clone();
         std::thread::Builder::new()
@@ -209,7 +218,7 @@ impl Sqlite {
             .spawn(move || write_loop(writer, rx, writer_queries))
             .map_err(|e| StoreError::failed("starting the writer thread", e))?;
 
-        Ok(Sqlite { path: path.to_owned(), writer: tx, readers: Arc::new(Mutex::new(readers)), reader_permits: Arc::new(Semaphore::new(READERS)), queries })
+        Ok(Sqlite { path: path.to_owned(), writer: tx, reads, queries })
     }
 
     pub(super) fn queries_executed(&self) -> u64 {
@@ -220,25 +229,12 @@ impl Sqlite {
         &self,
         work: impl for<'c> FnOnce(&'c super::Conn<'c>) -> BoxFuture<'c, Result<T>> + Send + 'static,
     ) -> Result<T> {
-        let _permit = self.reader_permits.acquire().await.map_err(StoreError::task)?;
-        let readers = self.readers.clone();
-        let queries = self.queries.clone();
-        tokio::task::spawn_blocking(move || {
-            let conn = readers.lock().unwrap_or_else(|p| p.into_inner()).pop().expect("a permit guarantees a reader");
-            let db = Mutex::new(conn);
-            // A read that panics loses only its own answer: its connection
-            // goes back to the pool (out of any transaction it was in), so
-            // the pool never runs dry.
-            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_now(work(&super::Conn::Sqlite(Conn { db: &db, queries: &queries })))));
-            let conn = db.into_inner().unwrap_or_else(|p| p.into_inner());
-            if !conn.is_autocommit() {
-                let _ = conn.execute_batch("ROLLBACK");
-            }
-            readers.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
-            result.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        })
-        .await
-        .map_err(StoreError::task)?
+        let (answer, answered) = oneshot::channel();
+        let read: Read = Box::new(move |conn| {
+            let _ = answer.send(run_now(work(&super::Conn::Sqlite(Conn { db: conn.db, queries: conn.queries }))));
+        });
+        self.reads.send(read).map_err(|_| StoreError::message("the readers have stopped"))?;
+        answered.await.map_err(|_| StoreError::message("a read failed before answering"))?
     }
 
     /// After erasing a member: rewrites the full-text indexes without the
@@ -307,6 +303,25 @@ fn migrate(conn: &Connection) -> Result<()> {
         })?;
     }
     Ok(())
+}
+
+/// A reader thread: takes reads from the shared queue until the store closes.
+fn read_loop(conn: Connection, waiting: &Mutex<mpsc::Receiver<Read>>, queries: &AtomicU64) {
+    let db = Mutex::new(conn);
+    let conn = Conn { db: &db, queries };
+    loop {
+        // One free reader waits on the queue; the others wait for their turn
+        // to (the lock is let go before the read runs).
+        let next = waiting.lock().unwrap_or_else(|p| p.into_inner()).recv();
+        let Ok(read) = next else { return };
+        // A read that panics loses only its own answer (its caller hears it
+        // failed), and the connection comes out of any transaction it was in.
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read(&conn)));
+        let connection = conn.lock();
+        if !connection.is_autocommit() {
+            let _ = connection.execute_batch("ROLLBACK");
+        }
+    }
 }
 
 fn write_loop(conn: Connection, jobs: mpsc::Receiver<Job>, queries: Arc<AtomicU64>) {
