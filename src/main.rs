@@ -420,7 +420,9 @@ async fn migrate_store(from: &str, to: &str) -> Result<(), String> {
 async fn demo_scale(db: &str, posts: usize, threads: usize) -> Result<(), String> {
     let app = open(db).await?;
     let started = std::time::Instant::now();
-    app.generate_scale(posts, threads).await.map_err(|e| jogette::app::error_chain(&e))?;
+    let mut bar = jogette::progress::Bar::new("posts");
+    app.generate_scale_showing(posts, threads, |done, total| bar.show(done, total)).await.map_err(|e| jogette::app::error_chain(&e))?;
+    bar.finish();
     println!("made {posts} posts in {threads} threads in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }

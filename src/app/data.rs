@@ -45,7 +45,12 @@ impl App {
 
     /// Fills an empty store with `posts` posts in `threads` threads, for measuring.
     pub async fn generate_scale(&self, posts: usize, threads: usize) -> Result<()> {
-        Ok(super::demo::scale::generate(&self.store, posts, threads).await?)
+        self.generate_scale_showing(posts, threads, |_, _| {}).await
+    }
+
+    /// As [`App::generate_scale`], telling `progress` the posts made so far, of all.
+    pub async fn generate_scale_showing(&self, posts: usize, threads: usize, progress: impl FnMut(u64, u64)) -> Result<()> {
+        Ok(super::demo::scale::generate(&self.store, posts, threads, progress).await?)
     }
 }
 

@@ -277,3 +277,33 @@ async fn an_older_sqlite_database_upgrades_with_its_search_index_rebuilt() {
     assert!(by_author["total"].as_i64().unwrap() >= 2);
     assert!(by_author["results"].as_array().unwrap().iter().all(|r| r["author"]["username"] == "coach_claire"));
 }
+
+/// The generated community talks like a real one: replies quote and greet
+/// each other and posts are thanked, with every counter matching its rows.
+#[tokio::test]
+async fn a_generated_community_quotes_mentions_and_thanks_with_counters_that_add_up() {
+    let server = TestServer::start().await;
+    server.app.generate_scale(8_000, 2_000).await.unwrap();
+    let url = server.db_url().to_owned();
+    let one = |sql: &'static str| {
+        let url = url.clone();
+        async move { raw_rows(&url, sql).await[0][0].parse::<i64>().unwrap() }
+    };
+    let thanks = one("SELECT COUNT(*) FROM thanks").await;
+    assert!(thanks > 1_000, "{thanks} thanks");
+    assert_eq!(one("SELECT SUM(thanks_count) FROM posts").await, thanks);
+    assert_eq!(one("SELECT SUM(thanks_received) FROM users").await, thanks);
+    assert_eq!(one("SELECT COUNT(*) FROM thanks t JOIN posts p ON p.id = t.post_id WHERE p.user_id = t.user_id").await, 0, "nobody thanks themselves");
+    assert!(one("SELECT COUNT(*) FROM post_mentions").await > 50);
+    assert!(one("SELECT COUNT(*) FROM posts WHERE html LIKE '%<blockquote>%'").await > 50);
+    // A mention is a link to the member, and they are the author of the post it answers.
+    let mention = raw_rows(
+        server.db_url(),
+        "SELECT p.html, u.username FROM post_mentions m JOIN posts p ON p.id = m.post_id JOIN users u ON u.id = m.user_id \
+         JOIN posts r ON r.id = p.reply_to WHERE r.user_id = m.user_id ORDER BY p.id LIMIT 1",
+    )
+    .await;
+    assert!(mention[0][0].contains(&format!("href=\"/u/{}\"", mention[0][1])), "{mention:?}");
+    let page = server.browser().open(&format!("/u/{}", mention[0][1])).await;
+    assert_eq!(page.status, StatusCode::OK);
+}

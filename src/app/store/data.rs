@@ -118,14 +118,14 @@ pub async fn count_rows(c: &Conn<'_>, table: &str) -> Result<i64> {
     Ok(c.one(&format!("SELECT COUNT(*) FROM {table}"), &[], |r| r.int(0)).await?.unwrap_or(0))
 }
 
-/// Sets members' post counts (by id, from 1) and categories' thread and post
-/// counts, after a bulk load wrote rows without them.
-pub async fn set_counters(tx: &Tx<'_>, member_posts: &Vec<i64>, category_threads: &Vec<i64>, category_posts: &Vec<i64>) -> Result<()> {
+/// Sets members' post and thanks counts (by id, from 1) and categories'
+/// thread and post counts, after a bulk load wrote rows without them.
+pub async fn set_counters(tx: &Tx<'_>, member_posts: &Vec<i64>, member_thanks: &Vec<i64>, category_threads: &Vec<i64>, category_posts: &Vec<i64>) -> Result<()> {
     let sql = match &**tx {
         Conn::Sqlite(_) => super::sqlite::data::SET_COUNTERS,
         Conn::Postgres(_) => super::postgres::data::SET_COUNTERS,
     };
-    tx.exec(sql[0], args![member_posts]).await?;
+    tx.exec(sql[0], args![member_posts, member_thanks]).await?;
     tx.exec(sql[1], args![category_threads, category_posts]).await?;
     Ok(())
 }
@@ -153,9 +153,9 @@ impl Store {
         self.read_primary(move |c| Box::pin(count_rows(c, table))).await
     }
 
-    pub async fn set_counters(&self, member_posts: &[i64], category_threads: &[i64], category_posts: &[i64]) -> Result<()> {
-        let (members, threads, posts) = (member_posts.to_vec(), category_threads.to_vec(), category_posts.to_vec());
-        self.write(move |tx| Box::pin(async move { set_counters(tx, &members, &threads, &posts).await })).await
+    pub async fn set_counters(&self, member_posts: &[i64], member_thanks: &[i64], category_threads: &[i64], category_posts: &[i64]) -> Result<()> {
+        let (members, thanks, threads, posts) = (member_posts.to_vec(), member_thanks.to_vec(), category_threads.to_vec(), category_posts.to_vec());
+        self.write(move |tx| Box::pin(async move { set_counters(tx, &members, &thanks, &threads, &posts).await })).await
     }
 }
 
