@@ -134,18 +134,25 @@ impl Pages {
     }
 
     fn keep(&self, address: String, page: Kept) {
-        let size = address.len() + page.body.len();
+        let size = |address: &str, page: &Kept| address.len() + page.body.len();
+        let adding = size(&address, &page);
         let mut kept = self.kept.write().unwrap_or_else(|p| p.into_inner());
-        if self.bytes.load(Ordering::Relaxed) + size > MAX_BYTES {
+        let mut bytes = self.bytes.load(Ordering::Relaxed);
+        if let Some(old) = kept.remove(&address) {
+            bytes -= size(&address, &old);
+        }
+        if bytes + adding > MAX_BYTES {
             // Stale pages go first; if that isn't enough, all of them: a
             // busy page is back after its next request.
             kept.retain(|_, k| k.at.elapsed() < FRESH_FOR);
-            if kept.values().map(|k| k.body.len()).sum::<usize>() + size > MAX_BYTES {
+            bytes = kept.iter().map(|(a, k)| size(a, k)).sum();
+            if bytes + adding > MAX_BYTES {
                 kept.clear();
+                bytes = 0;
             }
         }
         kept.insert(address, page);
-        self.bytes.store(kept.iter().map(|(a, k)| a.len() + k.body.len()).sum(), Ordering::Relaxed);
+        self.bytes.store(bytes + adding, Ordering::Relaxed);
     }
 }
 

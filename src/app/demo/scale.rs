@@ -146,10 +146,13 @@ pub(in crate::app) async fn generate(store: &Store, posts: usize, threads: usize
             let first_sentence = body.split_inclusive(['.', '!', '?']).next().unwrap_or(&body).trim().to_owned();
             // Some replies quote the post they answer, some greet its author.
             let answered = reply_to.map(|n| &earlier[n - 1]);
-            let mut mentioned = None;
+            let (mut quoted, mut mentioned) = (false, None);
             if let Some((their_author, their_words)) = answered {
                 match extra.below(8) {
-                    0 => body = format!("> {their_words}\n\n{body}"),
+                    0 => {
+                        body = format!("> {their_words}\n\n{body}");
+                        quoted = true;
+                    }
                     1 if *their_author != writer => {
                         let name = format!("runner{:05}", their_author + 1);
                         body = format!("@{name} {body}");
@@ -158,7 +161,7 @@ pub(in crate::app) async fn generate(store: &Store, posts: usize, threads: usize
                     _ => {}
                 }
             }
-            let (html, excerpt, mentions) = if body.starts_with(['>', '@']) {
+            let (html, excerpt, mentions) = if quoted || mentioned.is_some() {
                 let members: std::collections::HashMap<String, String> = mentioned.iter().map(|(_, name)| (name.clone(), name.clone())).collect();
                 let cooked = crate::domain::markdown::render(&body, &members);
                 (cooked.html, cooked.excerpt, serde_json::to_string(&cooked.mentions).unwrap_or_else(|_| "[]".into()))

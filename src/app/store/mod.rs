@@ -47,7 +47,7 @@ pub use search::{Found, RANK_WINDOW, SearchHit, SearchParams, SimilarThread};
 use futures_util::future::BoxFuture;
 use std::borrow::Cow;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -105,7 +105,7 @@ pub struct Store {
     /// what was read before it may be out of date.
     changes: Arc<AtomicU64>,
     /// Set once [`Store::follow_other_nodes`] has started its listener.
-    following: std::sync::atomic::AtomicBool,
+    following: AtomicBool,
 }
 
 enum Backend {
@@ -150,7 +150,7 @@ impl Store {
             events_committed: tokio::sync::watch::Sender::new(0),
             outbox_committed: tokio::sync::Notify::new(),
             changes: Arc::new(AtomicU64::new(0)),
-            following: std::sync::atomic::AtomicBool::new(false),
+            following: AtomicBool::new(false),
         })
     }
 
@@ -233,7 +233,7 @@ impl Store {
         if let Backend::Postgres(p) = &self.backend
             && !self.following.swap(true, Ordering::AcqRel)
         {
-            tokio::spawn(postgres::events::listen(p.url().to_owned(), p.channel.clone(), self.events_committed.clone(), self.changes.clone()));
+            tokio::spawn(postgres::events::listen(p.url().to_owned(), p.channel.clone(), p.node.clone(), self.events_committed.clone(), self.changes.clone()));
         }
     }
 

@@ -4,7 +4,7 @@
 use super::Conn;
 use crate::app::store::Result;
 
-/// Members' post counts by id, then categories' thread and post counts by id.
+/// Members' post and thanks counts by id, then categories' thread and post counts by id.
 pub(in crate::app::store) const SET_COUNTERS: [&str; 2] = [
     "UPDATE users u SET post_count = c.n, thanks_received = c.t FROM unnest(?1::bigint[], ?2::bigint[]) WITH ORDINALITY AS c(n, t, id) WHERE u.id = c.id",
     "UPDATE categories k SET thread_count = c.t, post_count = c.p FROM unnest(?1::bigint[], ?2::bigint[]) WITH ORDINALITY AS c(t, p, id) \

@@ -10,25 +10,31 @@
 use super::Conn;
 use crate::app::store::Result;
 
-/// Tells every listening node, at this transaction's commit, that there are new events.
-pub(in crate::app::store) async fn announce(conn: &Conn<'_>, channel: &str) -> Result<()> {
-    conn.exec("SELECT pg_notify(?1, '')", crate::app::store::conn::args![channel]).await.map(|_| ())
+/// Tells every listening node, at this transaction's commit, that there are
+/// new events, and which node wrote them.
+pub(in crate::app::store) async fn announce(conn: &Conn<'_>, channel: &str, node: &str) -> Result<()> {
+    conn.exec("SELECT pg_notify(?1, ?2)", crate::app::store::conn::args![channel, node]).await.map(|_| ())
 }
 
-/// Holds a connection that LISTENs for new events and bumps `signal` (and
-/// `changes`, see [`crate::app::store::Store::changes`]) for each one. When the connection drops it reconnects, and bumps once more on
-/// reconnecting: notifications sent while it was away are lost, so the hub
-/// resyncs from the table.
+/// Holds a connection that LISTENs for new events and bumps `signal` for each
+/// one, and `changes` (see [`crate::app::store::Store::changes`]) for each
+/// from another node than `node` (this node counted its own as it committed
+/// them). When the connection drops it reconnects, and bumps both once more
+/// on reconnecting: notifications sent while it was away are lost, so the
+/// hub resyncs from the table.
 pub(in crate::app::store) async fn listen(
     url: String,
     channel: String,
+    node: String,
     signal: tokio::sync::watch::Sender<u64>,
     changes: std::sync::Arc<std::sync::atomic::AtomicU64>,
 ) {
     use futures_util::StreamExt;
     use tokio_postgres::NoTls;
-    let bump = || {
-        changes.fetch_add(1, std::sync::atomic::Ordering::Release);
+    let bump = |theirs: bool| {
+        if theirs {
+            changes.fetch_add(1, std::sync::atomic::Ordering::Release);
+        }
         signal.send_modify(|n| *n += 1)
     };
     let mut backoff = std::time::Duration::from_millis(100);
@@ -45,10 +51,10 @@ pub(in crate::app::store) async fn listen(
                 };
                 if listened {
                     backoff = std::time::Duration::from_millis(100);
-                    bump();
+                    bump(true);
                     while let Some(message) = messages.next().await {
                         match message {
-                            Ok(tokio_postgres::AsyncMessage::Notification(_)) => bump(),
+                            Ok(tokio_postgres::AsyncMessage::Notification(n)) => bump(n.payload() != node),
                             Ok(_) => {}
                             Err(e) => {
                                 tracing::warn!(error = %e, "event listener connection lost; reconnecting");

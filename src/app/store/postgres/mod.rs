@@ -62,6 +62,9 @@ pub(super) struct Postgres {
     /// NOTIFY channels are shared by the whole database; naming ours after the
     /// schema keeps communities that share a database from waking each other.
     pub(super) channel: String,
+    /// This node, in its notifications' payload, so that it can tell its own
+    /// from other nodes'.
+    pub(super) node: String,
     queries: Arc<AtomicU64>,
     replica_queries: Arc<AtomicU64>,
 }
@@ -270,6 +273,11 @@ impl Postgres {
             primary: Pool::new(url),
             replica: replica.map(Pool::new),
             channel: String::new(),
+            node: {
+                let mut id = [0u8; 8];
+                getrandom::fill(&mut id).expect("the OS random source is available");
+                id.iter().map(|b| format!("{b:02x}")).collect()
+            },
             queries: Arc::default(),
             replica_queries: Arc::default(),
         };
@@ -320,7 +328,7 @@ impl Postgres {
             Ok(value) => {
                 let wake = tx.wakes();
                 if wake.contains(Wake::EVENTS) {
-                    events::announce(conn, &self.channel).await?;
+                    events::announce(conn, &self.channel, &self.node).await?;
                 }
                 conn.end(true).await?;
                 Ok((value, wake))

@@ -1,7 +1,7 @@
 //! Bulk loads on SQLite. Lists arrive as JSON arrays, read with `json_each`,
 //! whose `key` is each element's position (from 0).
 
-/// Members' post counts by id, then categories' thread and post counts by id.
+/// Members' post and thanks counts by id, then categories' thread and post counts by id.
 pub(in crate::app::store) const SET_COUNTERS: [&str; 2] = [
     "UPDATE users SET post_count = p.value, thanks_received = t.value FROM json_each(?1) p JOIN json_each(?2) t ON t.key = p.key \
      WHERE users.id = p.key + 1",
