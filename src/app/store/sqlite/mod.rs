@@ -173,6 +173,10 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // secure_delete: what a member erased is overwritten on disk, not left in free pages.
     conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;")?;
     conn.set_prepared_statement_cache_capacity(PREPARED);
+    // Plans that don't depend on the values bound: otherwise SQLite marks a
+    // kept statement stale whenever a value that might change its plan is
+    // bound again, and parses it afresh on every run.
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     Ok(())
 }
 
