@@ -21,6 +21,7 @@ use crate::domain::permission::{Action, Level, Subject, Who};
 use crate::domain::{FieldError, quote, slugify, validate};
 
 /// One page of a thread: its posts numbered into that page, as the viewer may see them.
+#[derive(Clone)]
 pub struct ThreadPage {
     pub thread: Thread,
     pub posts: Vec<Post>,

@@ -360,26 +360,37 @@ async fn thread(State(state): State<AppState>, visitor: Visitor, Path((id, slug)
         },
         Err(e) => return Err(e.into()),
     };
+    if slug != page.thread.slug {
+        let path = thread_url(page.thread.id, &page.thread.slug);
+        return Ok(see_other(&Pager::new(path, page.page, page.pages).thread().href(page.page)));
+    }
+    for_every_guest(html(thread_page(&state.app, &visitor, page)))
+}
+
+/// A thread's page as this visitor sees it, from what was read: a view's
+/// work after its reads. Public so that `benches/render.rs` can time it alone.
+pub fn render_thread(app: &app::App, visitor: &Visitor, page: app::forum::ThreadPage) -> Result<String, Error> {
+    thread_page(app, visitor, page).render().map_err(Error::internal)
+}
+
+fn thread_page(app: &app::App, visitor: &Visitor, page: app::forum::ThreadPage) -> ThreadPage {
     let path = thread_url(page.thread.id, &page.thread.slug);
     let pager = Pager::new(path.clone(), page.page, page.pages).thread();
-    if slug != page.thread.slug {
-        return Ok(see_other(&pager.href(page.page)));
-    }
     let viewer = &visitor.viewer;
     let cannot_reply = match access::check(viewer, Action::Reply, access::thread_subject(&page.thread, None)) {
         Ok(()) | Err(app::Error::NeedsLogin) => None,
         Err(e) => Some(e.to_string()),
     };
-    let posts = page.posts.into_iter().map(|p| post_view(&state.app, p, &page.thread, viewer, cannot_reply.is_none())).collect();
+    let posts = page.posts.into_iter().map(|p| post_view(app, p, &page.thread, viewer, cannot_reply.is_none())).collect();
     let tools = access::allows(viewer, Action::ManageThreads, Subject::Community);
-    let mut layout = Layout::new(page.thread.title.clone(), &visitor).with_feed(format!("Posts in “{}”", page.thread.title), format!("/t/{}/feed.atom", page.thread.id));
+    let mut layout = Layout::new(page.thread.title.clone(), visitor).with_feed(format!("Posts in “{}”", page.thread.title), format!("/t/{}/feed.atom", page.thread.id));
     layout.noindex = page.thread.members_only;
     let slow_mode = page.thread.slow_mode_at(app::now_millis()).map(|s| {
         let minutes = (s + 59) / 60;
         format!("{minutes} minute{}", if minutes == 1 { "" } else { "s" })
     });
     let watch = visitor.is_member().then(|| WatchForm::thread(page.thread.id, page.thread.reading.level()));
-    for_every_guest(html(ThreadPage { layout, pager, thread_path: path, posts, teaser: page.teaser, slow_mode, cannot_reply, tools, watch, thread: page.thread }))
+    ThreadPage { layout, pager, thread_path: path, posts, teaser: page.teaser, slow_mode, cannot_reply, tools, watch, thread: page.thread }
 }
 
 #[derive(Deserialize)]

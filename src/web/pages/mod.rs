@@ -12,6 +12,7 @@ mod admin;
 pub(super) mod compose;
 mod feeds;
 mod forum;
+pub use forum::render_thread;
 mod mail;
 mod moderation;
 mod notify;
