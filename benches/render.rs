@@ -67,6 +67,7 @@ async fn main() {
     let mut render = || {
         black_box(render_thread(&app, &visitor, black_box(page.clone())).unwrap());
     };
+    // Rendering takes the page by value, so the baseline pays the same clone.
     let mut join = || {
         let mut out = String::new();
         for post in &black_box(page.clone()).posts {

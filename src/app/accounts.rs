@@ -4,7 +4,7 @@ use super::store::{accounts, forum, mail, notify as notify_store};
 pub use super::store::accounts::Preferences;
 use super::{App, Error, PostSummary, Result, SessionKind, User};
 use crate::domain::notify::{Digest, EmailFrequency, Level};
-use crate::domain::{FieldError, Role, validate};
+use crate::domain::{FieldError, Role, hex, validate};
 use blake2::{Blake2s256, Digest as _};
 
 /// How long a session lasts without logging in again.
@@ -62,20 +62,8 @@ pub fn new_token() -> String {
 }
 
 /// Only a token's hash is stored, so a copy of the database cannot be used to log in.
-fn token_hash(token: &str) -> String {
+pub(super) fn token_hash(token: &str) -> String {
     hex(&Blake2s256::digest(token.as_bytes()))
-}
-
-/// Lower-case hex. Every guest's first page view makes a form token and every
-/// member's request hashes one, so this stays clear of `format!`.
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
-    }
-    out
 }
 
 /// Password work (argon2id hashing and checking) one at a time per core: it
@@ -372,10 +360,5 @@ mod tests {
         assert_ne!(token_hash(&a), a);
         assert_eq!(token_hash(&a), token_hash(&a));
         assert!(a.bytes().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
-    }
-
-    #[test]
-    fn hex_is_two_lower_case_digits_per_byte() {
-        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
     }
 }

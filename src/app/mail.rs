@@ -14,6 +14,7 @@
 use super::access::Viewer;
 use super::store::mail::{self as outbox, Outgoing, Recipient};
 use super::store::{StoreError, accounts, admin, notify as notify_store};
+use super::accounts::token_hash;
 use super::{App, Error, Result};
 use crate::domain::mail::{self as letters, Footer, Letter, Missed, Scope};
 use crate::domain::notify::{self as rules, DIGEST_ABSENCE_MS, Digest};
@@ -65,9 +66,6 @@ fn raw_header(name: &'static str, value: String) -> HeaderValue {
     HeaderValue::new(HeaderName::new_from_ascii_str(name), value)
 }
 
-fn token_hash(token: &str) -> String {
-    Blake2s256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
-}
 
 impl App {
     /// Starts this node's mailer, when SMTP is configured: it runs until the

@@ -31,7 +31,7 @@ impl App {
             .await
             .map_err(Error::internal)?
             .map_err(|e| Error::Invalid(vec![e]))?;
-        let key: String = Blake2s256::digest(&prepared.bytes).iter().take(8).map(|b| format!("{b:02x}")).collect();
+        let key: String = crate::domain::hex(&Blake2s256::digest(&prepared.bytes)[..8]);
         let (user_id, key_for_tx, picture) = (member.id, key.clone(), prepared.clone());
         let id = self
             .store

@@ -1,6 +1,7 @@
 //! What email says, and the signed links it carries. No I/O: the mailer
 //! gathers what a message is about, these words turn it into a letter.
 
+use super::hex;
 use blake2::Blake2sMac256;
 use blake2::digest::{KeyInit, Mac};
 
@@ -70,10 +71,6 @@ fn signer(key: &[u8], payload: &str) -> Option<Blake2sMac256> {
 
 fn mac(key: &[u8], payload: &str) -> Vec<u8> {
     signer(key, payload).map(|m| m.finalize().into_bytes()[..MAC_BYTES].to_vec()).unwrap_or_default()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {

@@ -254,7 +254,7 @@ fn answer(page: Kept, asked: Option<&HeaderValue>) -> Response {
 pub fn etag_of(body: &[u8]) -> String {
     use blake2::{Blake2s256, Digest};
     let digest = Blake2s256::digest(body);
-    format!("W/\"{}\"", digest[..12].iter().map(|b| format!("{b:02x}")).collect::<String>())
+    format!("W/\"{}\"", crate::domain::hex(&digest[..12]))
 }
 
 /// Whether `If-None-Match` names this tag, compared weakly (RFC 9110 §13.1.2).

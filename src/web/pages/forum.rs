@@ -361,8 +361,7 @@ async fn thread(State(state): State<AppState>, visitor: Visitor, Path((id, slug)
         Err(e) => return Err(e.into()),
     };
     if slug != page.thread.slug {
-        let path = thread_url(page.thread.id, &page.thread.slug);
-        return Ok(see_other(&Pager::new(path, page.page, page.pages).thread().href(page.page)));
+        return Ok(see_other(&thread_pager(&page).1.href(page.page)));
     }
     for_every_guest(html(thread_page(&state.app, &visitor, page)))
 }
@@ -373,9 +372,14 @@ pub fn render_thread(app: &app::App, visitor: &Visitor, page: app::forum::Thread
     thread_page(app, visitor, page).render().map_err(Error::internal)
 }
 
-fn thread_page(app: &app::App, visitor: &Visitor, page: app::forum::ThreadPage) -> ThreadPage {
+/// The thread's address and the links to its pages.
+fn thread_pager(page: &app::forum::ThreadPage) -> (String, Pager) {
     let path = thread_url(page.thread.id, &page.thread.slug);
-    let pager = Pager::new(path.clone(), page.page, page.pages).thread();
+    (path.clone(), Pager::new(path, page.page, page.pages).thread())
+}
+
+fn thread_page(app: &app::App, visitor: &Visitor, page: app::forum::ThreadPage) -> ThreadPage {
+    let (path, pager) = thread_pager(&page);
     let viewer = &visitor.viewer;
     let cannot_reply = match access::check(viewer, Action::Reply, access::thread_subject(&page.thread, None)) {
         Ok(()) | Err(app::Error::NeedsLogin) => None,

@@ -276,7 +276,7 @@ impl Postgres {
             node: {
                 let mut id = [0u8; 8];
                 getrandom::fill(&mut id).expect("the OS random source is available");
-                id.iter().map(|b| format!("{b:02x}")).collect()
+                crate::domain::hex(&id)
             },
             queries: Arc::default(),
             replica_queries: Arc::default(),
