@@ -66,7 +66,6 @@ fn raw_header(name: &'static str, value: String) -> HeaderValue {
     HeaderValue::new(HeaderName::new_from_ascii_str(name), value)
 }
 
-
 impl App {
     /// Starts this node's mailer, when SMTP is configured: it runs until the
     /// app is dropped.
