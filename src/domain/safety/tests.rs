@@ -417,6 +417,7 @@ const FROZEN_A: &str = include_str!("../../../tests/data/safety_frozen_a.tsv");
 const SEALED_B: &str = include_str!("../../../tests/data/safety_sealed_b.tsv");
 const SEALED_C: &str = include_str!("../../../tests/data/safety_sealed_c.tsv");
 const SEALED_D: &str = include_str!("../../../tests/data/safety_sealed_d.tsv");
+const SEALED_E: &str = include_str!("../../../tests/data/safety_sealed_e.tsv");
 
 /// The frozen sets are measured against the goals (recall ≥ 0.95,
 /// played down ≤ 0.05, accuracy ≥ 0.90, false alarms ≤ 0.05); the figures and
@@ -432,7 +433,9 @@ fn the_frozen_sets_do_no_worse_than_last_measured() {
     c.report("set C");
     let d = Score::of(SEALED_D);
     d.report("sealed set D");
-    for (name, score, floor) in [("A", &a, FLOOR_A), ("B", &b, FLOOR_B), ("C", &c, FLOOR_C), ("D", &d, FLOOR_D)] {
+    let e = Score::of(SEALED_E);
+    e.report("set E");
+    for (name, score, floor) in [("A", &a, FLOOR_A), ("B", &b, FLOOR_B), ("C", &c, FLOOR_C), ("D", &d, FLOOR_D), ("E", &e, FLOOR_E)] {
         let [recall, played_down, accuracy, false_alarms] = floor;
         assert!(score.emergency_recall() >= recall, "set {name}: emergency recall {:.2} < {recall}", score.emergency_recall());
         assert!(score.serious_played_down() <= played_down, "set {name}: played down {:.2} > {played_down}", score.serious_played_down());
@@ -447,6 +450,7 @@ const FLOOR_A: [f64; 4] = [1.0, 0.0, 1.0, 0.0];
 const FLOOR_B: [f64; 4] = [1.0, 0.0, 1.0, 0.0];
 const FLOOR_C: [f64; 4] = [0.73, 0.31, 0.79, 0.0];
 const FLOOR_D: [f64; 4] = [0.92, 0.09, 0.94, 0.0];
+const FLOOR_E: [f64; 4] = [0.70, 0.29, 0.79, 0.03];
 
 #[test]
 fn the_shipped_set_has_200_posts_and_a_third_are_ordinary_aches() {
