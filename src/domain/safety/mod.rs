@@ -276,6 +276,15 @@ struct Reading {
     days: u32,
 }
 
+impl Reading {
+    /// Everything the sentence describes is denied.
+    fn deny(&mut self) {
+        self.negated.fill(true);
+        self.present.fill(false);
+        self.present_ever.fill(false);
+    }
+}
+
 /// A phrase found in a sentence: which concept, and which tokens.
 #[derive(Debug, Clone, Copy)]
 struct Hit {
@@ -378,7 +387,13 @@ impl Rules {
     /// Reads `text` and says which warning signs it describes, and where to get help.
     pub fn assess(&self, text: &str, locale: &str) -> Assessment {
         let sentences = text::sentences(text);
-        let readings: Vec<Reading> = sentences.iter().map(|s| self.read(&s.tokens)).collect();
+        let mut readings: Vec<Reading> = sentences.iter().map(|s| self.read(&s.tokens)).collect();
+        // A question its writer answers "no" describes nothing: "Pain in my chest? No, just the strap."
+        for (i, pair) in sentences.windows(2).enumerate() {
+            if text[pair[0].end..].starts_with('?') && text::answers_no(&pair[1].tokens) {
+                readings[i].deny();
+            }
+        }
 
         let mut signs: Vec<(usize, Sign)> = Vec::new();
         let mut first_sentence: HashMap<&str, (usize, usize)> = HashMap::new();

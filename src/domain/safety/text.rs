@@ -228,6 +228,13 @@ pub fn is_negated(tokens: &[Token], start: usize, in_phrase: impl Fn(usize) -> b
     false
 }
 
+/// Whether a sentence opens by answering "no" to the question before it
+/// ("Chest pain? No, just the strap rubbing"), and not "no idea".
+pub fn answers_no(tokens: &[Token]) -> bool {
+    matches!(tokens.first().map(|t| t.word.as_str()), Some("no" | "nope" | "nah"))
+        && tokens.get(1).is_none_or(|t| t.role != Role::NotADenial || t.after_pause)
+}
+
 fn number(word: &str) -> Option<u32> {
     if let Ok(n) = word.parse::<u32>() {
         return Some(n);
@@ -268,7 +275,7 @@ fn unit_days(word: &str) -> Option<u32> {
 /// long a problem has lasted.
 const ACTIVITY: &[&str] = &[
     "running", "run", "runs", "jogging", "jog", "programme", "program", "plan", "training", "doing", "started",
-    "start", "c25k", "couch", "parkrun", "schedule", "times", "once", "twice", "every", "per", "in", "next", "race",
+    "start", "c25k", "couch", "parkrun", "schedule", "times", "once", "twice", "per", "in", "next", "race",
     "event", "graduated", "since",
 ];
 
@@ -286,7 +293,9 @@ pub fn longest_duration_days(tokens: &[Token]) -> u32 {
             _ => continue,
         };
         let context_start = first.saturating_sub(3);
-        let about_activity = tokens[context_start..first].iter().any(|t| ACTIVITY.contains(&t.word.as_str()));
+        // "every two weeks" is how often, but "every morning for six weeks" is how long.
+        let how_often = first > 0 && tokens[first - 1].word == "every";
+        let about_activity = how_often || tokens[context_start..first].iter().any(|t| ACTIVITY.contains(&t.word.as_str()));
         if !about_activity {
             // "33333336666 weeks" is nobody's real duration, but it mustn't overflow.
             longest = longest.max(count.saturating_mul(unit));
@@ -349,6 +358,8 @@ mod tests {
         assert_eq!(days("my first parkrun is in two weeks"), 0);
         assert_eq!(days("I run three times a week"), 0);
         assert_eq!(days("in week 5 of the plan"), 0);
+        assert_eq!(days("I run every two days"), 0);
+        assert_eq!(days("my heel has been sore every morning for six weeks"), 42);
     }
 
     #[test]
