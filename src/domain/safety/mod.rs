@@ -194,6 +194,35 @@ impl WordPattern {
 
 type ConceptId = usize;
 
+/// Words that only strengthen what they stand in, so a phrase still reads
+/// through one of them: "puffed up" in "puffed right up", "went weak" in "went
+/// really weak". A phrase that names one ("really hurts") still needs it.
+fn is_filler(word: &str) -> bool {
+    matches!(
+        word,
+        "really" | "very" | "so" | "right" | "completely" | "totally" | "absolutely" | "quite" | "pretty" | "super" | "bloody"
+            | "all" | "just" | "still" | "suddenly" | "badly" | "massively" | "properly" | "literally" | "seriously"
+    )
+}
+
+/// Where `phrase` ends when it starts at `tokens[start]`, allowing one filler
+/// word between two of its words.
+fn match_at(phrase: &[WordPattern], tokens: &[Token], start: usize) -> Option<usize> {
+    let mut at = start;
+    for (i, part) in phrase.iter().enumerate() {
+        let token = tokens.get(at)?;
+        if !part.matches(&token.word) {
+            let next = tokens.get(at + 1)?;
+            if i == 0 || !is_filler(&token.word) || !part.matches(&next.word) {
+                return None;
+            }
+            at += 1;
+        }
+        at += 1;
+    }
+    Some(at)
+}
+
 /// Looked up once per word of every post, so it uses FNV-1a: much cheaper than
 /// the default SipHash on short keys, and the keys come from our own rules file.
 type PhraseIndex = HashMap<String, Vec<(ConceptId, Vec<WordPattern>)>, std::hash::BuildHasherDefault<Fnv>>;
@@ -545,10 +574,8 @@ impl Rules {
             let stem_key = word.char_indices().nth(2).map_or(word, |(i, _)| &word[..i]);
             let candidates = self.by_word.get(word).into_iter().chain(self.by_stem.get(stem_key)).flatten();
             for (concept, phrase) in candidates {
-                if start + phrase.len() <= tokens.len()
-                    && phrase.iter().zip(&tokens[start..]).all(|(p, t)| p.matches(&t.word))
-                {
-                    hits.push(Hit { concept: *concept, start, end: start + phrase.len() });
+                if let Some(end) = match_at(phrase, tokens, start) {
+                    hits.push(Hit { concept: *concept, start, end });
                 }
             }
         }
