@@ -174,18 +174,23 @@ enum Card {
     Crisis,
 }
 
-/// One word of a phrase pattern.
+/// One word of a phrase pattern. Exact words are compared by their number in
+/// the rules' vocabulary, worked out once per word of a post.
 #[derive(Debug, Clone, PartialEq)]
 enum WordPattern {
-    Exact(String),
+    Exact(WordId),
     Prefix(String),
     Any,
 }
 
+/// A word's number in the rules' vocabulary; words the rules never name share [`UNNAMED`].
+type WordId = u32;
+const UNNAMED: WordId = WordId::MAX;
+
 impl WordPattern {
-    fn matches(&self, word: &str) -> bool {
+    fn matches(&self, word: &str, id: WordId) -> bool {
         match self {
-            WordPattern::Exact(w) => w == word,
+            WordPattern::Exact(w) => *w == id,
             WordPattern::Prefix(p) => word.starts_with(p.as_str()),
             WordPattern::Any => true,
         }
@@ -207,13 +212,13 @@ fn is_filler(word: &str) -> bool {
 
 /// Where `phrase` ends when it starts at `tokens[start]`, allowing one filler
 /// word between two of its words.
-fn match_at(phrase: &[WordPattern], tokens: &[Token], start: usize) -> Option<usize> {
+fn match_at(phrase: &[WordPattern], tokens: &[Token], ids: &[WordId], start: usize) -> Option<usize> {
     let mut at = start;
     for (i, part) in phrase.iter().enumerate() {
         let token = tokens.get(at)?;
-        if !part.matches(&token.word) {
+        if !part.matches(&token.word, ids[at]) {
             let next = tokens.get(at + 1)?;
-            if i == 0 || !is_filler(&token.word) || !part.matches(&next.word) {
+            if i == 0 || !is_filler(&token.word) || !part.matches(&next.word, ids[at + 1]) {
                 return None;
             }
             at += 1;
@@ -223,9 +228,12 @@ fn match_at(phrase: &[WordPattern], tokens: &[Token], start: usize) -> Option<us
     Some(at)
 }
 
-/// Looked up once per word of every post, so it uses FNV-1a: much cheaper than
+/// The vocabulary is looked up once per word of every post, so it uses FNV-1a: much cheaper than
 /// the default SipHash on short keys, and the keys come from our own rules file.
-type PhraseIndex = HashMap<String, Vec<(ConceptId, Vec<WordPattern>)>, std::hash::BuildHasherDefault<Fnv>>;
+type Vocabulary = HashMap<String, WordId, std::hash::BuildHasherDefault<Fnv>>;
+
+/// The phrases that start with one word or stem, and the concept of each.
+type Phrases = Vec<(ConceptId, Vec<WordPattern>)>;
 
 #[derive(Default)]
 struct Fnv(u64);
@@ -275,10 +283,12 @@ struct ContextConcepts {
 /// Compiled rules: every phrase indexed by its first word for fast scanning.
 pub struct Rules {
     locales: HashMap<String, LocaleText>,
-    /// Phrases by exact first word.
-    by_word: PhraseIndex,
+    /// Every exact word the phrases name, numbered.
+    vocabulary: Vocabulary,
+    /// Phrases by the number of their exact first word.
+    by_word: Vec<Phrases>,
     /// Phrases whose first word is a stem (`word*`), by the stem's first two letters.
-    by_stem: PhraseIndex,
+    by_stem: HashMap<String, Phrases, std::hash::BuildHasherDefault<Fnv>>,
     signs: Vec<Compiled>,
     context: ContextConcepts,
     conditions: Vec<Condition>,
@@ -336,14 +346,19 @@ impl Rules {
         let concept_id = |name: &str| -> Result<ConceptId, String> {
             concept_names.binary_search_by(|n| n.as_str().cmp(name)).map_err(|_| format!("safety rules: unknown concept {name:?}"))
         };
-        let mut by_word = PhraseIndex::default();
-        let mut by_stem = PhraseIndex::default();
+        let mut vocabulary = Vocabulary::default();
+        let mut by_word: Vec<Phrases> = Vec::new();
+        let mut by_stem: HashMap<String, Phrases, _> = HashMap::default();
         for (name, phrases) in &file.concepts {
             let id = concept_id(name)?;
             for phrase in phrases {
-                let words = compile_phrase(phrase).ok_or_else(|| format!("safety rules: bad phrase {phrase:?} in {name}"))?;
+                let words = compile_phrase(phrase, &mut vocabulary).ok_or_else(|| format!("safety rules: bad phrase {phrase:?} in {name}"))?;
                 match &words[0] {
-                    WordPattern::Exact(w) => by_word.entry(w.clone()).or_default().push((id, words)),
+                    WordPattern::Exact(w) => {
+                        let w = *w as usize;
+                        by_word.resize_with(by_word.len().max(w + 1), Vec::new);
+                        by_word[w].push((id, words));
+                    }
                     WordPattern::Prefix(p) => by_stem.entry(p.chars().take(2).collect()).or_default().push((id, words)),
                     WordPattern::Any => return Err(format!("safety rules: {phrase:?} cannot start with _")),
                 }
@@ -391,6 +406,7 @@ impl Rules {
         };
         Ok(Rules {
             locales: file.locales,
+            vocabulary,
             by_word,
             by_stem,
             signs,
@@ -568,13 +584,15 @@ impl Rules {
 
     /// Every concept phrase in the sentence, in order of position.
     fn find(&self, tokens: &[Token]) -> Vec<Hit> {
+        let ids: Vec<WordId> = tokens.iter().map(|t| self.vocabulary.get(&t.word).copied().unwrap_or(UNNAMED)).collect();
         let mut hits = Vec::new();
         for start in 0..tokens.len() {
             let word = tokens[start].word.as_str();
             let stem_key = word.char_indices().nth(2).map_or(word, |(i, _)| &word[..i]);
-            let candidates = self.by_word.get(word).into_iter().chain(self.by_stem.get(stem_key)).flatten();
+            let by_word = self.by_word.get(ids[start] as usize);
+            let candidates = by_word.into_iter().chain(self.by_stem.get(stem_key)).flatten();
             for (concept, phrase) in candidates {
-                if let Some(end) = match_at(phrase, tokens, start) {
+                if let Some(end) = match_at(phrase, tokens, &ids, start) {
                     hits.push(Hit { concept: *concept, start, end });
                 }
             }
@@ -650,7 +668,7 @@ impl Rules {
     }
 }
 
-fn compile_phrase(phrase: &str) -> Option<Vec<WordPattern>> {
+fn compile_phrase(phrase: &str, vocabulary: &mut Vocabulary) -> Option<Vec<WordPattern>> {
     let words: Vec<WordPattern> = text::words(phrase)
         .into_iter()
         .map(|w| {
@@ -659,7 +677,8 @@ fn compile_phrase(phrase: &str) -> Option<Vec<WordPattern>> {
             } else if let Some(stem) = w.strip_suffix('*') {
                 WordPattern::Prefix(stem.to_owned())
             } else {
-                WordPattern::Exact(w)
+                let next = vocabulary.len() as WordId;
+                WordPattern::Exact(*vocabulary.entry(w).or_insert(next))
             }
         })
         .collect();
