@@ -164,6 +164,10 @@ struct SignRule {
     /// mentions count for it.
     #[serde(default)]
     history: bool,
+    /// A sign that a known, managed or painless problem doesn't calm (a
+    /// painless lump is the one to check).
+    #[serde(default)]
+    even_if_managed: bool,
 }
 
 #[derive(Deserialize, Clone, Copy, PartialEq, Eq, Default, Debug)]
@@ -266,6 +270,7 @@ struct Compiled {
     fallback: bool,
     card: Card,
     history: bool,
+    even_if_managed: bool,
 }
 
 /// The concepts the context reader uses, when the rules define them.
@@ -389,6 +394,7 @@ impl Rules {
                 fallback: rule.fallback,
                 card: rule.card,
                 history: rule.history,
+                even_if_managed: rule.even_if_managed,
             });
         }
         if file.locales.is_empty() {
@@ -611,7 +617,7 @@ impl Rules {
         let counts = |s: usize, concept: ConceptId| -> bool {
             let r = &readings[s];
             let present = if rule.history { r.present_ever[concept] } else { r.present[concept] };
-            if !present || (r.managed && rule.tier < Tier::Emergency) {
+            if !present || (r.managed && rule.tier < Tier::Emergency && !rule.even_if_managed) {
                 return false;
             }
             if rule.except.is_empty() {
