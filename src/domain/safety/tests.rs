@@ -442,8 +442,8 @@ fn ordinary_posts_with_alarming_words_raise_no_card() {
 
 
 /// The frozen sets, each with its last measured emergency recall, serious
-/// signs played down, accuracy and false alarms. Every set but D shaped the
-/// rules after its first measurement (docs/SAFETY.md has those first-sight
+/// signs played down, accuracy and false alarms. Every set but D and I shaped
+/// the rules after its first measurement (docs/SAFETY.md has those first-sight
 /// figures); D was never tuned on and is the honest estimate, with its misses
 /// listed there.
 const FROZEN: [(&str, &str, [f64; 4]); 9] = [
