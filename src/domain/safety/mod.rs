@@ -232,9 +232,10 @@ fn match_at(phrase: &[WordPattern], tokens: &[Token], ids: &[WordId], start: usi
     Some(at)
 }
 
-/// The vocabulary is looked up once per word of every post, so it uses FNV-1a: much cheaper than
+/// Looked up once per word of every post, so it uses FNV-1a: much cheaper than
 /// the default SipHash on short keys, and the keys come from our own rules file.
-type Vocabulary = HashMap<String, WordId, std::hash::BuildHasherDefault<Fnv>>;
+type WordMap<V> = HashMap<String, V, std::hash::BuildHasherDefault<Fnv>>;
+type Vocabulary = WordMap<WordId>;
 
 /// The phrases that start with one word or stem, and the concept of each.
 type Phrases = Vec<(ConceptId, Vec<WordPattern>)>;
@@ -293,7 +294,7 @@ pub struct Rules {
     /// Phrases by the number of their exact first word.
     by_word: Vec<Phrases>,
     /// Phrases whose first word is a stem (`word*`), by the stem's first two letters.
-    by_stem: HashMap<String, Phrases, std::hash::BuildHasherDefault<Fnv>>,
+    by_stem: WordMap<Phrases>,
     signs: Vec<Compiled>,
     context: ContextConcepts,
     conditions: Vec<Condition>,
@@ -353,7 +354,7 @@ impl Rules {
         };
         let mut vocabulary = Vocabulary::default();
         let mut by_word: Vec<Phrases> = Vec::new();
-        let mut by_stem: HashMap<String, Phrases, _> = HashMap::default();
+        let mut by_stem = WordMap::<Phrases>::default();
         for (name, phrases) in &file.concepts {
             let id = concept_id(name)?;
             for phrase in phrases {
