@@ -6,6 +6,7 @@
 pub mod app;
 pub mod config;
 pub mod domain;
+pub mod log_writer;
 pub mod progress;
 pub mod web;
 

@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 use jogette::config::{Config, RateLimits};
 use jogette::app::App;
 use jogette::domain::Role;
+use jogette::log_writer::LogWriter;
 use std::io::Read;
 use std::process::ExitCode;
 
@@ -248,17 +249,21 @@ enum AdminTask {
     },
 }
 
-fn init_logging() {
+/// Logs go to stderr through [`LogWriter`], whose thread writes them in
+/// batches; the returned handle flushes what is left before the process ends.
+fn init_logging() -> LogWriter {
     let json = std::env::var("JOGETTE_LOG_FORMAT").is_ok_and(|f| f == "json");
     let level = std::env::var("JOGETTE_LOG")
         .ok()
         .and_then(|l| l.parse::<tracing::Level>().ok())
         .unwrap_or(tracing::Level::INFO);
+    let log = LogWriter::start(std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_max_level(level)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr);
+        .with_writer(log.clone());
     if json { builder.json().init() } else { builder.init() }
+    log
 }
 
 /// glibc serves a large allocation from its own mapping and returns it on
@@ -283,7 +288,7 @@ fn keep_large_blocks_out_of_the_heap() {
 #[tokio::main]
 async fn main() -> ExitCode {
     keep_large_blocks_out_of_the_heap();
-    init_logging();
+    let log = init_logging();
     let result = match Cli::parse().command {
         Command::Serve(args) => match args.config() {
             Ok(config) => serve(config).await,
@@ -306,6 +311,7 @@ async fn main() -> ExitCode {
             create_category(&db, &slug, &name, &description, members_only).await
         }
     };
+    log.flush();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
