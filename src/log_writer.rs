@@ -36,8 +36,10 @@ struct Shared {
 #[derive(Default)]
 struct State {
     waiting: Vec<u8>,
-    /// The writer thread has lines in hand that aren't written yet.
-    writing: bool,
+    /// Bytes handed over and bytes written since the start: a flush waits
+    /// for what was handed over before it, not for a quiet moment.
+    logged: u64,
+    written: u64,
     /// The writer thread is asleep on `lines`; wake it only then, since a
     /// wake is a system call.
     asleep: bool,
@@ -75,14 +77,13 @@ impl LogWriter {
                         state.asleep = false;
                     }
                     std::mem::swap(&mut batch, &mut state.waiting);
-                    state.writing = true;
                     drop(state);
                     // Nowhere is left to report a failure to write the log.
                     let _ = out.write_all(&batch).and_then(|()| out.flush());
                     let small = batch.len() < BATCH;
-                    batch.clear();
                     let mut state = writer.state();
-                    state.writing = false;
+                    state.written += batch.len() as u64;
+                    batch.clear();
                     if state.held > 0 {
                         writer.written.notify_all();
                     }
@@ -99,10 +100,11 @@ impl LogWriter {
         LogWriter { shared }
     }
 
-    /// Returns once every line logged so far is written.
+    /// Returns once every line logged before the call is written.
     pub fn flush(&self) {
         let mut state = self.shared.state();
-        while !state.waiting.is_empty() || state.writing {
+        let logged = state.logged;
+        while state.written < logged {
             state = self.shared.wait_written(state);
         }
     }
@@ -117,6 +119,7 @@ impl Write for LogWriter {
             state = self.shared.wait_written(state);
         }
         state.waiting.extend_from_slice(line);
+        state.logged += line.len() as u64;
         if state.asleep {
             self.shared.lines.notify_one();
         }
@@ -124,6 +127,7 @@ impl Write for LogWriter {
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
+        LogWriter::flush(self);
         Ok(())
     }
 }
@@ -178,6 +182,25 @@ mod tests {
             let expected: Vec<String> = (0..5_000).map(|n| format!("thread {t} line {n}")).collect();
             assert_eq!(own, expected, "thread {t}'s lines, whole and in order");
         }
+    }
+
+    #[test]
+    fn a_flush_returns_while_others_keep_logging() {
+        let log = LogWriter::start(Sink::default());
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let busy = {
+            let (mut log, stop) = (log.clone(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    log.write_all(b"busy\n").unwrap();
+                }
+            })
+        };
+        for _ in 0..20 {
+            log.flush();
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        busy.join().unwrap();
     }
 
     #[test]
