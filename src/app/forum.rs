@@ -396,9 +396,12 @@ impl App {
         let held = self.holds(viewer).await?;
         let new = NewPost { author_id: author.id, created_at: super::now_millis(), reply_to, body: draft.body.to_owned(), rendered, held, pain_summary: pain };
         let (emergency, delay) = (self.describes_emergency(&safety_text(draft.body, pain.as_ref())), self.away_delay_ms());
+        // Replies to a busy thread queue on its row; grouped, they share commits.
+        let new = std::sync::Arc::new(new);
         let post = self
             .store
-            .write(move |tx| {
+            .write_grouped(move |tx| {
+                let new = new.clone();
                 Box::pin(async move {
                     let post = forum::create_post(tx, thread_id, &new).await?;
                     new_post_records(tx, &post, emergency, delay).await?;

@@ -244,3 +244,78 @@ async fn profiles_show_join_date_posts_thanks_and_recent_posts() {
     assert_eq!((json["post_count"].as_i64(), json["thanks_received"].as_i64()), (Some(2), Some(1)));
     assert_eq!(json["recent_posts"].as_array().unwrap().len(), 2);
 }
+
+/// Replies to `thread_id` in number order, and the counters kept beside them
+/// (thread posts and replies, the category's posts), straight from the database.
+async fn numbers_and_counters(server: &TestServer, thread_id: i64) -> (Vec<i64>, Vec<String>) {
+    let numbers = raw_rows(server.db_url(), &format!("SELECT number FROM posts WHERE thread_id = {thread_id} ORDER BY number")).await;
+    let counters = raw_rows(
+        server.db_url(),
+        &format!("SELECT t.post_count, t.reply_count, t.last_number, c.post_count FROM threads t JOIN categories c ON c.id = t.category_id WHERE t.id = {thread_id}"),
+    )
+    .await;
+    (numbers.iter().map(|r| r[0].parse().unwrap()).collect(), counters[0].clone())
+}
+
+/// A thread titled `title` and `count` members to answer it, named `prefix0`….
+async fn thread_and_members(server: &TestServer, title: &str, prefix: &str, count: usize) -> (i64, Vec<Api>) {
+    let admin = server.admin_with_category("chat", "Chat").await;
+    let thread = admin.thread("chat", title, "Who is starting this week?").await;
+    let mut members = Vec::new();
+    for n in 0..count {
+        members.push(server.member(&format!("{prefix}{n}")).await);
+    }
+    (thread["id"].as_i64().unwrap(), members)
+}
+
+/// A busy thread ("January starters") answered by many members at the same
+/// moment: every reply is kept, numbered in turn with no gap, and every
+/// counter agrees with what is there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn replies_sent_to_one_thread_at_once_are_all_kept_and_numbered_in_turn() {
+    let server = TestServer::start().await;
+    let (id, members) = thread_and_members(&server, "January starters", "starter", 8).await;
+    let sent = members.iter().enumerate().flat_map(|(n, m)| (0..5).map(move |k| async move { m.reply(id, &format!("Starter {n}, run {k}: done and dusted."), None).await }));
+    let replies = futures_util::future::join_all(sent).await;
+    let mut numbers: Vec<i64> = replies.iter().map(|r| r["number"].as_i64().unwrap()).collect();
+    numbers.sort();
+    assert_eq!(numbers, (2..=41).collect::<Vec<_>>(), "each reply was answered with a number of its own");
+    let (stored, counters) = numbers_and_counters(&server, id).await;
+    assert_eq!(stored, (1..=41).collect::<Vec<_>>());
+    assert_eq!(counters, ["41", "40", "41", "41"], "thread posts, thread replies, last number, category posts");
+    let profile = server.api().get_json("/api/v1/users/starter3").await;
+    assert_eq!(profile["post_count"], 5);
+}
+
+/// Among replies sent at the same moment, one the database refuses (here a
+/// trigger stands in for any failure inside its transaction) fails alone: the
+/// others are kept, and it leaves no gap in the numbering.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_reply_that_fails_among_many_sent_at_once_fails_alone() {
+    let server = TestServer::start().await;
+    let (id, members) = thread_and_members(&server, "Week one check-in", "checkin", 6).await;
+    let refuse = if on_postgres() {
+        "CREATE FUNCTION refuse_marked() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+           IF NEW.body LIKE '%refuse me%' THEN RAISE EXCEPTION 'refused for the test'; END IF; RETURN NEW; END $$; \
+         CREATE TRIGGER refuse_marked BEFORE INSERT ON posts FOR EACH ROW EXECUTE FUNCTION refuse_marked();"
+    } else {
+        "CREATE TRIGGER refuse_marked BEFORE INSERT ON posts WHEN NEW.body LIKE '%refuse me%' BEGIN SELECT RAISE(ABORT, 'refused for the test'); END;"
+    };
+    raw_exec(server.db_url(), refuse).await;
+    let path = format!("/api/v1/threads/{id}/posts");
+    let sent = members.iter().enumerate().flat_map(|(n, m)| {
+        let path = path.clone();
+        (0..4).map(move |k| {
+            let body = if (n, k) == (2, 1) { "Please refuse me, database.".to_owned() } else { format!("Check-in {n}.{k}: it went well.") };
+            let path = path.clone();
+            async move { m.post(&path, json!({ "body": body })).await.status() }
+        })
+    });
+    let statuses = futures_util::future::join_all(sent).await;
+    let created = statuses.iter().filter(|s| **s == StatusCode::CREATED).count();
+    assert_eq!(created, 23, "every reply but the refused one was kept: {statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| s.is_server_error()).count(), 1);
+    let (stored, counters) = numbers_and_counters(&server, id).await;
+    assert_eq!(stored, (1..=24).collect::<Vec<_>>(), "no number was lost to the refused reply");
+    assert_eq!(counters, ["24", "23", "24", "24"]);
+}

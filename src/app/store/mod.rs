@@ -121,6 +121,11 @@ impl<T, F: for<'c> FnOnce(&'c Conn<'c>) -> BoxFuture<'c, Result<T>> + Send + 'st
 pub trait WriteWork<T>: for<'c> FnOnce(&'c Tx<'c>) -> BoxFuture<'c, Result<T>> + Send + 'static {}
 impl<T, F: for<'c> FnOnce(&'c Tx<'c>) -> BoxFuture<'c, Result<T>> + Send + 'static> WriteWork<T> for F {}
 
+/// Work for [`Store::write_grouped`]: as [`WriteWork`], but it may run more
+/// than once, so its future owns copies of what it writes.
+pub trait GroupedWork<T>: for<'c> Fn(&'c Tx<'c>) -> BoxFuture<'c, Result<T>> + Send + Sync + 'static {}
+impl<T, F: for<'c> Fn(&'c Tx<'c>) -> BoxFuture<'c, Result<T>> + Send + Sync + 'static> GroupedWork<T> for F {}
+
 impl Store {
     /// Opens the store a `--db` URL names, creating and migrating it as needed.
     pub async fn open(url: &str) -> Result<Store> {
@@ -190,6 +195,33 @@ impl Store {
         Ok(value)
     }
 
+    /// As [`Store::write`], for a frequent write whose transactions would
+    /// otherwise queue on one row: replies to a busy thread wait on its row
+    /// (which numbers them) until each commit is on disk. On PostgreSQL the
+    /// grouped writes waiting at one moment share one transaction and one
+    /// commit; should one of them fail, each runs again alone, so `work` may
+    /// run twice. SQLite's writer groups every write already.
+    pub async fn write_grouped<T: Send + 'static>(&self, work: impl GroupedWork<T>) -> Result<T> {
+        read_from_primary();
+        let (value, wake) = match &self.backend {
+            Backend::Sqlite(s) => s.write(move |tx| work(tx)).await?,
+            Backend::Postgres(p) => p.write_grouped(work).await?,
+        };
+        self.wake(wake);
+        self.changes.fetch_add(1, Ordering::Release);
+        Ok(value)
+    }
+
+    /// Wakes those who act on a commit's side records.
+    fn wake(&self, wake: Wake) {
+        if wake.contains(Wake::EVENTS) {
+            self.events_committed.send_modify(|n| *n += 1);
+        }
+        if wake.contains(Wake::OUTBOX) {
+            self.outbox_committed.notify_one();
+        }
+    }
+
     /// As [`Store::write`], for a change only its own member sees (where
     /// they have read to, their sessions, their watch levels): pages kept
     /// for guests stay good.
@@ -199,12 +231,7 @@ impl Store {
             Backend::Sqlite(s) => s.write(work).await?,
             Backend::Postgres(p) => p.write(work).await?,
         };
-        if wake.contains(Wake::EVENTS) {
-            self.events_committed.send_modify(|n| *n += 1);
-        }
-        if wake.contains(Wake::OUTBOX) {
-            self.outbox_committed.notify_one();
-        }
+        self.wake(wake);
         Ok(value)
     }
 

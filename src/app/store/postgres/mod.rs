@@ -3,8 +3,9 @@
 //! Several stateless app nodes can share one database: everything that must be
 //! shared (sessions, posts, notifications) lives here, and migrations take an
 //! advisory lock so nodes starting together don't race. Each write is one
-//! transaction; PostgreSQL's own commit (with `synchronous_commit` on, the
-//! default) makes an acknowledged write durable, and its WAL groups commits.
+//! transaction, except replies, which [`group`] commits together;
+//! PostgreSQL's own commit (with `synchronous_commit` on, the default) makes
+//! an acknowledged write durable, and its WAL groups commits.
 //! Each pooled connection keeps its statements prepared, so a statement costs
 //! one round trip after its first use.
 //!
@@ -18,6 +19,7 @@
 
 pub(super) mod data;
 pub(super) mod events;
+mod group;
 pub(super) mod search;
 
 use super::conn::{Arg, Row, Tx};
@@ -67,6 +69,8 @@ pub(super) struct Postgres {
     pub(super) node: String,
     queries: Arc<AtomicU64>,
     replica_queries: Arc<AtomicU64>,
+    /// Takes the writes that may share a transaction ([`Postgres::write_grouped`]).
+    grouped: tokio::sync::mpsc::UnboundedSender<group::Job>,
 }
 
 /// A client with the statements it has prepared.
@@ -79,6 +83,7 @@ pub(super) struct Session {
 }
 
 /// A few connections to one server, opened on demand and kept.
+#[derive(Clone)]
 struct Pool {
     url: String,
     idle: Arc<Mutex<Vec<Session>>>,
@@ -269,6 +274,7 @@ impl ToSql for Arg<'_> {
 
 impl Postgres {
     pub(super) async fn open(url: &str, replica: Option<&str>) -> Result<Self> {
+        let (grouped, waiting) = tokio::sync::mpsc::unbounded_channel();
         let mut store = Postgres {
             primary: Pool::new(url),
             replica: replica.map(Pool::new),
@@ -280,6 +286,7 @@ impl Postgres {
             },
             queries: Arc::default(),
             replica_queries: Arc::default(),
+            grouped,
         };
         let session = store.primary.get().await?;
         migrate(&session.client).await?;
@@ -287,6 +294,7 @@ impl Postgres {
         let schema: String = schema.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(40).collect();
         drop(session);
         store.channel = format!("jogette_events_{schema}");
+        tokio::spawn(group::write_loop(store.writer(), waiting));
         Ok(store)
     }
 
@@ -316,19 +324,62 @@ impl Postgres {
         work(&self.conn(&session, on_replica)).await
     }
 
-    /// Runs `work` in one transaction. A transaction that leaves events
-    /// announces them before it commits: NOTIFY is delivered at the commit,
-    /// to every node, and never for a transaction that rolls back.
+    /// What a transaction needs, apart from this node's reads.
+    fn writer(&self) -> Writer {
+        Writer { pool: self.primary.clone(), queries: self.queries.clone(), channel: self.channel.clone(), node: self.node.clone() }
+    }
+
     pub(super) async fn write<T>(&self, work: impl for<'c> FnOnce(&'c Tx<'c>) -> BoxFuture<'c, Result<T>>) -> Result<(T, Wake)> {
         let session = self.primary.get().await?;
-        let tx = Tx::new(self.conn(&session, false));
+        Writer::transaction(&session, &self.queries, &self.channel, &self.node, work).await
+    }
+
+    /// As [`Postgres::write`], but run beside the other grouped writes
+    /// waiting at the same moment, in one transaction (see [`group`]).
+    pub(super) async fn write_grouped<T: Send + 'static>(
+        &self,
+        work: impl for<'c> Fn(&'c Tx<'c>) -> BoxFuture<'c, Result<T>> + Send + Sync + 'static,
+    ) -> Result<(T, Wake)> {
+        let (job, answer) = group::Job::new(work);
+        match self.grouped.send(job) {
+            Ok(()) => group::Job::answer(answer).await,
+            // The group writer is gone (only if it panicked): write alone.
+            Err(tokio::sync::mpsc::error::SendError(job)) => {
+                let (value, wake) = self.write(move |tx| job.run(tx)).await?;
+                Ok((*value.downcast::<T>().expect("the job's own type"), wake))
+            }
+        }
+    }
+}
+
+/// Opens write transactions on the primary; cheap to clone into a task.
+#[derive(Clone)]
+struct Writer {
+    pool: Pool,
+    queries: Arc<AtomicU64>,
+    channel: String,
+    node: String,
+}
+
+impl Writer {
+    /// Runs `work` in one transaction on `session`. A transaction that leaves
+    /// events announces them before it commits: NOTIFY is delivered at the
+    /// commit, to every node, and never for a transaction that rolls back.
+    async fn transaction<T>(
+        session: &Session,
+        queries: &AtomicU64,
+        channel: &str,
+        node: &str,
+        work: impl for<'c> FnOnce(&'c Tx<'c>) -> BoxFuture<'c, Result<T>>,
+    ) -> Result<(T, Wake)> {
+        let tx = Tx::new(super::Conn::Postgres(Conn { session, queries, replica: None }));
         let super::Conn::Postgres(conn) = &*tx else { unreachable!("a PostgreSQL transaction") };
         conn.begin().await?;
         match work(&tx).await {
             Ok(value) => {
                 let wake = tx.wakes();
                 if wake.contains(Wake::EVENTS) {
-                    events::announce(conn, &self.channel, &self.node).await?;
+                    events::announce(conn, channel, node).await?;
                 }
                 conn.end(true).await?;
                 Ok((value, wake))
@@ -339,6 +390,11 @@ impl Postgres {
                 Err(e)
             }
         }
+    }
+
+    async fn write<T>(&self, work: impl for<'c> FnOnce(&'c Tx<'c>) -> BoxFuture<'c, Result<T>>) -> Result<(T, Wake)> {
+        let session = self.pool.get().await?;
+        Self::transaction(&session, &self.queries, &self.channel, &self.node, work).await
     }
 }
 
