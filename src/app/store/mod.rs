@@ -260,7 +260,7 @@ impl Store {
         if let Backend::Postgres(p) = &self.backend
             && !self.following.swap(true, Ordering::AcqRel)
         {
-            tokio::spawn(postgres::events::listen(p.url().to_owned(), p.channel.clone(), p.node.clone(), self.events_committed.clone(), self.changes.clone()));
+            tokio::spawn(postgres::events::listen(p.url().to_owned(), p.writer.channel.clone(), p.writer.node.clone(), self.events_committed.clone(), self.changes.clone()));
         }
     }
 

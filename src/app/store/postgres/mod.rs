@@ -61,12 +61,8 @@ pub(super) struct Postgres {
     primary: Pool,
     /// A streaming replica for read-only queries, when configured.
     replica: Option<Pool>,
-    /// NOTIFY channels are shared by the whole database; naming ours after the
-    /// schema keeps communities that share a database from waking each other.
-    pub(super) channel: String,
-    /// This node, in its notifications' payload, so that it can tell its own
-    /// from other nodes'.
-    pub(super) node: String,
+    /// Write transactions, on the primary.
+    pub(super) writer: Writer,
     queries: Arc<AtomicU64>,
     replica_queries: Arc<AtomicU64>,
     /// Takes the writes that may share a transaction ([`Postgres::write_grouped`]).
@@ -210,15 +206,10 @@ impl Conn<'_> {
         self.batch(&format!("LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")).await
     }
 
-    async fn begin(&self) -> Result<()> {
+    /// BEGIN, with any settings for this transaction only in the same round trip.
+    async fn begin(&self, begin: &str) -> Result<()> {
         self.session.in_transaction.store(true, Ordering::Relaxed);
-        self.batch("BEGIN").await
-    }
-
-    /// BEGIN, and settings for this transaction only, in one round trip.
-    async fn begin_with(&self, settings: &str) -> Result<()> {
-        self.session.in_transaction.store(true, Ordering::Relaxed);
-        self.batch(&format!("BEGIN; {settings}")).await
+        self.batch(begin).await
     }
 
     async fn end(&self, commit: bool) -> Result<()> {
@@ -275,26 +266,26 @@ impl ToSql for Arg<'_> {
 impl Postgres {
     pub(super) async fn open(url: &str, replica: Option<&str>) -> Result<Self> {
         let (grouped, waiting) = tokio::sync::mpsc::unbounded_channel();
-        let mut store = Postgres {
-            primary: Pool::new(url),
-            replica: replica.map(Pool::new),
-            channel: String::new(),
-            node: {
-                let mut id = [0u8; 8];
-                getrandom::fill(&mut id).expect("the OS random source is available");
-                crate::domain::hex(&id)
-            },
-            queries: Arc::default(),
-            replica_queries: Arc::default(),
-            grouped,
+        let primary = Pool::new(url);
+        let queries = Arc::<AtomicU64>::default();
+        let node = {
+            let mut id = [0u8; 8];
+            getrandom::fill(&mut id).expect("the OS random source is available");
+            crate::domain::hex(&id)
         };
+        let writer = Writer { pool: primary.clone(), queries: queries.clone(), channel: String::new(), node, begin: "BEGIN" };
+        let mut store = Postgres { primary, replica: replica.map(Pool::new), writer, queries, replica_queries: Arc::default(), grouped };
         let session = store.primary.get().await?;
         migrate(&session.client).await?;
         let schema: String = session.client.query_one("SELECT current_schema()", &[]).await?.try_get(0)?;
         let schema: String = schema.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(40).collect();
         drop(session);
-        store.channel = format!("jogette_events_{schema}");
-        tokio::spawn(group::write_loop(store.writer(), waiting));
+        store.writer.channel = format!("jogette_events_{schema}");
+        // A group's statements are all lookups by key, whose generic plans
+        // are as good as custom ones; planning each afresh cost more than
+        // running it (`docs/BENCHMARKS.md`).
+        let generic = Writer { begin: "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan", ..store.writer.clone() };
+        tokio::spawn(group::write_loop(generic, waiting));
         Ok(store)
     }
 
@@ -324,14 +315,8 @@ impl Postgres {
         work(&self.conn(&session, on_replica)).await
     }
 
-    /// What a transaction needs, apart from this node's reads.
-    fn writer(&self) -> Writer {
-        Writer { pool: self.primary.clone(), queries: self.queries.clone(), channel: self.channel.clone(), node: self.node.clone() }
-    }
-
     pub(super) async fn write<T>(&self, work: impl for<'c> FnOnce(&'c Tx<'c>) -> BoxFuture<'c, Result<T>>) -> Result<(T, Wake)> {
-        let session = self.primary.get().await?;
-        Writer::transaction(&session, &self.queries, &self.channel, &self.node, work).await
+        self.writer.write(work).await
     }
 
     /// As [`Postgres::write`], but run beside the other grouped writes
@@ -354,32 +339,33 @@ impl Postgres {
 
 /// Opens write transactions on the primary; cheap to clone into a task.
 #[derive(Clone)]
-struct Writer {
+pub(super) struct Writer {
     pool: Pool,
     queries: Arc<AtomicU64>,
-    channel: String,
-    node: String,
+    /// NOTIFY channels are shared by the whole database; naming ours after the
+    /// schema keeps communities that share a database from waking each other.
+    pub(super) channel: String,
+    /// This node, in its notifications' payload, so that it can tell its own
+    /// from other nodes'.
+    pub(super) node: String,
+    /// What opens a transaction: BEGIN, and any settings for it alone.
+    begin: &'static str,
 }
 
 impl Writer {
-    /// Runs `work` in one transaction on `session`. A transaction that leaves
-    /// events announces them before it commits: NOTIFY is delivered at the
-    /// commit, to every node, and never for a transaction that rolls back.
-    async fn transaction<T>(
-        session: &Session,
-        queries: &AtomicU64,
-        channel: &str,
-        node: &str,
-        work: impl for<'c> FnOnce(&'c Tx<'c>) -> BoxFuture<'c, Result<T>>,
-    ) -> Result<(T, Wake)> {
-        let tx = Tx::new(super::Conn::Postgres(Conn { session, queries, replica: None }));
+    /// Runs `work` in one transaction. A transaction that leaves events
+    /// announces them before it commits: NOTIFY is delivered at the commit,
+    /// to every node, and never for a transaction that rolls back.
+    async fn write<T>(&self, work: impl for<'c> FnOnce(&'c Tx<'c>) -> BoxFuture<'c, Result<T>>) -> Result<(T, Wake)> {
+        let session = self.pool.get().await?;
+        let tx = Tx::new(super::Conn::Postgres(Conn { session: &session, queries: &self.queries, replica: None }));
         let super::Conn::Postgres(conn) = &*tx else { unreachable!("a PostgreSQL transaction") };
-        conn.begin().await?;
+        conn.begin(self.begin).await?;
         match work(&tx).await {
             Ok(value) => {
                 let wake = tx.wakes();
                 if wake.contains(Wake::EVENTS) {
-                    events::announce(conn, channel, node).await?;
+                    events::announce(conn, &self.channel, &self.node).await?;
                 }
                 conn.end(true).await?;
                 Ok((value, wake))
@@ -390,11 +376,6 @@ impl Writer {
                 Err(e)
             }
         }
-    }
-
-    async fn write<T>(&self, work: impl for<'c> FnOnce(&'c Tx<'c>) -> BoxFuture<'c, Result<T>>) -> Result<(T, Wake)> {
-        let session = self.pool.get().await?;
-        Self::transaction(&session, &self.queries, &self.channel, &self.node, work).await
     }
 }
 

@@ -144,7 +144,7 @@ async fn tier_rows(c: &Conn<'_>, sql: &str, filters: [Arg<'_>; 5], (offset, limi
 /// tsquery matches, so it picks scans that are slow for most words. The
 /// transaction also lets plan settings change for single statements.
 async fn planned_for_each_query<T>(pg: &PgConn<'_>, work: impl std::future::Future<Output = Result<T>>) -> Result<T> {
-    pg.begin_with("SET LOCAL plan_cache_mode = force_custom_plan").await?;
+    pg.begin("BEGIN; SET LOCAL plan_cache_mode = force_custom_plan").await?;
     match work.await {
         Ok(out) => {
             pg.end(true).await?;
