@@ -16,8 +16,10 @@
 //! failed commit is not retried: whether it took effect is unknown.
 
 use super::{Result, StoreError, Tx, Wake, Writer};
+use futures_util::FutureExt;
 use futures_util::future::{BoxFuture, join_all};
 use std::any::Any;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::{mpsc, oneshot};
@@ -67,7 +69,9 @@ pub(super) async fn write_loop(writer: Writer, mut waiting: mpsc::UnboundedRecei
                 Err(_) => break,
             }
         }
-        write_group(&writer, group).await;
+        // A job that panics loses its group's answers (their callers hear
+        // the writer stopped), not the writer.
+        let _ = AssertUnwindSafe(write_group(&writer, group)).catch_unwind().await;
     }
 }
 

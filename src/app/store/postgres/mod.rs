@@ -328,7 +328,7 @@ impl Postgres {
         let (job, answer) = group::Job::new(work);
         match self.grouped.send(job) {
             Ok(()) => group::Job::answer(answer).await,
-            // The group writer is gone (only if it panicked): write alone.
+            // The group writer is gone (its runtime is shutting down): write alone.
             Err(tokio::sync::mpsc::error::SendError(job)) => {
                 let (value, wake) = self.write(move |tx| job.run(tx)).await?;
                 Ok((*value.downcast::<T>().expect("the job's own type"), wake))
