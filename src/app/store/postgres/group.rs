@@ -15,6 +15,7 @@
 //! is theirs alone; this is why grouped work must be safe to run twice. A
 //! failed commit is not retried: whether it took effect is unknown.
 
+use super::super::GroupedWork;
 use super::{Result, StoreError, Tx, Wake, Writer};
 use futures_util::FutureExt;
 use futures_util::future::{BoxFuture, join_all};
@@ -38,7 +39,7 @@ pub(super) struct Job {
 }
 
 impl Job {
-    pub(super) fn new<T: Send + 'static>(work: impl for<'c> Fn(&'c Tx<'c>) -> BoxFuture<'c, Result<T>> + Send + Sync + 'static) -> (Job, Answer) {
+    pub(super) fn new<T: Send + 'static>(work: impl GroupedWork<T>) -> (Job, Answer) {
         let (answer, answered) = oneshot::channel();
         let run: Run = Box::new(move |tx| {
             let work = work(tx);

@@ -321,10 +321,7 @@ impl Postgres {
 
     /// As [`Postgres::write`], but run beside the other grouped writes
     /// waiting at the same moment, in one transaction (see [`group`]).
-    pub(super) async fn write_grouped<T: Send + 'static>(
-        &self,
-        work: impl for<'c> Fn(&'c Tx<'c>) -> BoxFuture<'c, Result<T>> + Send + Sync + 'static,
-    ) -> Result<(T, Wake)> {
+    pub(super) async fn write_grouped<T: Send + 'static>(&self, work: impl super::GroupedWork<T>) -> Result<(T, Wake)> {
         let (job, answer) = group::Job::new(work);
         match self.grouped.send(job) {
             Ok(()) => group::Job::answer(answer).await,
