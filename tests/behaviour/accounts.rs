@@ -27,6 +27,17 @@ async fn registration_names_every_bad_field() {
     assert_eq!(problem["status"], 422);
 }
 
+/// As the API's description says: a blank email, like a blank form field,
+/// means the member gave none.
+#[tokio::test]
+async fn registering_with_a_blank_email_gives_an_account_without_one() {
+    let server = TestServer::start().await;
+    let r = server.api().post("/api/v1/users", json!({"username": "no_mail", "password": PASSWORD, "email": "  "})).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let member = server.api().login("no_mail").await;
+    assert_eq!(member.get_json("/api/v1/me/settings").await["email"], Value::Null);
+}
+
 #[tokio::test]
 async fn passwords_are_stored_as_argon2id_hashes() {
     let server = TestServer::start().await;
