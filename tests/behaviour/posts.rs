@@ -319,3 +319,29 @@ async fn a_reply_that_fails_among_many_sent_at_once_fails_alone() {
     assert_eq!(stored, (1..=24).collect::<Vec<_>>(), "no number was lost to the refused reply");
     assert_eq!(counters, ["24", "23", "24", "24"]);
 }
+
+/// PostgreSQL breaks a deadlock by failing one of the transactions in it;
+/// replies committed in groups can meet one (their rows are locked in no set
+/// order), so a reply caught in one is written again, once, and kept. (SQLite
+/// has one writer, and no deadlocks.)
+#[tokio::test]
+async fn a_reply_caught_in_a_deadlock_is_written_again_and_kept() {
+    if !on_postgres() {
+        return;
+    }
+    let server = TestServer::start().await;
+    let (id, members) = thread_and_members(&server, "Shin splints in week three", "shins", 1).await;
+    raw_exec(
+        server.db_url(),
+        "CREATE SEQUENCE deadlock_once; \
+         CREATE FUNCTION deadlock_once() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+           IF NEW.body ILIKE '%ice and rest%' AND nextval('deadlock_once') = 1 THEN \
+             RAISE EXCEPTION 'deadlock detected, for the test' USING ERRCODE = '40P01'; END IF; RETURN NEW; END $$; \
+         CREATE TRIGGER deadlock_once BEFORE INSERT ON posts FOR EACH ROW EXECUTE FUNCTION deadlock_once();",
+    )
+    .await;
+    let reply = members[0].reply(id, "Ice and rest helped mine, and slowing right down.", None).await;
+    assert_eq!(reply["number"], 2);
+    let kept = raw_rows(server.db_url(), "SELECT count(*) FROM posts WHERE body ILIKE '%ice and rest%'").await;
+    assert_eq!(kept[0][0], "1", "written once, not twice");
+}

@@ -13,7 +13,8 @@
 //! its own with a savepoint. Should any write fail, the group rolls back and
 //! each write runs again alone in its own transaction, so one member's error
 //! is theirs alone; this is why grouped work must be safe to run twice. A
-//! failed commit is not retried: whether it took effect is unknown.
+//! write that deadlocks runs again (a few times). A failed commit is not
+//! retried: whether it took effect is unknown.
 
 use super::super::GroupedWork;
 use super::{Result, StoreError, Tx, Wake, Writer};
@@ -79,7 +80,7 @@ pub(super) async fn write_loop(writer: Writer, mut waiting: mpsc::UnboundedRecei
 async fn write_group(writer: &Writer, group: Vec<Job>) {
     if let [_] = group[..] {
         let job = group.into_iter().next().expect("one job");
-        let outcome = writer.write(|tx| job.run(tx)).await;
+        let outcome = write_alone(writer, &job).await;
         let _ = job.answer.send(outcome);
         return;
     }
@@ -103,7 +104,7 @@ async fn write_group(writer: &Writer, group: Vec<Job>) {
         }
         Err(_) if work_failed.load(Ordering::Relaxed) => {
             for job in group {
-                let outcome = writer.write(|tx| job.run(tx)).await;
+                let outcome = write_alone(writer, &job).await;
                 let _ = job.answer.send(outcome);
             }
         }
@@ -112,6 +113,20 @@ async fn write_group(writer: &Writer, group: Vec<Job>) {
             for job in group {
                 let _ = job.answer.send(Err(StoreError::failed("writing a group of writes", e.clone())));
             }
+        }
+    }
+}
+
+/// Runs one job in a transaction of its own. Groups lock rows in no set
+/// order, so one may deadlock with another node's group or with a single
+/// write; PostgreSQL then fails one side, and a job (safe to run twice) is
+/// simply run again.
+async fn write_alone(writer: &Writer, job: &Job) -> Result<(Value, Wake)> {
+    let mut retries = 3;
+    loop {
+        match writer.write(|tx| job.run(tx)).await {
+            Err(e) if retries > 0 && super::deadlocked(&e) => retries -= 1,
+            outcome => return outcome,
         }
     }
 }

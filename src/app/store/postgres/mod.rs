@@ -150,6 +150,13 @@ impl From<tokio_postgres::Error> for StoreError {
     }
 }
 
+/// Whether PostgreSQL failed this transaction to break a deadlock, so that
+/// running it again would likely succeed.
+fn deadlocked(e: &StoreError) -> bool {
+    let StoreError::Database(_, Some(cause)) = e else { return false };
+    cause.downcast_ref::<tokio_postgres::Error>().and_then(tokio_postgres::Error::code).is_some_and(|code| *code == SqlState::T_R_DEADLOCK_DETECTED)
+}
+
 /// A PostgreSQL connection as the shared statements see it; counts what it runs.
 pub struct Conn<'a> {
     session: &'a Session,
