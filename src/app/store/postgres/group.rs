@@ -49,7 +49,7 @@ impl Job {
         (Job { run, answer }, answered)
     }
 
-    pub(super) fn run<'c>(&self, tx: &'c Tx<'c>) -> BoxFuture<'c, Result<Value>> {
+    fn run<'c>(&self, tx: &'c Tx<'c>) -> BoxFuture<'c, Result<Value>> {
         (self.run)(tx)
     }
 

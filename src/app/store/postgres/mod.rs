@@ -330,14 +330,8 @@ impl Postgres {
     /// waiting at the same moment, in one transaction (see [`group`]).
     pub(super) async fn write_grouped<T: Send + 'static>(&self, work: impl super::GroupedWork<T>) -> Result<(T, Wake)> {
         let (job, answer) = group::Job::new(work);
-        match self.grouped.send(job) {
-            Ok(()) => group::Job::answer(answer).await,
-            // The group writer is gone (its runtime is shutting down): write alone.
-            Err(tokio::sync::mpsc::error::SendError(job)) => {
-                let (value, wake) = self.write(move |tx| job.run(tx)).await?;
-                Ok((*value.downcast::<T>().expect("the job's own type"), wake))
-            }
-        }
+        self.grouped.send(job).map_err(|_| StoreError::message("the group writer has stopped"))?;
+        group::Job::answer(answer).await
     }
 }
 
