@@ -446,7 +446,7 @@ fn ordinary_posts_with_alarming_words_raise_no_card() {
 /// the rules after its first measurement (docs/SAFETY.md has those first-sight
 /// figures); D was never tuned on and is the honest estimate, with its misses
 /// listed there.
-const FROZEN: [(&str, &str, [f64; 4]); 9] = [
+const FROZEN: [(&str, &str, [f64; 4]); 10] = [
     ("A", include_str!("../../../tests/data/safety_frozen_a.tsv"), [1.0, 0.0, 1.0, 0.0]),
     ("B", include_str!("../../../tests/data/safety_sealed_b.tsv"), [1.0, 0.0, 1.0, 0.0]),
     ("C", include_str!("../../../tests/data/safety_sealed_c.tsv"), [1.0, 0.0, 1.0, 0.0]),
@@ -456,6 +456,7 @@ const FROZEN: [(&str, &str, [f64; 4]); 9] = [
     ("G", include_str!("../../../tests/data/safety_sealed_g.tsv"), [1.0, 0.0, 1.0, 0.0]),
     ("H", include_str!("../../../tests/data/safety_sealed_h.tsv"), [1.0, 0.0, 1.0, 0.0]),
     ("I", include_str!("../../../tests/data/safety_sealed_i.tsv"), [1.0, 0.0, 1.0, 0.0]),
+    ("J", include_str!("../../../tests/data/safety_sealed_j.tsv"), [0.97, 0.0, 0.99, 0.0]),
 ];
 
 /// The goals are recall ≥ 0.95, played down ≤ 0.05, accuracy ≥ 0.90
