@@ -357,7 +357,7 @@ impl Rules {
         let mut by_stem = WordMap::<Phrases>::default();
         for (name, phrases) in &file.concepts {
             let id = concept_id(name)?;
-            for phrase in phrases {
+            for phrase in expand_includes(name, phrases, &file.concepts)? {
                 let words = compile_phrase(phrase, &mut vocabulary).ok_or_else(|| format!("safety rules: bad phrase {phrase:?} in {name}"))?;
                 match &words[0] {
                     WordPattern::Exact(w) => {
@@ -673,6 +673,32 @@ impl Rules {
         let Some((first, _)) = first else { return false };
         reading.hits.iter().any(|h| h.concept == hedge && h.end <= first.start && first.start - h.end <= 3)
     }
+}
+
+/// A concept's phrases, with each `@other` replaced by the phrases of the
+/// concept `other` (and theirs, in turn), so one feature's lexicon, such as
+/// confusion, can serve every sign that reads it.
+fn expand_includes<'a>(name: &str, phrases: &'a [String], concepts: &'a HashMap<String, Vec<String>>) -> Result<Vec<&'a str>, String> {
+    let mut out = Vec::new();
+    let mut pending: Vec<(&str, &'a [String])> = vec![(name, phrases)];
+    let mut seen = vec![name];
+    while let Some((_, list)) = pending.pop() {
+        for phrase in list {
+            match phrase.strip_prefix('@') {
+                None => out.push(phrase.as_str()),
+                Some(other) => {
+                    let (key, included) = concepts
+                        .get_key_value(other)
+                        .ok_or_else(|| format!("safety rules: {name} includes an unknown concept {other:?}"))?;
+                    if !seen.contains(&key.as_str()) {
+                        seen.push(key);
+                        pending.push((key, included));
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn compile_phrase(phrase: &str, vocabulary: &mut Vocabulary) -> Option<Vec<WordPattern>> {

@@ -265,6 +265,17 @@ fn rules_files_are_validated() {
 }
 
 #[test]
+fn a_concept_can_include_another_concepts_words() {
+    let rules = |extra: &str| Rules::parse(&BUILTIN_RULES.replace("[concepts]\n", &format!("[concepts]\n{extra}\n")));
+    let shared = rules("loop_a = [\"@loop_b\", \"alpha\"]\nloop_b = [\"@loop_a\", \"beta\"]");
+    assert!(shared.is_ok(), "a cycle of includes is read once: {:?}", shared.err());
+    let unknown = rules("loop_a = [\"@no_such_concept\"]").err().unwrap();
+    assert!(unknown.contains("no_such_concept"), "{unknown}");
+    // Heatstroke reads confusion through the shared lexicon.
+    assert_eq!(tier("Hot day, and after the run my brother was walking in circles"), Tier::Emergency);
+}
+
+#[test]
 fn a_community_can_add_a_sign_without_recompiling() {
     let extra = format!(
         "{BUILTIN_RULES}\n[[signs]]\nid = \"snake-bite\"\nlabel = \"a snake bite\"\ntier = \"emergency\"\nsource = \"https://www.nhs.uk/conditions/snake-bites/\"\nall = [\"snake\"]\n"
@@ -446,7 +457,7 @@ fn ordinary_posts_with_alarming_words_raise_no_card() {
 /// the rules after its first measurement (docs/SAFETY.md has those first-sight
 /// figures); D was never tuned on and is the honest estimate, with its misses
 /// listed there.
-const FROZEN: [(&str, &str, [f64; 4]); 10] = [
+const FROZEN: [(&str, &str, [f64; 4]); 11] = [
     ("A", include_str!("../../../tests/data/safety_frozen_a.tsv"), [1.0, 0.0, 1.0, 0.0]),
     ("B", include_str!("../../../tests/data/safety_sealed_b.tsv"), [1.0, 0.0, 1.0, 0.0]),
     ("C", include_str!("../../../tests/data/safety_sealed_c.tsv"), [1.0, 0.0, 1.0, 0.0]),
@@ -457,6 +468,7 @@ const FROZEN: [(&str, &str, [f64; 4]); 10] = [
     ("H", include_str!("../../../tests/data/safety_sealed_h.tsv"), [1.0, 0.0, 1.0, 0.0]),
     ("I", include_str!("../../../tests/data/safety_sealed_i.tsv"), [1.0, 0.0, 1.0, 0.0]),
     ("J", include_str!("../../../tests/data/safety_sealed_j.tsv"), [0.97, 0.0, 0.99, 0.0]),
+    ("K", include_str!("../../../tests/data/safety_sealed_k.tsv"), [1.0, 0.0, 0.98, 0.0]),
 ];
 
 /// The goals are recall ≥ 0.95, played down ≤ 0.05, accuracy ≥ 0.90

@@ -296,7 +296,11 @@ pub fn longest_duration_days(tokens: &[Token]) -> u32 {
         // "every two weeks" is how often, but "every morning for six weeks" is how long.
         let how_often = first > 0 && tokens[first - 1].word == "every";
         let about_activity = how_often || tokens[context_start..first].iter().any(|t| ACTIVITY.contains(&t.word.as_str()));
-        if !about_activity {
+        // "I'm 34 weeks", "20 weeks pregnant", "a six-week-old baby": how far
+        // along or how old, not how long something has hurt.
+        let age = matches!(word(i + 1), Some("pregnant" | "gone" | "old"))
+            || first.checked_sub(1).and_then(word).is_some_and(|w| matches!(w, "i'm" | "im" | "she's" | "am"));
+        if !about_activity && !age {
             // "33333336666 weeks" is nobody's real duration, but it mustn't overflow.
             longest = longest.max(count.saturating_mul(unit));
         }
@@ -360,6 +364,9 @@ mod tests {
         assert_eq!(days("in week 5 of the plan"), 0);
         assert_eq!(days("I run every two days"), 0);
         assert_eq!(days("my heel has been sore every morning for six weeks"), 42);
+        assert_eq!(days("I'm 34 weeks and I've had a bad headache"), 0);
+        assert_eq!(days("she is 20 weeks pregnant"), 0);
+        assert_eq!(days("my six weeks old baby"), 0);
     }
 
     #[test]
