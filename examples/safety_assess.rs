@@ -1,0 +1,23 @@
+//! Prints the built-in rules' tier for every post of the labelled safety sets,
+//! one line each: `set<TAB>expected<TAB>assessed<TAB>post`. The input for
+//! `scripts/safety-second-opinion`, which measures a learned second opinion
+//! against the rules alone.
+//!
+//! cargo run --release --example safety_assess -- tests/data/safety_*.tsv
+
+use jogette::domain::safety::Rules;
+
+fn main() {
+    let rules = Rules::builtin();
+    for path in std::env::args().skip(1) {
+        let set = path.rsplit('/').next().unwrap_or(&path).trim_start_matches("safety_").trim_end_matches(".tsv").to_owned();
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        for line in text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+            let (expected, post) = match line.split('\t').collect::<Vec<_>>()[..] {
+                [tier, post] | [tier, _, post] => (tier, post),
+                _ => panic!("{path}: not tier<TAB>[condition<TAB>]post: {line}"),
+            };
+            println!("{set}\t{expected}\t{}\t{post}", rules.assess(post, "uk").tier.as_str());
+        }
+    }
+}
