@@ -470,7 +470,7 @@ const FROZEN: [(&str, &str, [f64; 4]); 13] = [
     ("J", include_str!("../../../tests/data/safety_sealed_j.tsv"), [0.97, 0.0, 0.99, 0.0]),
     ("K", include_str!("../../../tests/data/safety_sealed_k.tsv"), [1.0, 0.0, 0.98, 0.0]),
     ("L", include_str!("../../../tests/data/safety_sealed_l.tsv"), [0.88, 0.38, 0.70, 0.0]),
-    ("M", include_str!("../../../tests/data/safety_sealed_m.tsv"), [1.0, 0.02, 0.97, 0.0]),
+    ("M", include_str!("../../../tests/data/safety_sealed_m.tsv"), [1.0, 0.02, 0.98, 0.0]),
 ];
 
 /// The goals are recall ≥ 0.95, played down ≤ 0.05, accuracy ≥ 0.90

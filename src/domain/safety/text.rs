@@ -279,10 +279,25 @@ const ACTIVITY: &[&str] = &[
     "event", "graduated", "since",
 ];
 
+/// Times that, after "since", mean a month ago or more.
+const LONG_AGO_MARKS: &[&str] = &[
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
+    "spring", "summer", "autumn", "winter", "christmas", "easter",
+];
+
 /// The longest problem duration the sentence states, in days (0 when none).
 pub fn longest_duration_days(tokens: &[Token]) -> u32 {
     let mut longest = 0;
     for (i, token) in tokens.iter().enumerate() {
+        // "like this since September", "since the summer": a month or more,
+        // unless it is the programme's time ("running since March").
+        if token.word == "since"
+            && tokens.get(i + 1).is_some_and(|t| LONG_AGO_MARKS.contains(&t.word.as_str()) || tokens.get(i + 2).is_some_and(|n| t.word == "the" && LONG_AGO_MARKS.contains(&n.word.as_str())))
+            && !tokens[i.saturating_sub(3)..i].iter().any(|t| ACTIVITY.contains(&t.word.as_str()))
+        {
+            longest = longest.max(30);
+            continue;
+        }
         let Some(unit) = unit_days(&token.word) else { continue };
         let word = |k: usize| tokens.get(k).map(|t| t.word.as_str());
         // "three weeks", "a couple of weeks", "a few days", or "for weeks".
@@ -367,6 +382,10 @@ mod tests {
         assert_eq!(days("I'm 34 weeks and I've had a bad headache"), 0);
         assert_eq!(days("she is 20 weeks pregnant"), 0);
         assert_eq!(days("my six weeks old baby"), 0);
+        assert_eq!(days("everything feels grey, it's been like this since September"), 30);
+        assert_eq!(days("my knee has ached since the summer"), 30);
+        assert_eq!(days("I've been running since March"), 0);
+        assert_eq!(days("sore since yesterday"), 0);
     }
 
     #[test]
