@@ -680,9 +680,9 @@ impl Rules {
 /// confusion, can serve every sign that reads it.
 fn expand_includes<'a>(name: &str, phrases: &'a [String], concepts: &'a HashMap<String, Vec<String>>) -> Result<Vec<&'a str>, String> {
     let mut out = Vec::new();
-    let mut pending: Vec<(&str, &'a [String])> = vec![(name, phrases)];
+    let mut pending: Vec<&'a [String]> = vec![phrases];
     let mut seen = vec![name];
-    while let Some((_, list)) = pending.pop() {
+    while let Some(list) = pending.pop() {
         for phrase in list {
             match phrase.strip_prefix('@') {
                 None => out.push(phrase.as_str()),
@@ -692,7 +692,7 @@ fn expand_includes<'a>(name: &str, phrases: &'a [String], concepts: &'a HashMap<
                         .ok_or_else(|| format!("safety rules: {name} includes an unknown concept {other:?}"))?;
                     if !seen.contains(&key.as_str()) {
                         seen.push(key);
-                        pending.push((key, included));
+                        pending.push(included);
                     }
                 }
             }

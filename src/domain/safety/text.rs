@@ -291,15 +291,14 @@ pub fn longest_duration_days(tokens: &[Token]) -> u32 {
     for (i, token) in tokens.iter().enumerate() {
         // "like this since September", "since the summer": a month or more,
         // unless it is the programme's time ("running since March").
-        if token.word == "since"
-            && tokens.get(i + 1).is_some_and(|t| LONG_AGO_MARKS.contains(&t.word.as_str()) || tokens.get(i + 2).is_some_and(|n| t.word == "the" && LONG_AGO_MARKS.contains(&n.word.as_str())))
-            && !tokens[i.saturating_sub(3)..i].iter().any(|t| ACTIVITY.contains(&t.word.as_str()))
-        {
+        let word = |k: usize| tokens.get(k).map(|t| t.word.as_str());
+        let long_ago = |w: Option<&str>| w.is_some_and(|w| LONG_AGO_MARKS.contains(&w));
+        let since_long_ago = token.word == "since" && (long_ago(word(i + 1)) || (word(i + 1) == Some("the") && long_ago(word(i + 2))));
+        if since_long_ago && !tokens[i.saturating_sub(3)..i].iter().any(|t| ACTIVITY.contains(&t.word.as_str())) {
             longest = longest.max(30);
             continue;
         }
         let Some(unit) = unit_days(&token.word) else { continue };
-        let word = |k: usize| tokens.get(k).map(|t| t.word.as_str());
         // "three weeks", "a couple of weeks", "a few days", or "for weeks".
         let (count, first) = match (i.checked_sub(1).and_then(word), i.checked_sub(2).and_then(word)) {
             (Some("of"), Some(n)) if number(n).is_some() => (number(n).unwrap_or(1), i - 2),
