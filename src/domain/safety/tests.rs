@@ -456,7 +456,8 @@ fn ordinary_posts_with_alarming_words_raise_no_card() {
 /// signs played down, accuracy and false alarms. Every set but D, I and L
 /// shaped the rules after its first measurement (docs/SAFETY.md has those
 /// first-sight figures); D and L were never tuned on and are the honest
-/// estimates, with their misses listed there.
+/// estimates, with their misses listed there (L's first sight is the figure
+/// to quote: a later change reached one of its misses).
 const FROZEN: [(&str, &str, [f64; 4]); 14] = [
     ("A", include_str!("../../../tests/data/safety_frozen_a.tsv"), [1.0, 0.0, 1.0, 0.0]),
     ("B", include_str!("../../../tests/data/safety_sealed_b.tsv"), [1.0, 0.0, 1.0, 0.0]),
