@@ -294,7 +294,10 @@ pub fn longest_duration_days(tokens: &[Token]) -> u32 {
         let word = |k: usize| tokens.get(k).map(|t| t.word.as_str());
         let long_ago = |w: Option<&str>| w.is_some_and(|w| LONG_AGO_MARKS.contains(&w));
         let since_long_ago = token.word == "since" && (long_ago(word(i + 1)) || (word(i + 1) == Some("the") && long_ago(word(i + 2))));
-        if since_long_ago && !tokens[i.saturating_sub(3)..i].iter().any(|t| ACTIVITY.contains(&t.word.as_str())) {
+        // "on every run since the summer" is how often it hurts, not how long the running has gone on.
+        let programme_time = (i.saturating_sub(3)..i)
+            .any(|k| ACTIVITY.contains(&tokens[k].word.as_str()) && !(k > 0 && matches!(tokens[k - 1].word.as_str(), "every" | "each")));
+        if since_long_ago && !programme_time {
             longest = longest.max(30);
             continue;
         }
@@ -384,6 +387,7 @@ mod tests {
         assert_eq!(days("everything feels grey, it's been like this since September"), 30);
         assert_eq!(days("my knee has ached since the summer"), 30);
         assert_eq!(days("I've been running since March"), 0);
+        assert_eq!(days("my knee has hurt on every run since the summer"), 30);
         assert_eq!(days("sore since yesterday"), 0);
     }
 
