@@ -458,7 +458,7 @@ fn ordinary_posts_with_alarming_words_raise_no_card() {
 /// first-sight figures); D and L were never tuned on and are the honest
 /// estimates, with their misses listed there (L's first sight is the figure
 /// to quote: a later change reached one of its misses).
-const FROZEN: [(&str, &str, [f64; 4]); 14] = [
+const FROZEN: [(&str, &str, [f64; 4]); 15] = [
     ("A", include_str!("../../../tests/data/safety_frozen_a.tsv"), [1.0, 0.0, 1.0, 0.0]),
     ("B", include_str!("../../../tests/data/safety_sealed_b.tsv"), [1.0, 0.0, 1.0, 0.0]),
     ("C", include_str!("../../../tests/data/safety_sealed_c.tsv"), [1.0, 0.0, 1.0, 0.0]),
@@ -470,9 +470,10 @@ const FROZEN: [(&str, &str, [f64; 4]); 14] = [
     ("I", include_str!("../../../tests/data/safety_sealed_i.tsv"), [1.0, 0.0, 1.0, 0.0]),
     ("J", include_str!("../../../tests/data/safety_sealed_j.tsv"), [0.97, 0.0, 0.99, 0.0]),
     ("K", include_str!("../../../tests/data/safety_sealed_k.tsv"), [1.0, 0.0, 0.98, 0.0]),
-    ("L", include_str!("../../../tests/data/safety_sealed_l.tsv"), [0.91, 0.33, 0.73, 0.0]),
+    ("L", include_str!("../../../tests/data/safety_sealed_l.tsv"), [0.94, 0.31, 0.74, 0.0]),
     ("M", include_str!("../../../tests/data/safety_sealed_m.tsv"), [1.0, 0.02, 0.98, 0.0]),
     ("N", include_str!("../../../tests/data/safety_sealed_n.tsv"), [1.0, 0.0, 0.97, 0.0]),
+    ("O", include_str!("../../../tests/data/safety_sealed_o.tsv"), [1.0, 0.0, 0.98, 0.0]),
 ];
 
 /// The goals are recall ≥ 0.95, played down ≤ 0.05, accuracy ≥ 0.90
