@@ -155,6 +155,30 @@ fn everyday_words_reach_the_signs() {
     }
 }
 
+/// People play down what frightens them: "lol" or "haha" beside a real sign
+/// is nervous understatement, not a joke, while laughter that caused the
+/// words ("doubled over laughing") still raises nothing.
+#[test]
+fn nervous_laughter_does_not_play_down_an_emergency() {
+    for text in [
+        "My husband collapsed at the finish lol and he isn't responding.",
+        "I collapsed on the run today haha, came round on the path and I feel awful.",
+        "My lips have gone blue lol.",
+        "Sorry to be dramatic haha but my lips and fingers look blue and I am gasping.",
+        "I'm not joking, his lips are blue.",
+    ] {
+        assert_eq!(tier(text), Tier::Emergency, "{text}: {:?}", sign_ids(text));
+    }
+    for text in [
+        "I nearly collapsed lol that hill",
+        "Collapsed in a heap at the finish haha but so proud",
+        "Out of nowhere the whole group was doubled over laughing at my tummy rumbling.",
+        "My face goes grey and blotchy in the cold, my friends joke I look like a ghost.",
+    ] {
+        assert_eq!(tier(text), Tier::None, "{text}: {:?}", sign_ids(text));
+    }
+}
+
 #[test]
 fn chest_pain_spreading_to_the_arm_is_an_emergency_with_the_reason() {
     let a = Rules::builtin().assess("Running today I got chest pain that spread down my left arm.", "uk");
