@@ -166,6 +166,8 @@ fn nervous_laughter_does_not_play_down_an_emergency() {
         "My lips have gone blue lol.",
         "Sorry to be dramatic haha but my lips and fingers look blue and I am gasping.",
         "I'm not joking, his lips are blue.",
+        "I keep thinking about ending it all haha.",
+        "Been thinking about suicide a lot lately haha",
     ] {
         assert_eq!(tier(text), Tier::Emergency, "{text}: {:?}", sign_ids(text));
     }
@@ -174,6 +176,8 @@ fn nervous_laughter_does_not_play_down_an_emergency() {
         "Collapsed in a heap at the finish haha but so proud",
         "Out of nowhere the whole group was doubled over laughing at my tummy rumbling.",
         "My face goes grey and blotchy in the cold, my friends joke I look like a ghost.",
+        "I want to die lol my legs are done",
+        "Ugh I want to die of embarrassment haha, fell over in front of the whole club",
     ] {
         assert_eq!(tier(text), Tier::None, "{text}: {:?}", sign_ids(text));
     }
