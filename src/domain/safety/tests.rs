@@ -150,6 +150,8 @@ fn everyday_words_reach_the_signs() {
         ("Gasping like a fish after the hill and it won't settle, been ten minutes.", Tier::Emergency),
         ("Got stung by a wasp and my lips are puffing up.", Tier::Emergency),
         ("Since yesterday my foot keeps slapping down and my toes catch on the kerb.", Tier::Urgent),
+        ("My husband collapsed on the sofa after his run and isn't responding.", Tier::Emergency),
+        ("She collapsed on the bed and we can't wake her.", Tier::Emergency),
     ] {
         assert_eq!(tier(text), expected, "{text}: {:?}", sign_ids(text));
     }
