@@ -152,6 +152,7 @@ fn everyday_words_reach_the_signs() {
         ("Since yesterday my foot keeps slapping down and my toes catch on the kerb.", Tier::Urgent),
         ("My husband collapsed on the sofa after his run and isn't responding.", Tier::Emergency),
         ("She collapsed on the bed and we can't wake her.", Tier::Emergency),
+        ("I can't catch my breath and it's been 20 minutes.", Tier::Emergency),
     ] {
         assert_eq!(tier(text), expected, "{text}: {:?}", sign_ids(text));
     }
