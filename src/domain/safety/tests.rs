@@ -153,6 +153,12 @@ fn everyday_words_reach_the_signs() {
         ("My husband collapsed on the sofa after his run and isn't responding.", Tier::Emergency),
         ("She collapsed on the bed and we can't wake her.", Tier::Emergency),
         ("I can't catch my breath and it's been 20 minutes.", Tier::Emergency),
+        ("I can't catch my breath sitting at my desk.", Tier::Emergency),
+        ("My calf is hot and swollen and now I'm short of breath.", Tier::Emergency),
+        ("I've been coughing up blood and I'm really short of breath.", Tier::Emergency),
+        ("Tummy's a bit sore, went rock hard and I've been sick green stuff.", Tier::Emergency),
+        ("My 3 year old is a bit floppy and has a rash that doesn't fade under a glass.", Tier::Emergency),
+        ("Coughing up blood, not short of breath though.", Tier::Urgent),
     ] {
         assert_eq!(tier(text), expected, "{text}: {:?}", sign_ids(text));
     }
