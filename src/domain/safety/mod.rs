@@ -17,8 +17,10 @@
 //! below an emergency; and one about someone else ("my friend collapsed")
 //! still signposts, worded for a third party.
 
+mod phrases;
 mod text;
 
+use phrases::{ConceptId, Hit, PhraseTree};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -178,85 +180,6 @@ enum Card {
     Crisis,
 }
 
-/// One word of a phrase pattern. Exact words are compared by their number in
-/// the rules' vocabulary, worked out once per word of a post.
-#[derive(Debug, Clone, PartialEq)]
-enum WordPattern {
-    Exact(WordId),
-    Prefix(String),
-    Any,
-}
-
-/// A word's number in the rules' vocabulary; words the rules never name share [`UNNAMED`].
-type WordId = u32;
-const UNNAMED: WordId = WordId::MAX;
-
-impl WordPattern {
-    fn matches(&self, word: &str, id: WordId) -> bool {
-        match self {
-            WordPattern::Exact(w) => *w == id,
-            WordPattern::Prefix(p) => word.starts_with(p.as_str()),
-            WordPattern::Any => true,
-        }
-    }
-}
-
-type ConceptId = usize;
-
-/// Words that only strengthen what they stand in, so a phrase still reads
-/// through one of them: "puffed up" in "puffed right up", "went weak" in "went
-/// really weak". A phrase that names one ("really hurts") still needs it.
-fn is_filler(word: &str) -> bool {
-    matches!(
-        word,
-        "really" | "very" | "so" | "right" | "completely" | "totally" | "absolutely" | "quite" | "pretty" | "super" | "bloody"
-            | "all" | "just" | "still" | "suddenly" | "badly" | "massively" | "properly" | "literally" | "seriously"
-    )
-}
-
-/// Where `phrase` ends when it starts at `tokens[start]`, allowing one filler
-/// word between two of its words.
-fn match_at(phrase: &[WordPattern], tokens: &[Token], ids: &[WordId], start: usize) -> Option<usize> {
-    let mut at = start;
-    for (i, part) in phrase.iter().enumerate() {
-        let token = tokens.get(at)?;
-        if !part.matches(&token.word, ids[at]) {
-            let next = tokens.get(at + 1)?;
-            if i == 0 || !is_filler(&token.word) || !part.matches(&next.word, ids[at + 1]) {
-                return None;
-            }
-            at += 1;
-        }
-        at += 1;
-    }
-    Some(at)
-}
-
-/// Looked up once per word of every post, so it uses FNV-1a: much cheaper than
-/// the default SipHash on short keys, and the keys come from our own rules file.
-type WordMap<V> = HashMap<String, V, std::hash::BuildHasherDefault<Fnv>>;
-type Vocabulary = WordMap<WordId>;
-
-/// The phrases that start with one word or stem, and the concept of each.
-type Phrases = Vec<(ConceptId, Vec<WordPattern>)>;
-
-#[derive(Default)]
-struct Fnv(u64);
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
-        for b in bytes {
-            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
 struct Compiled {
     tier: Tier,
     id: String,
@@ -286,15 +209,10 @@ struct ContextConcepts {
     writer: Option<ConceptId>,
 }
 
-/// Compiled rules: every phrase indexed by its first word for fast scanning.
+/// Compiled rules: every phrase in one tree of words, for scanning a sentence once.
 pub struct Rules {
     locales: HashMap<String, LocaleText>,
-    /// Every exact word the phrases name, numbered.
-    vocabulary: Vocabulary,
-    /// Phrases by the number of their exact first word.
-    by_word: Vec<Phrases>,
-    /// Phrases whose first word is a stem (`word*`), by the stem's first two letters.
-    by_stem: WordMap<Phrases>,
+    phrases: PhraseTree,
     signs: Vec<Compiled>,
     context: ContextConcepts,
     conditions: Vec<Condition>,
@@ -330,14 +248,6 @@ impl Reading {
     }
 }
 
-/// A phrase found in a sentence: which concept, and which tokens.
-#[derive(Debug, Clone, Copy)]
-struct Hit {
-    concept: ConceptId,
-    start: usize,
-    end: usize,
-}
-
 impl Rules {
     /// The rules shipped with Jogette.
     pub fn builtin() -> &'static Rules {
@@ -352,22 +262,11 @@ impl Rules {
         let concept_id = |name: &str| -> Result<ConceptId, String> {
             concept_names.binary_search_by(|n| n.as_str().cmp(name)).map_err(|_| format!("safety rules: unknown concept {name:?}"))
         };
-        let mut vocabulary = Vocabulary::default();
-        let mut by_word: Vec<Phrases> = Vec::new();
-        let mut by_stem = WordMap::<Phrases>::default();
+        let mut tree = PhraseTree::default();
         for (name, phrases) in &file.concepts {
             let id = concept_id(name)?;
             for phrase in expand_includes(name, phrases, &file.concepts)? {
-                let words = compile_phrase(phrase, &mut vocabulary).ok_or_else(|| format!("safety rules: bad phrase {phrase:?} in {name}"))?;
-                match &words[0] {
-                    WordPattern::Exact(w) => {
-                        let w = *w as usize;
-                        by_word.resize_with(by_word.len().max(w + 1), Vec::new);
-                        by_word[w].push((id, words));
-                    }
-                    WordPattern::Prefix(p) => by_stem.entry(p.chars().take(2).collect()).or_default().push((id, words)),
-                    WordPattern::Any => return Err(format!("safety rules: {phrase:?} cannot start with _")),
-                }
+                tree.add(phrase, id).map_err(|e| format!("safety rules: {e} in {name}"))?;
             }
         }
         let ids = |names: &[String]| names.iter().map(|n| concept_id(n)).collect::<Result<Vec<_>, _>>();
@@ -413,9 +312,7 @@ impl Rules {
         };
         Ok(Rules {
             locales: file.locales,
-            vocabulary,
-            by_word,
-            by_stem,
+            phrases: tree,
             signs,
             context,
             conditions: file.conditions,
@@ -541,7 +438,7 @@ impl Rules {
     }
 
     fn read(&self, tokens: &[Token]) -> Reading {
-        let hits = self.find(tokens);
+        let hits = self.phrases.find(tokens);
         let c = &self.context;
         // Who is speaking ("i", "my", "he") is never denied, and is most of
         // the hits: skipping them keeps reading linear in practice.
@@ -587,24 +484,6 @@ impl Rules {
         }
         let managed = c.managed.is_some_and(|m| present[m]);
         Reading { days: text::longest_duration_days(tokens), hits, negated, hypothetical, historical, present, present_ever, managed }
-    }
-
-    /// Every concept phrase in the sentence, in order of position.
-    fn find(&self, tokens: &[Token]) -> Vec<Hit> {
-        let ids: Vec<WordId> = tokens.iter().map(|t| self.vocabulary.get(&t.word).copied().unwrap_or(UNNAMED)).collect();
-        let mut hits = Vec::new();
-        for start in 0..tokens.len() {
-            let word = tokens[start].word.as_str();
-            let stem_key = word.char_indices().nth(2).map_or(word, |(i, _)| &word[..i]);
-            let by_word = self.by_word.get(ids[start] as usize);
-            let candidates = by_word.into_iter().chain(self.by_stem.get(stem_key)).flatten();
-            for (concept, phrase) in candidates {
-                if let Some(end) = match_at(phrase, tokens, &ids, start) {
-                    hits.push(Hit { concept: *concept, start, end });
-                }
-            }
-        }
-        hits
     }
 
     /// The tier and evidence for `rule`, when the text shows it.
@@ -699,24 +578,6 @@ fn expand_includes<'a>(name: &str, phrases: &'a [String], concepts: &'a HashMap<
         }
     }
     Ok(out)
-}
-
-fn compile_phrase(phrase: &str, vocabulary: &mut Vocabulary) -> Option<Vec<WordPattern>> {
-    let words: Vec<WordPattern> = text::words(phrase)
-        .into_iter()
-        .map(|w| {
-            if w == "_" {
-                WordPattern::Any
-            } else if let Some(stem) = w.strip_suffix('*') {
-                WordPattern::Prefix(stem.to_owned())
-            } else {
-                let next = vocabulary.len() as WordId;
-                WordPattern::Exact(*vocabulary.entry(w).or_insert(next))
-            }
-        })
-        .collect();
-    let valid = !words.is_empty() && words.iter().all(|w| !matches!(w, WordPattern::Prefix(p) if p.chars().count() < 2));
-    valid.then_some(words)
 }
 
 /// A sign's label ("chest pain spreading to your arm") said of someone else.
