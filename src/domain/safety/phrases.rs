@@ -173,7 +173,7 @@ impl PhraseTree {
 
     /// Every phrase in the sentence, in order of where it starts.
     pub fn find(&self, tokens: &[Token]) -> Vec<Hit> {
-        let ids: Vec<WordId> = tokens.iter().map(|t| self.vocabulary.get(&t.word).copied().unwrap_or(UNNAMED)).collect();
+        let ids: Vec<WordId> = tokens.iter().map(|t| self.vocabulary.get(t.word.as_str()).copied().unwrap_or(UNNAMED)).collect();
         let mut hits = Vec::new();
         for (start, token) in tokens.iter().enumerate() {
             let walk = |node: NodeId, hits: &mut Vec<Hit>| self.walk(node, tokens, &ids, start, start + 1, hits);

@@ -1,17 +1,20 @@
 //! Sentences and words, and the small pieces of meaning the rules rely on:
 //! negation ("no chest pain") and duration ("for three weeks").
 
+use smol_str::SmolStr;
+
 /// A lower-cased word, with its part in negation worked out once.
 #[derive(Debug, Clone)]
 pub struct Token {
-    pub word: String,
+    /// Inline up to 23 bytes: nearly every word is read without an allocation.
+    pub word: SmolStr,
     role: Role,
     /// A comma, colon, dash or bracket comes just before this word.
     after_pause: bool,
 }
 
 impl Token {
-    pub fn new(word: String) -> Self {
+    pub fn new(word: SmolStr) -> Self {
         Token { role: Role::of(&word), word, after_pause: false }
     }
 
@@ -76,34 +79,36 @@ fn is_word_char(c: char) -> bool {
 /// Lower-cased words; `'` stays inside words ("don't"), a lone `_` is a word
 /// (the rules' wildcard), and curly apostrophes count as straight ones.
 pub fn words(text: &str) -> Vec<String> {
-    words_and_pauses(text).into_iter().map(|(word, _)| word).collect()
+    words_and_pauses(text).into_iter().map(|(word, _)| word.to_string()).collect()
 }
 
 /// Words, each with whether a pause (`,` `:` `(` `)` `-` `–` `—`) came just before it.
-fn words_and_pauses(text: &str) -> Vec<(String, bool)> {
+fn words_and_pauses(text: &str) -> Vec<(SmolStr, bool)> {
     // ASCII lower-casing keeps byte offsets, so words can be sliced out directly.
     let lower = text.to_ascii_lowercase();
     let bytes = lower.as_bytes();
-    let mut out: Vec<(String, bool)> = Vec::with_capacity(text.len() / 5 + 1);
+    let mut out: Vec<(SmolStr, bool)> = Vec::with_capacity(text.len() / 5 + 1);
     let mut start: Option<usize> = None;
     let mut pause = false;
-    let push = |from: usize, to: usize, pause: bool, out: &mut Vec<(String, bool)>| {
+    let push = |from: usize, to: usize, pause: bool, out: &mut Vec<(SmolStr, bool)>| {
         let raw = &lower[from..to];
-        let mut word = if raw.is_ascii() {
-            raw.trim_matches('\'').to_owned()
+        let unicode: String;
+        let raw = if raw.is_ascii() {
+            raw
         } else {
-            raw.to_lowercase().replace(['\u{2019}', '\u{2018}'], "'").trim_matches('\'').to_owned()
+            unicode = raw.to_lowercase().replace(['\u{2019}', '\u{2018}'], "'");
+            &unicode
         };
+        let word = raw.trim_matches('\'');
         if word.is_empty() {
             return;
         }
-        if let Some(full) = with_apostrophe(&word) {
-            word = full.to_owned();
-        } else if let Some(base) = word.strip_suffix("'s").filter(|b| !matches!(*b, "it" | "that" | "what" | "there" | "he" | "she" | "let")) {
+        let word = match with_apostrophe(word) {
+            Some(full) => full,
             // "heart's racing", "runner's knee": the noun is what the rules name.
-            word.truncate(base.len());
-        }
-        out.push((word, pause));
+            None => word.strip_suffix("'s").filter(|b| !matches!(*b, "it" | "that" | "what" | "there" | "he" | "she" | "let")).unwrap_or(word),
+        };
+        out.push((SmolStr::new(word), pause));
     };
     for (i, c) in lower.char_indices() {
         let lone_underscore = c == '_'
