@@ -233,6 +233,8 @@ struct Reading {
     /// Per concept: at least one hit that isn't negated or hypothetical, for
     /// signs whose features include the past.
     present_ever: Vec<bool>,
+    /// The concepts present ever, each once.
+    mentioned: Vec<ConceptId>,
     /// The sentence says the problem is known and managed.
     managed: bool,
     /// The longest problem duration stated, in days.
@@ -245,6 +247,41 @@ impl Reading {
         self.negated.fill(true);
         self.present.fill(false);
         self.present_ever.fill(false);
+        self.mentioned.clear();
+    }
+}
+
+/// For each concept, the sentences where it is present (at least ever), in
+/// order: a sign looks only where its features are, not at every sentence.
+struct Mentions {
+    /// Where each concept's sentences begin in `sentences`, and one past the last.
+    offsets: Vec<u32>,
+    sentences: Vec<u32>,
+}
+
+impl Mentions {
+    fn new(readings: &[Reading], concept_count: usize) -> Mentions {
+        let mut offsets = vec![0u32; concept_count + 1];
+        for concept in readings.iter().flat_map(|r| &r.mentioned) {
+            offsets[concept + 1] += 1;
+        }
+        for i in 1..offsets.len() {
+            offsets[i] += offsets[i - 1];
+        }
+        let mut next = offsets.clone();
+        let mut sentences = vec![0u32; offsets[concept_count] as usize];
+        for (s, reading) in readings.iter().enumerate() {
+            for &concept in &reading.mentioned {
+                sentences[next[concept] as usize] = s as u32;
+                next[concept] += 1;
+            }
+        }
+        Mentions { offsets, sentences }
+    }
+
+    fn of(&self, concept: ConceptId) -> impl Iterator<Item = usize> + '_ {
+        let range = self.offsets[concept] as usize..self.offsets[concept + 1] as usize;
+        self.sentences[range].iter().map(|&s| s as usize)
     }
 }
 
@@ -344,10 +381,11 @@ impl Rules {
             }
         }
 
+        let mentions = Mentions::new(&readings, self.concept_count);
         let mut signs: Vec<(usize, Sign)> = Vec::new();
         let mut first_sentence: HashMap<&str, (usize, usize)> = HashMap::new();
         for (index, rule) in self.signs.iter().enumerate() {
-            if let Some((tier, evidence, at)) = self.match_sign(rule, text, &sentences, &readings) {
+            if let Some((tier, evidence, at)) = self.match_sign(rule, text, &sentences, &readings, &mentions) {
                 first_sentence.insert(rule.id.as_str(), at);
                 signs.push((index, Sign { id: rule.id.clone(), label: rule.label.clone(), evidence, tier, source: rule.source.clone() }));
             }
@@ -474,21 +512,25 @@ impl Rules {
         };
         let mut present = vec![false; self.concept_count];
         let mut present_ever = vec![false; self.concept_count];
+        let mut mentioned = Vec::new();
         for (i, hit) in hits.iter().enumerate() {
             if !negated[i] && !hypothetical[i] {
-                present_ever[hit.concept] = true;
+                if !present_ever[hit.concept] {
+                    present_ever[hit.concept] = true;
+                    mentioned.push(hit.concept);
+                }
                 if !historical[i] {
                     present[hit.concept] = true;
                 }
             }
         }
         let managed = c.managed.is_some_and(|m| present[m]);
-        Reading { days: text::longest_duration_days(tokens), hits, negated, hypothetical, historical, present, present_ever, managed }
+        Reading { days: text::longest_duration_days(tokens), hits, negated, hypothetical, historical, present, present_ever, mentioned, managed }
     }
 
     /// The tier and evidence for `rule`, when the text shows it.
     /// Also says where the sign's first feature was read: (sentence, token).
-    fn match_sign(&self, rule: &Compiled, text: &str, sentences: &[Sentence], readings: &[Reading]) -> Option<(Tier, String, (usize, usize))> {
+    fn match_sign(&self, rule: &Compiled, text: &str, sentences: &[Sentence], readings: &[Reading], mentions: &Mentions) -> Option<(Tier, String, (usize, usize))> {
         // Whether `concept` counts in sentence `s`: present now (or ever, for
         // signs about history), in a sentence that doesn't call the problem
         // managed (emergencies aside), and for signs with exceptions, not only
@@ -516,14 +558,13 @@ impl Rules {
         let mut hedged = false;
         match rule.scope {
             Scope::Sentence => {
-                let s = (0..sentences.len())
-                    .find(|&s| !excluded(s) && long_enough(s) && rule.all.iter().all(|c| counts(s, *c)))?;
+                let s = mentions.of(rule.all[0]).find(|&s| rule.all.iter().all(|c| counts(s, *c)) && !excluded(s) && long_enough(s))?;
                 hedged = self.is_hedged(&readings[s], rule.all[0]);
                 evidence.push(s);
             }
             Scope::Post => {
                 for concept in &rule.all {
-                    let s = (0..sentences.len()).find(|&s| !excluded(s) && counts(s, *concept))?;
+                    let s = mentions.of(*concept).find(|&s| counts(s, *concept) && !excluded(s))?;
                     if !evidence.contains(&s) {
                         evidence.push(s);
                     }
