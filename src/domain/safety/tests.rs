@@ -164,6 +164,18 @@ fn everyday_words_reach_the_signs() {
     }
 }
 
+/// A bum that went numb on a bus seat or a bike saddle is ordinary; numbness
+/// there with back pain is the cauda equina warning, however it started.
+#[test]
+fn numbness_from_sitting_is_ordinary_unless_the_back_hurts() {
+    assert_eq!(tier("My bum went numb after a long bus ride to the parkrun."), Tier::None);
+    assert_eq!(tier("Numb bum on the bike saddle after an hour of cycling."), Tier::None);
+    let back = "Back pain for a week and my bum has gone numb, even on the bus home it was numb and it hasn't worn off.";
+    assert_eq!(tier(back), Tier::Emergency);
+    assert_eq!(sign_ids(back), ["back-pain-saddle-numbness"]);
+    assert_eq!(tier("I've had numbness around my bottom since yesterday and I can't feel when I wipe."), Tier::Emergency);
+}
+
 /// People play down what frightens them: "lol" or "haha" beside a real sign
 /// is nervous understatement, not a joke, while laughter that caused the
 /// words ("doubled over laughing") still raises nothing.
