@@ -159,6 +159,8 @@ fn everyday_words_reach_the_signs() {
         ("Tummy's a bit sore, went rock hard and I've been sick green stuff.", Tier::Emergency),
         ("My 3 year old is a bit floppy and has a rash that doesn't fade under a glass.", Tier::Emergency),
         ("Coughing up blood, not short of breath though.", Tier::Urgent),
+        ("Swollen calf since the flight, and I get breathless going up the stairs.", Tier::Emergency),
+        ("My calf is a bit swollen after the hill session and I was breathless on the hills.", Tier::Soon),
     ] {
         assert_eq!(tier(text), expected, "{text}: {:?}", sign_ids(text));
     }
