@@ -161,6 +161,10 @@ fn everyday_words_reach_the_signs() {
         ("Coughing up blood, not short of breath though.", Tier::Urgent),
         ("Swollen calf since the flight, and I get breathless going up the stairs.", Tier::Emergency),
         ("My calf is a bit swollen after the hill session and I was breathless on the hills.", Tier::Soon),
+        ("My 3 year old is a bit floppy.", Tier::Emergency),
+        ("Our little one is sleepier than normal and difficult to wake.", Tier::Emergency),
+        ("Baby has a weak high pitched cry that's not like her normal cry.", Tier::Emergency),
+        ("My 5 year old's skin looks blotchy and she's breathing really fast.", Tier::Emergency),
     ] {
         assert_eq!(tier(text), expected, "{text}: {:?}", sign_ids(text));
     }
