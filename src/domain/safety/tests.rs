@@ -165,6 +165,8 @@ fn everyday_words_reach_the_signs() {
         ("Our little one is sleepier than normal and difficult to wake.", Tier::Emergency),
         ("Baby has a weak high pitched cry that's not like her normal cry.", Tier::Emergency),
         ("My 5 year old's skin looks blotchy and she's breathing really fast.", Tier::Emergency),
+        ("Woke up and half my face won't move.", Tier::Emergency),
+        ("Half my face is numb after the dentist.", Tier::None),
     ] {
         assert_eq!(tier(text), expected, "{text}: {:?}", sign_ids(text));
     }
