@@ -23,6 +23,7 @@ mod text;
 use phrases::{ConceptId, Hit, PhraseTree};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::cell::OnceCell;
 use std::sync::OnceLock;
 use text::{Sentence, Token};
 
@@ -237,8 +238,9 @@ struct Reading {
     mentioned: Vec<ConceptId>,
     /// The sentence says the problem is known and managed.
     managed: bool,
-    /// The longest problem duration stated, in days.
-    days: u32,
+    /// The longest problem duration stated, in days: worked out only for
+    /// the few sentences a sign with a minimum duration asks about.
+    days: OnceCell<u32>,
 }
 
 impl Reading {
@@ -525,7 +527,7 @@ impl Rules {
             }
         }
         let managed = c.managed.is_some_and(|m| present[m]);
-        Reading { days: text::longest_duration_days(tokens), hits, negated, hypothetical, historical, present, present_ever, mentioned, managed }
+        Reading { days: OnceCell::new(), hits, negated, hypothetical, historical, present, present_ever, mentioned, managed }
     }
 
     /// The tier and evidence for `rule`, when the text shows it.
@@ -552,7 +554,9 @@ impl Rules {
             })
         };
         let excluded = |s: usize| rule.unless.iter().any(|u| readings[s].present[*u]);
-        let long_enough = |s: usize| rule.min_days.is_none_or(|min| readings[s].days >= min);
+        let long_enough = |s: usize| {
+            rule.min_days.is_none_or(|min| *readings[s].days.get_or_init(|| text::longest_duration_days(&sentences[s].tokens)) >= min)
+        };
 
         let mut evidence: Vec<usize> = Vec::new();
         let mut hedged = false;
