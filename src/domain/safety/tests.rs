@@ -166,6 +166,7 @@ fn everyday_words_reach_the_signs() {
         ("Baby has a weak high pitched cry that's not like her normal cry.", Tier::Emergency),
         ("My 5 year old's skin looks blotchy and she's breathing really fast.", Tier::Emergency),
         ("Woke up and half my face won't move.", Tier::Emergency),
+        ("My husband was stung by a wasp and has gone pale and floppy.", Tier::Emergency),
         ("Half my face is numb after the dentist.", Tier::None),
     ] {
         assert_eq!(tier(text), expected, "{text}: {:?}", sign_ids(text));
