@@ -32,6 +32,27 @@ pub struct ThreadPage {
     pub teaser: bool,
 }
 
+/// Pages of threads' posts as guests see them, by thread and first number,
+/// with what they show of the thread's own row.
+pub(super) type KeptPosts = super::kept::Kept<(i64, i64), (KeptStamp, Vec<Post>)>;
+
+/// What a thread's kept posts show of the thread's own row: when the row
+/// read afresh differs, the posts are read again.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) struct KeptStamp {
+    post_count: i64,
+    last_number: i64,
+    locked: bool,
+    members_only: bool,
+    staff_only: bool,
+}
+
+impl KeptStamp {
+    fn of(thread: &Thread) -> KeptStamp {
+        KeptStamp { post_count: thread.post_count, last_number: thread.last_number, locked: thread.locked, members_only: thread.members_only, staff_only: thread.staff_only }
+    }
+}
+
 /// One page of the latest threads, everywhere or in one category, with the pinned ones above.
 pub struct ThreadList {
     pub category: Option<Category>,
@@ -198,9 +219,15 @@ impl App {
     /// first unread post (found in the same read, before anything is marked read).
     pub async fn open_thread(&self, viewer: &Viewer, thread_id: i64, page: Option<i64>) -> Result<Opened> {
         let reader = viewer.user_id();
+        // The posts as a guest sees them are kept for the next reader (see
+        // `kept`), while the thread's own row, read afresh, still matches
+        // them: a reply on another node shows even before its NOTIFY does.
+        // A request that must see the primary's latest skips a replica's.
+        let must_read_primary = self.config.db_replica.is_some() && super::store::reads_from_primary();
+        let kept = (!must_read_primary).then(|| (self.kept_posts.clone(), self.changes()));
         let found = self
             .store
-            .read(move |c| {
+            .read_here(move |c| {
                 Box::pin(async move {
                     let Some(thread) = forum::thread_for(c, thread_id, reader).await? else { return Ok(None) };
                     if page.is_none()
@@ -213,22 +240,46 @@ impl App {
                     if page < 1 || page > pages {
                         return Ok(None);
                     }
-                    let first = (page - 1) * POSTS_PER_PAGE + 1;
-                    let posts = forum::thread_posts(c, thread_id, first, first + POSTS_PER_PAGE - 1, reader).await?;
-                    Ok(Some((thread, Ok((posts, page, pages)))))
+                    let (first, last) = ((page - 1) * POSTS_PER_PAGE + 1, page * POSTS_PER_PAGE);
+                    let stamp = KeptStamp::of(&thread);
+                    let posts = match kept.as_ref().and_then(|(kept, changes)| kept.get(&(thread_id, first), *changes)).filter(|k| k.0 == stamp) {
+                        Some(posts) => posts,
+                        None => {
+                            let posts = forum::thread_posts(c, thread_id, first, last, None).await?;
+                            let bytes = posts.iter().map(Post::bytes).sum();
+                            let posts = std::sync::Arc::new((stamp, posts));
+                            if let Some((kept, changes)) = kept {
+                                kept.keep((thread_id, first), changes, posts.clone(), bytes);
+                            }
+                            posts
+                        }
+                    };
+                    let marks = match reader {
+                        Some(reader) => forum::viewer_marks(c, thread_id, first, last, reader).await?,
+                        None => Vec::new(),
+                    };
+                    Ok(Some((thread, Ok((posts, marks, page, pages)))))
                 })
             })
             .await?;
         let (mut thread, loaded) = found.ok_or(Error::NotFound)?;
         thread.reading.default = viewer.user.as_ref().map(|u| u.default_watch);
         access::check(viewer, Action::Read, access::thread_subject(&thread, None))?;
-        let (posts, page, pages) = match loaded {
+        let (posts, marks, page, pages) = match loaded {
             Ok(loaded) => loaded,
             Err(number) => return Ok(Opened::ResumeAt(thread, number)),
         };
         // A thread held for approval is its author's and the moderators' alone.
-        let opening_held = page == 1 && posts.first().is_some_and(|p| p.number == 1 && p.held);
-        let posts: Vec<Post> = posts.into_iter().filter_map(|p| access::shown(viewer, p)).collect();
+        let opening_held = page == 1 && posts.1.first().is_some_and(|p| p.number == 1 && p.held);
+        let posts: Vec<Post> = posts
+            .1
+            .iter()
+            .map(|p| match marks.iter().find(|m| m.post_id == p.id) {
+                Some(marks) => p.clone().with_marks(marks),
+                None => p.clone(),
+            })
+            .filter_map(|p| access::shown(viewer, p))
+            .collect();
         if opening_held && posts.first().is_none_or(|p| p.number != 1) {
             return Err(Error::NotFound);
         }

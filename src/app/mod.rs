@@ -22,6 +22,7 @@ pub mod export;
 pub mod feeds;
 pub mod forum;
 pub mod import;
+pub mod kept;
 pub mod mail;
 pub mod moderation;
 pub mod notify;
@@ -44,6 +45,9 @@ use crate::domain::FieldError;
 use std::sync::Arc;
 use store::{Store, StoreError};
 
+/// The most bytes of threads' posts kept between readers (see [`kept`]).
+const KEPT_POSTS_BYTES: usize = 4 << 20;
+
 /// One community's use cases, over its store.
 pub struct App {
     store: Arc<Store>,
@@ -51,6 +55,8 @@ pub struct App {
     safety: crate::domain::safety::Rules,
     /// Posts' assessments, remembered (see [`safety::Remembered`]).
     assessments: safety::Remembered,
+    /// Pages of threads' posts as guests see them, by thread and first number (see [`kept`]).
+    kept_posts: Arc<forum::KeptPosts>,
     limiter: ratelimit::RateLimiter,
     hub: tokio::sync::OnceCell<Arc<events::Hub>>,
     /// The key that signs unsubscribe links, read from the settings once.
@@ -133,6 +139,7 @@ impl App {
             config,
             safety,
             assessments: safety::Remembered::new(),
+            kept_posts: Arc::new(kept::Kept::new(KEPT_POSTS_BYTES)),
             limiter: ratelimit::RateLimiter::default(),
             hub: tokio::sync::OnceCell::new(),
             mail_secret: std::sync::OnceLock::new(),
@@ -164,6 +171,11 @@ impl App {
     /// node: a page rendered while it held one value is current until it moves.
     pub fn changes(&self) -> u64 {
         self.store.changes()
+    }
+
+    /// How often a thread's posts were served as kept (see [`kept`]), for `/metrics`.
+    pub fn kept_posts_counts(&self) -> kept::Counts {
+        self.kept_posts.counts()
     }
 
     /// Hears of other nodes' changes from now on (with PostgreSQL), so what

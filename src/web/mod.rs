@@ -141,13 +141,17 @@ async fn metrics(State(state): State<AppState>, ClientAddr(client): ClientAddr) 
     }
     let (queries, on_replica) = state.app.queries_executed();
     let pages = state.pages.counts();
+    let posts = state.app.kept_posts_counts();
     let body = format!(
         "# HELP jogette_db_queries_total SQL statements executed.\n# TYPE jogette_db_queries_total counter\njogette_db_queries_total {queries}\n\
          # HELP jogette_db_replica_queries_total Of those, statements a read replica answered.\n# TYPE jogette_db_replica_queries_total counter\njogette_db_replica_queries_total {on_replica}\n\
          # HELP jogette_guest_page_hits_total Guests' pages served as kept.\n# TYPE jogette_guest_page_hits_total counter\njogette_guest_page_hits_total {}\n\
          # HELP jogette_guest_page_misses_total Guests' pages rendered and kept.\n# TYPE jogette_guest_page_misses_total counter\njogette_guest_page_misses_total {}\n\
-         # HELP jogette_guest_page_bytes Bytes of guests' pages kept now.\n# TYPE jogette_guest_page_bytes gauge\njogette_guest_page_bytes {}\n",
-        pages.hits, pages.misses, pages.bytes
+         # HELP jogette_guest_page_bytes Bytes of guests' pages kept now.\n# TYPE jogette_guest_page_bytes gauge\njogette_guest_page_bytes {}\n\
+         # HELP jogette_kept_posts_hits_total Pages of a thread's posts read from memory, for anyone.\n# TYPE jogette_kept_posts_hits_total counter\njogette_kept_posts_hits_total {}\n\
+         # HELP jogette_kept_posts_misses_total Pages of a thread's posts read from the database.\n# TYPE jogette_kept_posts_misses_total counter\njogette_kept_posts_misses_total {}\n\
+         # HELP jogette_kept_posts_bytes Bytes of threads' posts kept now.\n# TYPE jogette_kept_posts_bytes gauge\njogette_kept_posts_bytes {}\n",
+        pages.hits, pages.misses, pages.bytes, posts.hits, posts.misses, posts.bytes
     );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }

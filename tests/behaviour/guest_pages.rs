@@ -6,11 +6,15 @@ use crate::support::*;
 use reqwest::StatusCode;
 use reqwest::header::{CACHE_CONTROL, ETAG, IF_NONE_MATCH, VARY};
 
+/// One counter's value in `/metrics`.
+async fn metric(server: &TestServer, name: &str) -> u64 {
+    let text = reqwest::get(server.url("/metrics")).await.unwrap().text().await.unwrap();
+    text.lines().find_map(|l| l.strip_prefix(name)?.trim().parse().ok()).unwrap_or_else(|| panic!("{name} in {text}"))
+}
+
 /// What `/metrics` says of the kept pages: (hits, misses).
 async fn kept(server: &TestServer) -> (u64, u64) {
-    let text = reqwest::get(server.url("/metrics")).await.unwrap().text().await.unwrap();
-    let count = |name: &str| text.lines().find_map(|l| l.strip_prefix(name)?.trim().parse().ok()).unwrap_or_else(|| panic!("{name} in {text}"));
-    (count("jogette_guest_page_hits_total"), count("jogette_guest_page_misses_total"))
+    (metric(server, "jogette_guest_page_hits_total").await, metric(server, "jogette_guest_page_misses_total").await)
 }
 
 async fn guest_reads(server: &TestServer, path: &str) -> String {
@@ -166,4 +170,38 @@ async fn a_reply_on_another_node_reaches_the_guests_of_this_one_at_once() {
         assert!(kept_at.elapsed() < std::time::Duration::from_millis(1500), "the page followed the other node's reply");
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
+}
+
+/// Each post's (thanked, author_muted) as `member` reads the thread's first page.
+async fn marks(member: &Api, thread_id: i64) -> Vec<(bool, bool)> {
+    let page = member.get_json(&format!("/api/v1/threads/{thread_id}?page=1")).await;
+    page["posts"].as_array().unwrap().iter().map(|p| (p["thanked"] == true, p["author_muted"] == true)).collect()
+}
+
+#[tokio::test]
+async fn members_reading_a_thread_from_memory_each_see_their_own_thanks_and_mutes_and_every_new_reply() {
+    let server = TestServer::start().await;
+    server.admin_with_category("injuries", "Injuries").await;
+    let ann = server.member("ann_runs").await;
+    let bob = server.member("bob_runs").await;
+    let kit = server.member("kit_runs").await;
+    let thread = ann.thread("injuries", "Upper back ache after runs", "Worse on waking. Physio?").await;
+    let id = thread["id"].as_i64().unwrap();
+    bob.reply(id, "Is it your back or your shoulders?", None).await;
+    bob.put(&format!("/api/v1/posts/{}/thanks", thread["first_post"]["id"])).await;
+    assert_eq!(kit.put("/api/v1/users/bob_runs/mute").await.status(), StatusCode::NO_CONTENT);
+
+    let before = metric(&server, "jogette_kept_posts_hits_total").await;
+    assert_eq!(marks(&ann, id).await, [(false, false), (false, false)]);
+    assert_eq!(marks(&bob, id).await, [(true, false), (false, false)], "bob thanked the opening post");
+    assert_eq!(marks(&kit, id).await, [(false, false), (false, true)], "kit muted bob");
+    assert_eq!(marks(&bob, id).await, [(true, false), (false, false)]);
+    let after = metric(&server, "jogette_kept_posts_hits_total").await;
+    assert!(after >= before + 3, "later readers were served the posts from memory: {before} then {after}");
+
+    // A change shows to the very next reader, with their own marks.
+    bob.delete(&format!("/api/v1/posts/{}/thanks", thread["first_post"]["id"])).await;
+    ann.reply(id, "My shoulders, I think. Tennis ball helped!", None).await;
+    assert_eq!(marks(&bob, id).await, [(false, false), (false, false), (false, false)]);
+    assert_eq!(marks(&kit, id).await, [(false, false), (false, true), (false, false)]);
 }

@@ -398,7 +398,7 @@ impl Store {
 
     pub async fn session_user(&self, token_hash: &str, now: i64) -> Result<Option<User>> {
         let token_hash = token_hash.to_owned();
-        self.read_primary(move |c| Box::pin(async move { session_user(c, &token_hash, now).await })).await
+        self.read_primary_here(move |c| Box::pin(async move { session_user(c, &token_hash, now).await })).await
     }
 
     pub async fn touch_session(&self, token_hash: &str) -> Result<()> {

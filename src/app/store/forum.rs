@@ -183,6 +183,19 @@ impl Post {
     pub fn safety_text(&self) -> std::borrow::Cow<'_, str> {
         crate::domain::programme::safety_text(&self.body, self.pain_summary.as_ref())
     }
+
+    pub fn with_marks(mut self, marks: &ViewerMarks) -> Post {
+        self.thanked = marks.thanked;
+        self.author_muted = marks.author_muted;
+        self.unread_notice = marks.unread_notice;
+        self
+    }
+
+    /// About how many bytes it holds, for bounding what is kept.
+    pub fn bytes(&self) -> usize {
+        std::mem::size_of::<Post>() + self.body.len() + self.html.len() + self.excerpt.len() + self.author.len()
+            + self.reply_to.as_ref().map_or(0, |r| r.excerpt.len() + r.author.len())
+    }
 }
 
 /// An attached pain summary as the posts table keeps it (JSON).
@@ -565,6 +578,31 @@ pub async fn thread_for(c: &Conn<'_>, id: i64, reader: Option<i64>) -> Result<Op
 pub async fn thread_posts(c: &Conn<'_>, thread_id: i64, first: i64, last: i64, viewer: Option<i64>) -> Result<Vec<Post>> {
     c.all(&format!("{POST_SELECT} WHERE p.thread_id = ?2 AND p.number BETWEEN ?3 AND ?4 ORDER BY p.number"), args![viewer, thread_id, first, last], post)
         .await
+}
+
+/// What is the viewer's own about posts numbered `first..=last`: whether
+/// they thanked each, muted its author, or have an unread notification about
+/// it. With [`thread_posts`] read for a guest, this makes the page as the
+/// viewer sees it.
+pub async fn viewer_marks(c: &Conn<'_>, thread_id: i64, first: i64, last: i64, viewer: i64) -> Result<Vec<ViewerMarks>> {
+    c.all(
+        "SELECT p.id, EXISTS (SELECT 1 FROM thanks k WHERE k.post_id = p.id AND k.user_id = ?1), \
+                EXISTS (SELECT 1 FROM member_mutes mm WHERE mm.user_id = ?1 AND mm.muted_id = p.user_id), \
+                EXISTS (SELECT 1 FROM notifications nn WHERE nn.post_id = p.id AND nn.user_id = ?1 AND nn.read_at IS NULL) \
+         FROM posts p WHERE p.thread_id = ?2 AND p.number BETWEEN ?3 AND ?4",
+        args![viewer, thread_id, first, last],
+        |r| Ok(ViewerMarks { post_id: r.int(0)?, thanked: r.flag(1)?, author_muted: r.flag(2)?, unread_notice: r.flag(3)? }),
+    )
+    .await
+}
+
+/// A post's marks that are the viewer's own (see [`viewer_marks`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ViewerMarks {
+    pub post_id: i64,
+    pub thanked: bool,
+    pub author_muted: bool,
+    pub unread_notice: bool,
 }
 
 pub async fn post_by_id(c: &Conn<'_>, id: i64, viewer: Option<i64>) -> Result<Option<Post>> {

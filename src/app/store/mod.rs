@@ -168,6 +168,24 @@ impl Store {
         }
     }
 
+    /// As [`Store::read`], for a read of a row or a page by its index that
+    /// every page view makes (a session, a thread's page): SQLite runs it on
+    /// the asking thread rather than handing it to a reader thread and back.
+    pub async fn read_here<T: Send + 'static>(&self, work: impl ReadWork<T>) -> Result<T> {
+        match &self.backend {
+            Backend::Sqlite(s) => s.read_here(work),
+            Backend::Postgres(p) => p.read(false, work).await,
+        }
+    }
+
+    /// As [`Store::read_here`], always on the primary (see [`Store::read_primary`]).
+    pub async fn read_primary_here<T: Send + 'static>(&self, work: impl ReadWork<T>) -> Result<T> {
+        match &self.backend {
+            Backend::Sqlite(s) => s.read_here(work),
+            Backend::Postgres(p) => p.read(true, work).await,
+        }
+    }
+
     /// As [`Store::read`], always on the primary: for reads that decide what
     /// the rest of a request does (sessions) or follow other nodes' writes (events).
     pub async fn read_primary<T: Send + 'static>(&self, work: impl ReadWork<T>) -> Result<T> {

@@ -64,6 +64,10 @@ pub(super) struct Sqlite {
     writer: mpsc::Sender<Job>,
     reads: mpsc::Sender<Read>,
     queries: Arc<AtomicU64>,
+    /// Read-only connections for reads run on the asking thread
+    /// ([`Sqlite::read_here`]), kept for the next: at most one per thread
+    /// running such a read at once.
+    here: Mutex<Vec<Connection>>,
 }
 
 /// A queued read, run by the first free reader thread against its connection.
@@ -168,6 +172,12 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
+fn open_reader(path: &str) -> Result<Connection> {
+    let reader = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI)?;
+    configure(&reader)?;
+    Ok(reader)
+}
+
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     // secure_delete: what a member erased is overwritten on disk, not left in free pages.
@@ -203,11 +213,7 @@ impl Sqlite {
         let (reads, waiting) = mpsc::channel::<Read>();
         let waiting = Arc::new(Mutex::new(waiting));
         for n in 0..READERS {
-            let reader = Connection::open_with_flags(
-                path,
-                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
-            )?;
-            configure(&reader)?;
+            let reader = open_reader(path)?;
             let (waiting, queries) = (waiting.clone(), queries.clone());
             std::thread::Builder::new()
                 .name(format!("sqlite-reader-{n}"))
@@ -222,7 +228,7 @@ impl Sqlite {
             .spawn(move || write_loop(writer, rx, writer_queries))
             .map_err(|e| StoreError::failed("starting the writer thread", e))?;
 
-        Ok(Sqlite { path: path.to_owned(), writer: tx, reads, queries })
+        Ok(Sqlite { path: path.to_owned(), writer: tx, reads, queries, here: Mutex::new(Vec::new()) })
     }
 
     pub(super) fn queries_executed(&self) -> u64 {
@@ -239,6 +245,24 @@ impl Sqlite {
         });
         self.reads.send(read).map_err(|_| StoreError::message("the readers have stopped"))?;
         answered.await.map_err(|_| StoreError::message("a read failed before answering"))?
+    }
+
+    /// A read short enough to run on the asking thread, with no hand-off to
+    /// a reader thread and back: one indexed row or page, which costs less
+    /// than the two task switches it saves. It blocks that thread meanwhile,
+    /// so long reads (search, lists) stay on the readers.
+    pub(super) fn read_here<T>(&self, work: impl for<'c> FnOnce(&'c super::Conn<'c>) -> BoxFuture<'c, Result<T>>) -> Result<T> {
+        let kept = self.here.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let db = Mutex::new(match kept {
+            Some(conn) => conn,
+            None => open_reader(&self.path)?,
+        });
+        let answer = run_now(work(&super::Conn::Sqlite(Conn { db: &db, queries: &self.queries })));
+        let conn = db.into_inner().unwrap_or_else(|p| p.into_inner());
+        if conn.is_autocommit() {
+            self.here.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
+        }
+        answer
     }
 
     /// After erasing a member: rewrites the full-text indexes without the
