@@ -57,7 +57,13 @@ pub(super) fn load_rules(config: &Config) -> Result<Rules, String> {
 impl App {
     /// What a text describes, in the configured locale's words.
     pub fn assess(&self, text: &str) -> Assessment {
-        (*self.assessments.get_or(text, || self.safety.assess(text, &self.config.locale))).clone()
+        (*self.assessment(text)).clone()
+    }
+
+    /// As [`App::assess`], shared rather than copied: most posts need none
+    /// of it, and a thread page asks for twenty.
+    pub fn assessment(&self, text: &str) -> Arc<Assessment> {
+        self.assessments.get_or(text, || self.safety.assess(text, &self.config.locale))
     }
 
     /// The composer's live check of a draft, limited per client as people type.

@@ -3,14 +3,14 @@
 
 use super::compose::{Carried, ComposePage, Composing};
 use super::safety::SafetyCard;
-use super::{Layout, Notice, PageQuery, Pager, answer, for_every_guest, html, login_redirect, see_other};
+use super::{Layout, Notice, PageQuery, Pager, answer, for_every_guest, html, html_in, login_redirect, see_other};
 use crate::app::forum::{Draft, Found, Opened};
 use crate::app::{self, Category, Post, Thread, ThreadSummary, Viewer, access};
 use crate::domain::FieldError;
 use crate::domain::moderation::FlagReason;
 use crate::domain::dates;
 use crate::domain::notify as rules;
-use crate::domain::links::{post_url, thread_url};
+use crate::domain::links::{self, post_url, thread_url};
 use crate::domain::permission::{Action, Subject};
 use crate::web::{AppState, ClientAddr};
 use crate::web::auth::{CsrfForm, Visitor};
@@ -251,8 +251,8 @@ pub struct PostView {
     pub pain: Option<String>,
 }
 
-fn post_view(app: &app::App, p: Post, thread: &Thread, viewer: &Viewer, can_reply: bool) -> PostView {
-    let thread_path = thread_url(thread.id, &thread.slug);
+/// `thread_path`: the thread's address ([`thread_url`]), made once for all its posts.
+fn post_view(app: &app::App, p: Post, thread_path: &str, viewer: &Viewer, can_reply: bool) -> PostView {
     let subject = access::post_subject(&p);
     let words = !p.deleted && !p.html.is_empty();
     PostView {
@@ -261,7 +261,7 @@ fn post_view(app: &app::App, p: Post, thread: &Thread, viewer: &Viewer, can_repl
         number: p.number,
         words,
         mine: viewer.user_id() == Some(p.user_id),
-        reply: p.reply_to.map(|r| ReplyView { url: format!("/p/{}", r.post_id), author: r.author, number: r.number, excerpt: r.excerpt, deleted: r.deleted, hidden: r.hidden }),
+        reply: p.reply_to.map(|r| ReplyView { url: links::with_id("/p/", "", r.post_id), author: r.author, number: r.number, excerpt: r.excerpt, deleted: r.deleted, hidden: r.hidden }),
         thanks: p.thanks,
         thanked: p.thanked,
         can_thank: access::allows(viewer, Action::Thank, subject),
@@ -278,8 +278,8 @@ fn post_view(app: &app::App, p: Post, thread: &Thread, viewer: &Viewer, can_repl
         edited: p.edited_at.is_some(),
         created_iso: dates::rfc3339(p.created_at),
         created_human: dates::human(p.created_at),
-        reply_url: format!("{thread_path}/reply?to={}", p.id),
-        quote_url: format!("{thread_path}/reply?quote={}", p.id),
+        reply_url: links::with_id(thread_path, "/reply?to=", p.id),
+        quote_url: links::with_id(thread_path, "/reply?quote=", p.id),
         author_muted: p.author_muted && viewer.user_id() != Some(p.user_id),
         badge: p.author_badge,
         avatar: if p.author_gone { super::Avatar::of(crate::domain::deletion::FORMER_MEMBER, None) } else { super::Avatar::of(&p.author, p.author_avatar) },
@@ -363,7 +363,9 @@ async fn thread(State(state): State<AppState>, visitor: Visitor, Path((id, slug)
     if slug != page.thread.slug {
         return Ok(see_other(&thread_pager(&page).1.href(page.page)));
     }
-    for_every_guest(html(thread_page(&state.app, &visitor, page)))
+    // The page's own markup, then each post's words and around them.
+    let room = (12 << 10) + page.posts.iter().map(|p| p.html.len() + 1200).sum::<usize>();
+    for_every_guest(html_in(room, thread_page(&state.app, &visitor, page)))
 }
 
 /// A thread's page as this visitor sees it, from what was read: a view's
@@ -385,7 +387,7 @@ fn thread_page(app: &app::App, visitor: &Visitor, page: app::forum::ThreadPage) 
         Ok(()) | Err(app::Error::NeedsLogin) => None,
         Err(e) => Some(e.to_string()),
     };
-    let posts = page.posts.into_iter().map(|p| post_view(app, p, &page.thread, viewer, cannot_reply.is_none())).collect();
+    let posts = page.posts.into_iter().map(|p| post_view(app, p, &path, viewer, cannot_reply.is_none())).collect();
     let tools = access::allows(viewer, Action::ManageThreads, Subject::Community);
     let mut layout = Layout::new(page.thread.title.clone(), visitor).with_feed(format!("Posts in “{}”", page.thread.title), format!("/t/{}/feed.atom", page.thread.id));
     layout.noindex = page.thread.members_only;
@@ -678,7 +680,7 @@ async fn flag_page(state: &AppState, visitor: &Visitor, id: i64, chosen: String,
     let post = state.app.post(&visitor.viewer, id).await?;
     let thread = state.app.thread(post.thread_id).await?;
     let back = post_url(thread.id, &thread.slug, post.number);
-    let view = post_view(&state.app, post, &thread, &visitor.viewer, false);
+    let view = post_view(&state.app, post, &thread_url(thread.id, &thread.slug), &visitor.viewer, false);
     let reasons = FlagReason::ALL.iter().map(|r| (r.as_str(), r.label(), r.as_str() == chosen)).collect();
     html(FlagPage { layout: Layout::new("Flag a post", visitor), post: view, reasons, note, errors, back })
 }

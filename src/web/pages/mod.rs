@@ -168,6 +168,14 @@ fn html_with_status(status: StatusCode, template: impl Template) -> Result<Respo
     Ok((status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response())
 }
 
+/// As [`html`], for a page about `room` bytes long: written into that room
+/// at once, rather than copied each time it outgrows the last.
+fn html_in<T: Template>(room: usize, template: T) -> Result<Response, Error> {
+    let mut body = String::with_capacity(room.max(T::SIZE_HINT));
+    template.render_into(&mut body).map_err(Error::internal)?;
+    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response())
+}
+
 fn see_other(location: &str) -> Response {
     Redirect::to(location).into_response()
 }

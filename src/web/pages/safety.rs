@@ -20,7 +20,7 @@ pub struct SafetyCard {
 impl SafetyCard {
     /// The card for the writer of `text`, if it describes any warning sign.
     pub fn for_writer(app: &App, text: &str) -> Option<SafetyCard> {
-        Self::build(app, text, None, String::new())
+        Self::build(app, text, None, String::new)
     }
 
     /// The card on a post: addressed to its author, or to the people who might reply.
@@ -29,14 +29,14 @@ impl SafetyCard {
             return None;
         }
         let reader = (viewer.user_id() != Some(post.user_id)).then_some(post.author.as_str());
-        Self::build(app, &post.safety_text(), reader, format!("p{}", post.id))
+        Self::build(app, &post.safety_text(), reader, || format!("p{}", post.id))
     }
 
-    fn build(app: &App, text: &str, written_by_someone_else: Option<&str>, key: String) -> Option<SafetyCard> {
-        let assessment = app.assess(text);
-        let advice = assessment.advice?;
+    fn build(app: &App, text: &str, written_by_someone_else: Option<&str>, key: impl FnOnce() -> String) -> Option<SafetyCard> {
+        let assessment = app.assessment(text);
+        let advice = assessment.advice.as_ref()?;
         let message = match (written_by_someone_else, assessment.about) {
-            (None, _) => advice.body,
+            (None, _) => advice.body.clone(),
             (Some(author), About::Writer) => format!(
                 "This post mentions {}. If you reply, encourage {author} to get help rather than relying on forum advice.",
                 advice.reason
@@ -46,7 +46,7 @@ impl SafetyCard {
                 advice.reason
             ),
         };
-        let read = assessment.signs.into_iter().filter(|s| s.tier == assessment.tier).map(|s| (s.label, s.evidence)).collect();
-        Some(SafetyCard { tier: assessment.tier.as_str(), headline: advice.headline, message, action: advice.action, read, key })
+        let read = assessment.signs.iter().filter(|s| s.tier == assessment.tier).map(|s| (s.label.clone(), s.evidence.clone())).collect();
+        Some(SafetyCard { tier: assessment.tier.as_str(), headline: advice.headline.clone(), message, action: advice.action.clone(), read, key: key() })
     }
 }
