@@ -65,8 +65,8 @@ pub(super) struct Sqlite {
     reads: mpsc::Sender<Read>,
     queries: Arc<AtomicU64>,
     /// Read-only connections for reads run on the asking thread
-    /// ([`Sqlite::read_here`]), kept for the next: at most one per thread
-    /// running such a read at once.
+    /// ([`Sqlite::read_here`]), kept for the next: one per thread running
+    /// such a read at once (the async workers), at most [`READERS`].
     here: Mutex<Vec<Connection>>,
 }
 
@@ -259,8 +259,9 @@ impl Sqlite {
         });
         let answer = run_now(work(&super::Conn::Sqlite(Conn { db: &db, queries: &self.queries })));
         let conn = db.into_inner().unwrap_or_else(|p| p.into_inner());
-        if conn.is_autocommit() {
-            self.here.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
+        let mut here = self.here.lock().unwrap_or_else(|p| p.into_inner());
+        if conn.is_autocommit() && here.len() < READERS {
+            here.push(conn);
         }
         answer
     }
