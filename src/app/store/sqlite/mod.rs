@@ -257,7 +257,9 @@ impl Sqlite {
             Some(conn) => conn,
             None => open_reader(&self.path)?,
         });
-        let answer = run_now(work(&super::Conn::Sqlite(Conn { db: &db, queries: &self.queries })));
+        // As on a reader thread, a read that panics fails only itself.
+        let answer = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_now(work(&super::Conn::Sqlite(Conn { db: &db, queries: &self.queries })))))
+            .unwrap_or_else(|_| Err(StoreError::message("a read failed before answering")));
         let conn = db.into_inner().unwrap_or_else(|p| p.into_inner());
         let mut here = self.here.lock().unwrap_or_else(|p| p.into_inner());
         if conn.is_autocommit() && here.len() < READERS {
@@ -415,6 +417,17 @@ mod tests {
         }
         let answer = store.read(|c| Box::pin(async move { c.one("SELECT 41 + 1", &[], |r| r.int(0)).await })).await.unwrap();
         assert_eq!(answer, Some(42), "every reader is still there");
+    }
+
+    #[tokio::test]
+    async fn a_read_on_the_asking_thread_that_panics_fails_only_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = super::Sqlite::open(dir.path().join("t.db").to_str().unwrap()).await.unwrap();
+        let failed: super::Result<()> = store.read_here(|_| Box::pin(async { panic!("a bug in one read") }));
+        assert!(failed.is_err());
+        let answer = store.read_here(|c| Box::pin(async move { c.one("SELECT 41 + 1", &[], |r| r.int(0)).await })).unwrap();
+        assert_eq!(answer, Some(42), "the next read on the asking thread still answers");
+        assert!(store.here.lock().unwrap().len() <= super::READERS);
     }
 
     #[test]
