@@ -42,7 +42,7 @@ struct Entry<V> {
 pub struct Counts {
     pub hits: u64,
     pub misses: u64,
-    pub bytes: u64,
+    pub bytes: usize,
 }
 
 impl<K: Eq + Hash, V> Kept<K, V> {
@@ -75,7 +75,7 @@ impl<K: Eq + Hash, V> Kept<K, V> {
     }
 
     pub fn counts(&self) -> Counts {
-        let bytes = self.state.lock().unwrap_or_else(|e| e.into_inner()).bytes as u64;
+        let bytes = self.state.lock().unwrap_or_else(|e| e.into_inner()).bytes;
         Counts { hits: self.hits.load(Ordering::Relaxed), misses: self.misses.load(Ordering::Relaxed), bytes }
     }
 }

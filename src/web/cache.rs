@@ -104,16 +104,14 @@ impl Drop for Leader {
     }
 }
 
-/// What `/metrics` shows of the kept pages.
-pub struct Counts {
-    pub hits: u64,
-    pub misses: u64,
-    pub bytes: usize,
-}
-
 impl Pages {
-    pub fn counts(&self) -> Counts {
-        Counts { hits: self.hits.load(Ordering::Relaxed), misses: self.misses.load(Ordering::Relaxed), bytes: self.bytes.load(Ordering::Relaxed) }
+    /// What `/metrics` shows of the kept pages.
+    pub fn counts(&self) -> crate::app::kept::Counts {
+        crate::app::kept::Counts {
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+            bytes: self.bytes.load(Ordering::Relaxed),
+        }
     }
 
     fn fresh(&self, address: &str, changes: u64) -> Option<Kept> {

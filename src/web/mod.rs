@@ -140,20 +140,27 @@ async fn metrics(State(state): State<AppState>, ClientAddr(client): ClientAddr) 
         return error::Error::NotFound.into_response();
     }
     let (queries, on_replica) = state.app.queries_executed();
-    let pages = state.pages.counts();
-    let posts = state.app.kept_posts_counts();
-    let body = format!(
+    let mut body = format!(
         "# HELP jogette_db_queries_total SQL statements executed.\n# TYPE jogette_db_queries_total counter\njogette_db_queries_total {queries}\n\
-         # HELP jogette_db_replica_queries_total Of those, statements a read replica answered.\n# TYPE jogette_db_replica_queries_total counter\njogette_db_replica_queries_total {on_replica}\n\
-         # HELP jogette_guest_page_hits_total Guests' pages served as kept.\n# TYPE jogette_guest_page_hits_total counter\njogette_guest_page_hits_total {}\n\
-         # HELP jogette_guest_page_misses_total Guests' pages rendered and kept.\n# TYPE jogette_guest_page_misses_total counter\njogette_guest_page_misses_total {}\n\
-         # HELP jogette_guest_page_bytes Bytes of guests' pages kept now.\n# TYPE jogette_guest_page_bytes gauge\njogette_guest_page_bytes {}\n\
-         # HELP jogette_kept_posts_hits_total Pages of a thread's posts read from memory, for anyone.\n# TYPE jogette_kept_posts_hits_total counter\njogette_kept_posts_hits_total {}\n\
-         # HELP jogette_kept_posts_misses_total Pages of a thread's posts read from the database.\n# TYPE jogette_kept_posts_misses_total counter\njogette_kept_posts_misses_total {}\n\
-         # HELP jogette_kept_posts_bytes Bytes of threads' posts kept now.\n# TYPE jogette_kept_posts_bytes gauge\njogette_kept_posts_bytes {}\n",
-        pages.hits, pages.misses, pages.bytes, posts.hits, posts.misses, posts.bytes
+         # HELP jogette_db_replica_queries_total Of those, statements a read replica answered.\n# TYPE jogette_db_replica_queries_total counter\njogette_db_replica_queries_total {on_replica}\n"
     );
+    kept_metrics(&mut body, "guest_page", ["Guests' pages served as kept.", "Guests' pages rendered and kept.", "Bytes of guests' pages kept now."], state.pages.counts());
+    let posts = ["Pages of a thread's posts read from memory, for anyone.", "Pages of a thread's posts read from the database.", "Bytes of threads' posts kept now."];
+    kept_metrics(&mut body, "kept_posts", posts, state.app.kept_posts_counts());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+}
+
+/// A kept store's hits, misses and bytes as `/metrics` lines, each with its help text.
+fn kept_metrics(body: &mut String, name: &str, help: [&str; 3], counts: crate::app::kept::Counts) {
+    use std::fmt::Write;
+    let [hits, misses, bytes] = help;
+    let _ = write!(
+        body,
+        "# HELP jogette_{name}_hits_total {hits}\n# TYPE jogette_{name}_hits_total counter\njogette_{name}_hits_total {}\n\
+         # HELP jogette_{name}_misses_total {misses}\n# TYPE jogette_{name}_misses_total counter\njogette_{name}_misses_total {}\n\
+         # HELP jogette_{name}_bytes {bytes}\n# TYPE jogette_{name}_bytes gauge\njogette_{name}_bytes {}\n",
+        counts.hits, counts.misses, counts.bytes
+    );
 }
 
 /// No inline script anywhere, so the policy can forbid it outright. Pictures
