@@ -280,6 +280,7 @@ fn keep_large_blocks_out_of_the_heap() {
     // SAFETY: mallopt only changes an allocator setting, under the allocator's own lock.
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 1 << 20);
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         libc::mallopt(libc::M_ARENA_MAX, i32::try_from(cores * 2).unwrap_or(8));
     }

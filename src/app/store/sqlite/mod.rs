@@ -18,7 +18,8 @@
 //!   the list bound as JSON text;
 //! - there are no row or table locks to take: the one writer already
 //!   serialises every write;
-//! - full-text search is FTS5 ([`search`]).
+//! - full-text search is FTS5 ([`search`]); new posts are indexed as a
+//!   group, just before the group commits ([`search::index_queued`]).
 
 pub(super) mod backup;
 pub(super) mod data;
@@ -51,6 +52,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0013_deletion.sql"),
     include_str!("../migrations/sqlite/0014_exports.sql"),
     include_str!("../migrations/sqlite/0015_imports.sql"),
+    include_str!("../migrations/sqlite/0016_search_queue.sql"),
 ];
 const READERS: usize = 4;
 /// Enough to amortise the fsync under load without making one commit huge.
@@ -392,7 +394,7 @@ fn write_loop(conn: Connection, jobs: mpsc::Receiver<Job>, queries: Arc<AtomicU6
         }
         let outcome = match begin {
             Err(e) => Err(e),
-            Ok(()) => conn.batch("COMMIT").inspect_err(|_| {
+            Ok(()) => search::index_queued(&conn).and_then(|()| conn.batch("COMMIT")).inspect_err(|_| {
                 let _ = conn.batch("ROLLBACK");
             }),
         };
@@ -428,6 +430,47 @@ mod tests {
         let answer = store.read_here(|c| Box::pin(async move { c.one("SELECT 41 + 1", &[], |r| r.int(0)).await })).unwrap();
         assert_eq!(answer, Some(42), "the next read on the asking thread still answers");
         assert!(store.here.lock().unwrap().len() <= super::READERS);
+    }
+
+    /// New posts wait in a queue for the full-text indexes until their
+    /// group commits; one changed before then is indexed as it ends up, once.
+    #[tokio::test]
+    async fn posts_are_searchable_as_they_were_committed_even_when_changed_in_the_same_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = super::Sqlite::open(dir.path().join("t.db").to_str().unwrap()).await.unwrap();
+        store
+            .write(|tx| {
+                Box::pin(async move {
+                    tx.exec("INSERT INTO users (id, username, username_lower, password_hash, created_at) VALUES (1, 'a', 'a', 'x', 0)", &[]).await?;
+                    tx.exec("INSERT INTO categories (id, slug, name, created_at) VALUES (1, 'c', 'C', 0)", &[]).await?;
+                    tx.exec("INSERT INTO threads (id, category_id, user_id, title, slug, created_at, last_post_at, last_post_user_id) VALUES (1, 1, 1, 'Shin splints', 's', 0, 0, 1)", &[]).await?;
+                    for (id, number, body) in [(1, 1, "zebrafluorescent vest"), (2, 2, "wombatglow armband"), (3, 3, "quokkareflective cap")] {
+                        let sql = format!("INSERT INTO posts (id, thread_id, number, user_id, body, html, excerpt, created_at) VALUES ({id}, 1, {number}, 1, '{body}', '', '', 0)");
+                        tx.exec(&sql, &[]).await?;
+                    }
+                    tx.exec("UPDATE posts SET body = 'wombatdim armband' WHERE id = 2", &[]).await?;
+                    tx.exec("UPDATE posts SET deleted_at = 1 WHERE id = 3", &[]).await?;
+                    Ok(())
+                })
+            })
+            .await
+            .unwrap();
+        let found = |words: &'static str| {
+            store.read(move |c| {
+                Box::pin(async move {
+                    let threads = c.one("SELECT count(*) FROM thread_fts WHERE thread_fts MATCH ?1", &[super::Arg::Text(words)], |r| r.int(0)).await?;
+                    let replies = c.one("SELECT count(*) FROM reply_fts WHERE reply_fts MATCH ?1", &[super::Arg::Text(words)], |r| r.int(0)).await?;
+                    Ok(threads.unwrap_or(0) + replies.unwrap_or(0))
+                })
+            })
+        };
+        assert_eq!(found("zebrafluorescent").await.unwrap(), 1, "an opening post is found");
+        assert_eq!(found("splints").await.unwrap(), 1, "by its thread's title too");
+        assert_eq!(found("wombatdim").await.unwrap(), 1, "a reply is found as edited");
+        assert_eq!(found("wombatglow").await.unwrap(), 0, "and not as first written");
+        assert_eq!(found("quokkareflective").await.unwrap(), 0, "a deleted post is not found");
+        let queued = store.read(|c| Box::pin(async move { c.one("SELECT count(*) FROM search_queue", &[], |r| r.int(0)).await })).await.unwrap();
+        assert_eq!(queued, Some(0), "the queue is empty once the group committed");
     }
 
     #[test]

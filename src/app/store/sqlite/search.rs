@@ -6,6 +6,28 @@ use crate::app::store::conn::{Conn, args};
 use crate::app::store::search::{Found, RANK_WINDOW, SIMILAR_BUDGET, SearchParams, Tier, TierRow, compose_page, hits, replies_to_count, tier_slices};
 use crate::app::store::Result;
 
+/// Indexes the posts queued by the writer's group (migration 0016), in its
+/// transaction, just before it commits: FTS5 writes what is pending at every
+/// savepoint, so posts indexed one by one inside their writes' savepoints
+/// each left a segment of their own to merge; queued, a group leaves one.
+pub(super) fn index_queued(conn: &super::Conn<'_>) -> Result<()> {
+    const VISIBLE: &str = "p.deleted_at IS NULL AND p.held_at IS NULL AND p.hidden_at IS NULL";
+    // CROSS JOIN keeps the queue outermost: the planner has no statistics
+    // for it and would otherwise scan posts.
+    const FROM: &str = "FROM search_queue q CROSS JOIN posts p ON p.id = q.post_id CROSS JOIN threads t ON t.id = p.thread_id";
+    static STATEMENTS: std::sync::LazyLock<[String; 2]> = std::sync::LazyLock::new(|| {
+        [
+            format!("INSERT INTO thread_fts (rowid, title, body, author) SELECT t.id, t.title, p.body, 'u' || p.user_id || ' c' || t.category_id {FROM} WHERE p.number = 1 AND {VISIBLE}"),
+            format!("INSERT INTO reply_fts (rowid, body, author) SELECT p.id, p.body, 'u' || p.user_id || ' c' || t.category_id {FROM} WHERE p.number > 1 AND {VISIBLE}"),
+        ]
+    });
+    for statement in STATEMENTS.iter() {
+        conn.exec(statement, &[])?;
+    }
+    conn.exec("DELETE FROM search_queue", &[])?;
+    Ok(())
+}
+
 /// One term in FTS5 syntax. Words are letters and digits only (see
 /// `domain::search`), so quoting them is enough to keep them plain text.
 fn fts5_term(term: &Term) -> String {
