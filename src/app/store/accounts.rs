@@ -388,6 +388,10 @@ impl Store {
     }
 
     pub async fn resolve_usernames(&self, lowercase_names: Vec<String>) -> Result<HashMap<String, String>> {
+        // Most posts mention nobody: no read to hand off.
+        if lowercase_names.is_empty() {
+            return Ok(HashMap::new());
+        }
         self.read_primary(move |c| Box::pin(async move { resolve_usernames(c, &lowercase_names).await })).await
     }
 
