@@ -18,8 +18,21 @@ fn the_builtin_rules_compile_and_name_a_source_for_every_sign() {
     assert!(rules.has_locale("uk") && rules.has_locale("us"));
 }
 
+/// The NHS website, an NHS trust's own pages (`*.nhs.uk`, such as a
+/// children's hospital's advice), or NICE and its clinical summaries.
 fn is_reviewed_source(url: &str) -> bool {
-    ["https://www.nhs.uk/", "https://www.nice.org.uk/", "https://cks.nice.org.uk/"].iter().any(|p| url.starts_with(p))
+    let Some(host) = url.strip_prefix("https://").and_then(|rest| rest.split('/').next()) else { return false };
+    host.ends_with(".nhs.uk") || ["www.nice.org.uk", "cks.nice.org.uk"].contains(&host)
+}
+
+#[test]
+fn a_source_is_the_nhs_or_nice_by_its_address() {
+    assert!(is_reviewed_source("https://www.nhs.uk/conditions/stroke/"));
+    assert!(is_reviewed_source("https://www.alderhey.nhs.uk/conditions/symptoms-checker/swallowed-something/"));
+    assert!(is_reviewed_source("https://cks.nice.org.uk/topics/back-pain-low-without-radiculopathy/"));
+    assert!(!is_reviewed_source("https://www.nhs.uk.example.com/conditions/"));
+    assert!(!is_reviewed_source("https://example.com/www.nhs.uk/"));
+    assert!(!is_reviewed_source("http://www.nhs.uk/conditions/stroke/"));
 }
 
 /// Every condition on the reviewed list has a source, signs of the tier it
