@@ -300,24 +300,26 @@ pub fn longest_duration_days(tokens: &[Token]) -> u32 {
         let long_ago = |w: Option<&str>| w.is_some_and(|w| LONG_AGO_MARKS.contains(&w));
         let since_long_ago = token.word == "since" && (long_ago(word(i + 1)) || (word(i + 1) == Some("the") && long_ago(word(i + 2))));
         // "on every run since the summer" is how often it hurts, not how long the running has gone on.
-        let programme_time = (i.saturating_sub(3)..i)
-            .any(|k| ACTIVITY.contains(&tokens[k].word.as_str()) && !(k > 0 && matches!(tokens[k - 1].word.as_str(), "every" | "each")));
+        let activity_at = |k: usize| ACTIVITY.contains(&tokens[k].word.as_str()) && !(k > 0 && matches!(tokens[k - 1].word.as_str(), "every" | "each"));
+        let programme_time = (i.saturating_sub(3)..i).any(activity_at);
         if since_long_ago && !programme_time {
             longest = longest.max(30);
             continue;
         }
         let Some(unit) = unit_days(&token.word) else { continue };
-        // "three weeks", "a couple of weeks", "a few days", or "for weeks".
+        // "three weeks", "a couple of weeks", "a few days", "for weeks", or
+        // "the last month" ("the past six weeks" is read as "six weeks").
         let (count, first) = match (i.checked_sub(1).and_then(word), i.checked_sub(2).and_then(word)) {
             (Some("of"), Some(n)) if number(n).is_some() => (number(n).unwrap_or(1), i - 2),
             (Some(n), _) if number(n).is_some() => (number(n).unwrap_or(1), i - 1),
             (Some("for"), _) if token.word.ends_with('s') => (2, i - 1),
+            (Some("last" | "past"), Some("the")) => (if token.word.ends_with('s') { 2 } else { 1 }, i - 2),
             _ => continue,
         };
         let context_start = first.saturating_sub(3);
         // "every two weeks" is how often, but "every morning for six weeks" is how long.
         let how_often = first > 0 && tokens[first - 1].word == "every";
-        let about_activity = how_often || tokens[context_start..first].iter().any(|t| ACTIVITY.contains(&t.word.as_str()));
+        let about_activity = how_often || (context_start..first).any(activity_at);
         // "I'm 34 weeks", "20 weeks pregnant", "a six-week-old baby": how far
         // along or how old, not how long something has hurt.
         let age = matches!(word(i + 1), Some("pregnant" | "gone" | "old"))
@@ -394,6 +396,11 @@ mod tests {
         assert_eq!(days("I've been running since March"), 0);
         assert_eq!(days("my knee has hurt on every run since the summer"), 30);
         assert_eq!(days("sore since yesterday"), 0);
+        assert_eq!(days("a sharp pain in my knee for the last month"), 30);
+        assert_eq!(days("it has been aching for the past few weeks"), 21);
+        assert_eq!(days("knee pain on every run for a month"), 30);
+        assert_eq!(days("I've been running for the last month"), 0);
+        assert_eq!(days("my last parkrun was the best"), 0);
     }
 
     #[test]
