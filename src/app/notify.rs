@@ -12,6 +12,7 @@ use super::access::{self, Viewer};
 use super::store::forum::{self as forum_store, Catching};
 use super::store::notify::{self as store, Notice};
 use super::store::{Tx, accounts, mail};
+use futures_util::future::{try_join, try_join_all};
 use super::{App, Error, Notification, Result, ThreadSummary};
 use crate::domain::links::post_url;
 use crate::domain::notify::{self as rules, Level, Reason};
@@ -116,13 +117,14 @@ pub(super) async fn mentions_added(tx: &Tx<'_>, post_id: i64, added: &[String], 
 }
 
 async fn tell_each(tx: &Tx<'_>, post_id: i64, author: i64, told: Vec<(i64, Reason)>, opens_thread: bool, away_delay_ms: i64) -> super::store::Result<()> {
-    for reason in [Reason::Reply, Reason::Quote, Reason::Mention, Reason::Watching] {
+    // Each reason's notices, and the mail, are awaited together: one round trip on PostgreSQL.
+    let tells = [Reason::Reply, Reason::Quote, Reason::Mention, Reason::Watching].map(|reason| {
         let members: Vec<i64> = told.iter().filter(|(_, r)| *r == reason).map(|(m, _)| *m).collect();
         let notice = Notice { kind: reason.kind(opens_thread), post_id: Some(post_id), actor_id: Some(author), detail: None };
-        store::tell(tx, &members, notice).await?;
-    }
+        async move { store::tell(tx, &members, notice).await }
+    });
     let everyone: Vec<i64> = told.iter().map(|(m, _)| *m).collect();
-    mail::queue_away(tx, &everyone, away_delay_ms).await
+    try_join(try_join_all(tells), mail::queue_away(tx, &everyone, away_delay_ms)).await.map(|_| ())
 }
 
 /// Thanks given or taken back, for the post's author (unless they muted the thanker).

@@ -2,6 +2,7 @@
 
 use super::conn::{Conn, Row, Tx, args};
 use super::{Result, Store, StoreError, now_millis};
+use futures_util::future::{try_join, try_join3};
 use crate::domain::markdown::Rendered;
 use crate::domain::notify::Level;
 use crate::domain::programme::{PainArea, PainSummary, Trend};
@@ -637,9 +638,11 @@ pub async fn create_thread(tx: &Tx<'_>, new: &NewThread) -> Result<(Thread, Post
 /// posts) only once it is approved.
 pub async fn create_post(tx: &Tx<'_>, thread_id: i64, new: &NewPost) -> Result<Post> {
     // Taking the number also locks the thread's row on PostgreSQL, so
-    // concurrent replies are numbered one at a time.
-    let (category_id, number) = tx
-        .one(
+    // concurrent replies are numbered one at a time. Statements that don't
+    // wait on each other's answers are awaited together: PostgreSQL then
+    // gets them in one round trip (SQLite runs them in order all the same).
+    let numbered = async {
+        tx.one(
             "UPDATE threads SET post_count = post_count + 1, \
              reply_count = reply_count + (CASE WHEN ?4 = 0 AND post_count > 0 THEN 1 ELSE 0 END), \
              last_post_at = CASE WHEN ?4 = 0 THEN ?2 ELSE last_post_at END, \
@@ -649,12 +652,17 @@ pub async fn create_post(tx: &Tx<'_>, thread_id: i64, new: &NewPost) -> Result<P
             args![thread_id, new.created_at, new.author_id, new.held],
             |r| Ok((r.int(0)?, r.int(1)?)),
         )
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    if let Some(reply_to) = new.reply_to {
-        // A reply may only answer a post in the same thread.
-        tx.one("SELECT 1 FROM posts WHERE id = ?1 AND thread_id = ?2", args![reply_to, thread_id], |_| Ok(())).await?.ok_or(StoreError::NotFound)?;
-    }
+        .await
+    };
+    // A reply may only answer a post in the same thread.
+    let answers_in_thread = async {
+        match new.reply_to {
+            Some(reply_to) => Ok(tx.one("SELECT 1 FROM posts WHERE id = ?1 AND thread_id = ?2", args![reply_to, thread_id], |_| Ok(())).await?.is_some()),
+            None => Ok(true),
+        }
+    };
+    let (numbered, answers_in_thread) = try_join(numbered, answers_in_thread).await?;
+    let (Some((category_id, number)), true) = (numbered, answers_in_thread) else { return Err(StoreError::NotFound) };
     let mentions = serde_json::to_string(&new.rendered.mentions).unwrap_or_else(|_| "[]".into());
     let held_at = new.held.then_some(new.created_at);
     let id = tx
@@ -678,13 +686,17 @@ pub async fn create_post(tx: &Tx<'_>, thread_id: i64, new: &NewPost) -> Result<P
         )
         .await?
         .ok_or(StoreError::NotFound)?;
-    if !new.held {
-        tx.exec("UPDATE categories SET post_count = post_count + 1 WHERE id = ?1", args![category_id]).await?;
-        tx.exec("UPDATE users SET post_count = post_count + 1 WHERE id = ?1", args![new.author_id]).await?;
-    }
+    let counted = async {
+        if !new.held {
+            let category = async { tx.exec("UPDATE categories SET post_count = post_count + 1 WHERE id = ?1", args![category_id]).await };
+            let author = async { tx.exec("UPDATE users SET post_count = post_count + 1 WHERE id = ?1", args![new.author_id]).await };
+            try_join(category, author).await?;
+        }
+        Ok(())
+    };
     // A new post has no mentions to replace: one statement fewer while the thread's row is locked.
-    insert_mentions(tx, id, &new.rendered.mentions).await?;
-    post_by_id(tx, id, Some(new.author_id)).await?.ok_or(StoreError::NotFound)
+    let (_, _, post) = try_join3(counted, insert_mentions(tx, id, &new.rendered.mentions), post_by_id(tx, id, Some(new.author_id))).await?;
+    post.ok_or(StoreError::NotFound)
 }
 
 /// A held post goes up, counted from now as if it had just been written; a

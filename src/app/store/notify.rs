@@ -10,6 +10,7 @@
 use super::conn::{Conn, Row, Tx, Wake, args};
 use super::{Result, Store, now_millis};
 use crate::domain::notify::{Audience, Level};
+use futures_util::future::try_join3;
 use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone)]
@@ -142,11 +143,12 @@ pub async fn audience(tx: &Tx<'_>, post_id: i64, quoted_names: &[String]) -> Res
         )
         .await?
         .ok_or(super::StoreError::NotFound)?;
-    let quoted = super::accounts::ids_of(tx, quoted_names).await?;
-    let mentioned = tx.all("SELECT user_id FROM post_mentions WHERE post_id = ?1", args![post_id], |r| r.int(0)).await?;
+    // Three lookups that don't wait on each other: one round trip on PostgreSQL.
+    let quoted = super::accounts::ids_of(tx, quoted_names);
+    let mentioned = async { tx.all("SELECT user_id FROM post_mentions WHERE post_id = ?1", args![post_id], |r| r.int(0)).await };
     // Watching the thread itself, or its category without a level of their own for the thread.
-    let watching = tx
-        .all(
+    let watching = async {
+        tx.all(
             "SELECT user_id FROM member_threads WHERE thread_id = ?1 AND level = 'watching' AND ?3 > 1 \
              UNION \
              SELECT c.user_id FROM member_categories c WHERE c.category_id = ?2 AND c.level = 'watching' \
@@ -154,7 +156,9 @@ pub async fn audience(tx: &Tx<'_>, post_id: i64, quoted_names: &[String]) -> Res
             args![thread_id, category_id, number],
             |r| r.int(0),
         )
-        .await?;
+        .await
+    };
+    let (quoted, mentioned, watching) = try_join3(quoted, mentioned, watching).await?;
     let candidates: Vec<i64> = answered.iter().chain(&quoted).chain(&mentioned).chain(&watching).copied().collect::<HashSet<_>>().into_iter().collect();
     let muted: HashSet<i64> = if candidates.is_empty() {
         HashSet::new()
