@@ -60,9 +60,21 @@ impl Job {
     }
 }
 
+/// Starts the group writer on a thread of its own, with connections of its
+/// own. Every reply waits on this one task, step after step, so its wakeups
+/// must not queue behind the web's tasks on the shared runtime.
+pub(super) fn spawn(writer: Writer, waiting: mpsc::UnboundedReceiver<Job>) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(StoreError::task)?;
+    std::thread::Builder::new()
+        .name("pg-group-writer".into())
+        .spawn(move || runtime.block_on(write_loop(writer, waiting)))
+        .map_err(StoreError::task)?;
+    Ok(())
+}
+
 /// Runs until the store is dropped: blocks for the first write, then takes
 /// whatever else queued meanwhile.
-pub(super) async fn write_loop(writer: Writer, mut waiting: mpsc::UnboundedReceiver<Job>) {
+async fn write_loop(writer: Writer, mut waiting: mpsc::UnboundedReceiver<Job>) {
     while let Some(first) = waiting.recv().await {
         let mut group = vec![first];
         while group.len() < MAX_GROUP {

@@ -291,8 +291,8 @@ impl Postgres {
         // A group's statements are all lookups by key, whose generic plans
         // are as good as custom ones; planning each afresh cost more than
         // running it (`docs/BENCHMARKS.md`).
-        let generic = Writer { begin: "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan", ..store.writer.clone() };
-        tokio::spawn(group::write_loop(generic, waiting));
+        let generic = Writer { begin: "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan", pool: Pool::new(url), ..store.writer.clone() };
+        group::spawn(generic, waiting)?;
         Ok(store)
     }
 
