@@ -114,6 +114,8 @@ fn context_a_historical_or_resolved_finding_does_not_count() {
     assert_eq!(tier("I had breast cancer years ago and now my back aches all the time."), Tier::Urgent);
     // …and the present still counts when a clause moves on to it.
     assert_eq!(tier("I broke my ankle years ago but today I heard a crack and can't put weight on it."), Tier::Urgent);
+    // …or when the past belongs to a clause of its own: "which I used to love" is about running.
+    assert_eq!(tier("I've been feeling really low for weeks and can't be bothered with anything, even running, which I used to love."), Tier::Soon);
 }
 
 #[test]

@@ -56,7 +56,7 @@ impl Role {
             }
             // "… and my back hurts": "and" followed by a new subject starts a new clause.
             "my" | "i" | "i'm" | "it" | "it's" | "the" | "she" | "he" | "her" | "his" | "then" | "there" | "this"
-            | "that" => Role::NewSubject,
+            | "that" | "which" | "who" | "whose" => Role::NewSubject,
             "and" => Role::And,
             "free" => Role::Free,
             _ => Role::Plain,
