@@ -12,11 +12,11 @@ use super::access::{self, Viewer};
 use super::store::forum::{self as forum_store, Catching};
 use super::store::notify::{self as store, Notice};
 use super::store::{Tx, accounts, mail};
-use futures_util::future::{try_join, try_join_all};
 use super::{App, Error, Notification, Result, ThreadSummary};
 use crate::domain::links::post_url;
 use crate::domain::notify::{self as rules, Level, Reason};
 use crate::domain::permission::Action;
+use futures_util::future::{try_join, try_join_all};
 
 /// How many notifications a page lists.
 pub const PER_PAGE: i64 = 30;

@@ -2,10 +2,10 @@
 
 use super::conn::{Conn, Row, Tx, args};
 use super::{Result, Store, StoreError, now_millis};
-use futures_util::future::{try_join, try_join3};
 use crate::domain::markdown::Rendered;
 use crate::domain::notify::Level;
 use crate::domain::programme::{PainArea, PainSummary, Trend};
+use futures_util::future::{try_join, try_join3};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]

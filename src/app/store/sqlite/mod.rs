@@ -213,7 +213,7 @@ impl Sqlite {
         // journal spills to a temporary file past 64 KiB and is never cut
         // back within the group, so every page a job touches costs two
         // write calls; in memory it is emptied as each job is released
-        // (`docs/BENCHMARKS.md`: replies 9–17% faster).
+        // (measured in `docs/BENCHMARKS.md`, "Replies again").
         writer.execute_batch("PRAGMA temp_store = MEMORY;")?;
         migrate(&writer)?;
 
