@@ -112,3 +112,32 @@ async fn a_thread_list_costs_a_member_what_it_costs_a_guest_plus_their_session()
         assert!(first <= 3, "{path}: {first} statements");
     }
 }
+
+/// Counts the SQL statements of one reply sent over the API.
+async fn reply_cost(server: &TestServer, member: &Api, thread_id: i64, body: &str) -> u64 {
+    let before = server.queries().await;
+    member.reply(thread_id, body, None).await;
+    server.queries().await - before
+}
+
+#[tokio::test]
+async fn a_reply_costs_a_fixed_number_of_statements_however_long_its_thread() {
+    let server = TestServer::start().await;
+    server.admin_with_category("intro", "Introductions").await;
+    let member = server.member("replier_rob").await;
+    server.member("mentioned_mo").await;
+    let short = member.thread("intro", "A short thread", "Opening words").await["id"].as_i64().unwrap();
+    let long = member.thread("intro", "A long thread", "Opening words").await["id"].as_i64().unwrap();
+    for n in 0..30 {
+        member.reply(long, &format!("Reply {n}"), None).await;
+    }
+    let plain = reply_cost(&server, &member, short, "Week 5 run 3 done!").await;
+    assert_eq!(reply_cost(&server, &member, long, "Week 5 run 3 done!").await, plain, "a long thread costs what a short one does");
+    // A post that mentions nobody doesn't look up who it mentions.
+    assert_eq!(plain, 21);
+    // Naming someone adds: finding the name while cooking, its row, reading
+    // it back for the audience, their notice with its event, and their place
+    // in the mail queue.
+    let mentioning = reply_cost(&server, &member, short, "Week 5 run 3 done, thanks @mentioned_mo!").await;
+    assert_eq!(mentioning, plain + 6);
+}

@@ -133,19 +133,26 @@ pub async fn thanked(tx: &Tx<'_>, post_id: i64, author: i64, actor: i64, given: 
 /// post it answers, who it quotes (by name) and mentions, who watches its
 /// thread or category, and which of them muted its author, thread or category.
 pub async fn audience(tx: &Tx<'_>, post_id: i64, quoted_names: &[String]) -> Result<Audience> {
-    let (author, thread_id, category_id, number, answered) = tx
+    // The post's own list of the names it mentions says whether there are any to look up.
+    let (author, thread_id, category_id, number, answered, mentions_anyone) = tx
         .one(
             "SELECT p.user_id, p.thread_id, t.category_id, p.number, \
-               CASE WHEN p.reply_to IS NOT NULL THEN r.user_id WHEN p.number > 1 THEN t.user_id END \
+               CASE WHEN p.reply_to IS NOT NULL THEN r.user_id WHEN p.number > 1 THEN t.user_id END, \
+               CASE WHEN p.mentions = '[]' THEN 0 ELSE 1 END \
              FROM posts p JOIN threads t ON t.id = p.thread_id LEFT JOIN posts r ON r.id = p.reply_to WHERE p.id = ?1",
             args![post_id],
-            |r| Ok((r.int(0)?, r.int(1)?, r.int(2)?, r.int(3)?, r.opt_int(4)?)),
+            |r| Ok((r.int(0)?, r.int(1)?, r.int(2)?, r.int(3)?, r.opt_int(4)?, r.int(5)? != 0)),
         )
         .await?
         .ok_or(super::StoreError::NotFound)?;
     // Three lookups that don't wait on each other: one round trip on PostgreSQL.
     let quoted = super::accounts::ids_of(tx, quoted_names);
-    let mentioned = async { tx.all("SELECT user_id FROM post_mentions WHERE post_id = ?1", args![post_id], |r| r.int(0)).await };
+    let mentioned = async {
+        if !mentions_anyone {
+            return Ok(Vec::new());
+        }
+        tx.all("SELECT user_id FROM post_mentions WHERE post_id = ?1", args![post_id], |r| r.int(0)).await
+    };
     // Watching the thread itself, or its category without a level of their own for the thread.
     let watching = async {
         tx.all(
