@@ -542,9 +542,9 @@ const FROZEN: [(&str, &str, [f64; 4]); 15] = [
     ("H", include_str!("../../../tests/data/safety_sealed_h.tsv"), [1.0, 0.0, 1.0, 0.0]),
     ("I", include_str!("../../../tests/data/safety_sealed_i.tsv"), [1.0, 0.0, 1.0, 0.0]),
     ("J", include_str!("../../../tests/data/safety_sealed_j.tsv"), [0.97, 0.0, 0.99, 0.0]),
-    ("K", include_str!("../../../tests/data/safety_sealed_k.tsv"), [1.0, 0.0, 0.98, 0.0]),
-    ("L", include_str!("../../../tests/data/safety_sealed_l.tsv"), [0.94, 0.30, 0.76, 0.0]),
-    ("M", include_str!("../../../tests/data/safety_sealed_m.tsv"), [1.0, 0.02, 0.98, 0.0]),
+    ("K", include_str!("../../../tests/data/safety_sealed_k.tsv"), [1.0, 0.0, 0.99, 0.0]),
+    ("L", include_str!("../../../tests/data/safety_sealed_l.tsv"), [0.97, 0.28, 0.78, 0.0]),
+    ("M", include_str!("../../../tests/data/safety_sealed_m.tsv"), [1.0, 0.0, 1.0, 0.0]),
     ("N", include_str!("../../../tests/data/safety_sealed_n.tsv"), [1.0, 0.0, 0.97, 0.0]),
     ("O", include_str!("../../../tests/data/safety_sealed_o.tsv"), [1.0, 0.0, 0.98, 0.0]),
 ];
