@@ -318,6 +318,13 @@ impl App {
     pub async fn sanction(&self, viewer: &Viewer, username: &str, kind: SanctionKind, period: Option<&str>, reason: Option<&str>, from_post: Option<i64>) -> Result<Sanction> {
         let member = self.member_to_moderate(viewer, username, Action::Sanction).await?;
         let moderator = viewer.member_or_login()?.id;
+        // The queue item a sanction settles must be one of the member's own
+        // posts: anything else would tie it to someone else's words, or to nothing.
+        if let Some(post_id) = from_post
+            && self.store.post(post_id, None).await?.is_none_or(|p| p.user_id != member.id)
+        {
+            return Err(Error::field("post_id", "That post isn't one of this member's."));
+        }
         let now = super::now_millis();
         let reason = reason_of(reason)?.unwrap_or_else(|| SANCTIONED_WITHOUT_REASON.to_owned());
         let until = match (kind, period.map(str::trim).filter(|p| !p.is_empty())) {

@@ -279,6 +279,21 @@ async fn a_suspended_member_cannot_log_in_and_their_sessions_end() {
 }
 
 #[tokio::test]
+async fn a_sanction_can_only_settle_one_of_the_members_own_posts() {
+    let c = community().await;
+    let other = c.server.member("other_ola").await;
+    let theirs = other.reply(c.thread_id, "Someone else's words", None).await["id"].as_i64().unwrap();
+    for post_id in [theirs, 987_654_321] {
+        let r = c.moderator.post("/api/v1/mod/users/poster_pat/suspend", json!({"reason": "Abuse", "post_id": post_id})).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "post {post_id}");
+        assert!(r.text().await.unwrap().contains("isn't one of this member's"));
+    }
+    assert_eq!(c.poster.get("/api/v1/me").await.status(), StatusCode::OK, "nothing was applied: the member's session goes on");
+    let r = c.moderator.post("/api/v1/mod/users/poster_pat/suspend", json!({"reason": "Abuse", "post_id": c.first_id})).await;
+    assert_eq!(r.status(), StatusCode::CREATED, "their own post is fine");
+}
+
+#[tokio::test]
 async fn sanctions_never_reach_admins_or_the_moderator_themselves() {
     let c = community().await;
     let body = json!({"until": "1d", "reason": "testing"});
