@@ -1,15 +1,17 @@
 //! Prints the built-in rules' tier for every post of the labelled safety sets,
-//! one line each: `set<TAB>expected<TAB>assessed<TAB>post`. The input for
-//! `scripts/safety-second-opinion`, which measures a learned second opinion
-//! against the rules alone.
+//! one line each: `set<TAB>expected<TAB>assessed<TAB>post`.
 //!
-//! cargo run --release --example safety_assess -- tests/data/safety_*.tsv
+//! cargo run --release --example safety_assess -- [--rules-alone] tests/data/safety_*.tsv
+//!
+//! `--rules-alone` leaves out the second opinion (the bank of labelled posts).
 
-use jogette::domain::safety::Rules;
+use jogette::domain::safety::{Rules, resemblance::Bank};
 
 fn main() {
     let rules = Rules::builtin();
-    for path in std::env::args().skip(1) {
+    let alone = std::env::args().any(|a| a == "--rules-alone");
+    let bank = (!alone).then(Bank::builtin);
+    for path in std::env::args().skip(1).filter(|a| a != "--rules-alone") {
         let set = path.rsplit('/').next().unwrap_or(&path).trim_start_matches("safety_").trim_end_matches(".tsv").to_owned();
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
         for line in text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
@@ -17,7 +19,7 @@ fn main() {
                 [tier, post] | [tier, _, post] => (tier, post),
                 _ => panic!("{path}: not tier<TAB>[condition<TAB>]post: {line}"),
             };
-            println!("{set}\t{expected}\t{}\t{post}", rules.assess(post, "uk").tier.as_str());
+            println!("{set}\t{expected}\t{}\t{post}", rules.assess_with(post, "uk", bank).tier.as_str());
         }
     }
 }

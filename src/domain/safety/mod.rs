@@ -18,9 +18,12 @@
 //! still signposts, worded for a third party.
 
 mod phrases;
+pub mod resemblance;
 mod text;
+mod wordpiece;
 
 use phrases::{ConceptId, Hit, PhraseTree};
+use resemblance::Bank;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::cell::OnceCell;
@@ -210,6 +213,16 @@ struct ContextConcepts {
     writer: Option<ConceptId>,
 }
 
+impl ContextConcepts {
+    /// Whether `concept` says how a finding is meant rather than what was found.
+    fn is_context(&self, concept: ConceptId) -> bool {
+        [self.hedge, self.hypothetical, self.pseudo, self.historical, self.managed, self.other, self.writer].contains(&Some(concept))
+    }
+}
+
+/// The id of a sign the second opinion read, before its nearest post's condition.
+pub const READS_LIKE: &str = "reads-like-";
+
 /// Compiled rules: every phrase in one tree of words, for scanning a sentence once.
 pub struct Rules {
     locales: HashMap<String, LocaleText>,
@@ -372,8 +385,14 @@ impl Rules {
         self.signs.len()
     }
 
-    /// Reads `text` and says which warning signs it describes, and where to get help.
+    /// Reads `text` and says which warning signs it describes, and where to
+    /// get help: the rules, with the built-in bank's second opinion.
     pub fn assess(&self, text: &str, locale: &str) -> Assessment {
+        self.assess_with(text, locale, Some(Bank::builtin()))
+    }
+
+    /// As [`Rules::assess`], with the second opinion of `bank`, or the rules alone.
+    pub fn assess_with(&self, text: &str, locale: &str, bank: Option<&Bank>) -> Assessment {
         let sentences = text::sentences(text);
         let mut readings: Vec<Reading> = sentences.iter().map(|s| self.read(&s.tokens)).collect();
         // A question its writer answers "no" describes nothing: "Pain in my chest? No, just the strap."
@@ -415,12 +434,22 @@ impl Rules {
                 signs.push(sign);
             }
         }
+        let mut read_like_at = None;
+        if let Some(bank) = bank {
+            let ruled = signs.iter().map(|s| s.tier).max().unwrap_or(Tier::None);
+            if let Some((sign, at)) = self.second_opinion(bank, text, &sentences, &readings, ruled) {
+                read_like_at = Some(at);
+                signs.push(sign);
+            }
+        }
         signs.sort_by_key(|s| std::cmp::Reverse(s.tier));
         let tier = signs.first().map_or(Tier::None, |s| s.tier);
-        let about = match signs.first().and_then(|s| first_sentence.get(s.id.as_str())) {
-            Some(&(sentence, token)) => self.about(&readings, sentence, token),
-            None => About::Writer,
+        let at = match signs.first() {
+            Some(s) if s.id.starts_with(READS_LIKE) => read_like_at,
+            Some(s) => first_sentence.get(s.id.as_str()).copied(),
+            None => None,
         };
+        let about = at.map_or(About::Writer, |(sentence, token)| self.about(&readings, sentence, token));
         // Words of crisis get their own card, unless another emergency is described too.
         let crisis = tier == Tier::Emergency
             && signs.iter().filter(|s| s.tier == Tier::Emergency).all(|s| self.card_of(&s.id) == Card::Crisis);
@@ -429,7 +458,56 @@ impl Rules {
     }
 
     fn card_of(&self, sign: &str) -> Card {
+        if let Some(condition) = sign.strip_prefix(READS_LIKE) {
+            // A second opinion takes the card of the condition its nearest post was labelled with.
+            let signs = self.conditions.iter().find(|c| c.id == condition).map_or(&[][..], |c| &c.signs[..]);
+            return if signs.iter().any(|id| self.card_of(id) == Card::Crisis) { Card::Crisis } else { Card::Tier };
+        }
         self.signs.iter().find(|s| s.id == sign).map_or(Card::Tier, |s| s.card)
+    }
+
+    /// The bank's word on the post, when it is above what the rules found:
+    /// each sentence the context reading finds plain (nothing denied,
+    /// conditional, past or managed) and that names a feature, and the whole
+    /// post when every sentence is plain. Also says where it read: (sentence, token).
+    fn second_opinion(&self, bank: &Bank, text: &str, sentences: &[Sentence], readings: &[Reading], ruled: Tier) -> Option<(Sign, (usize, usize))> {
+        if ruled == Tier::Emergency || sentences.is_empty() {
+            return None;
+        }
+        let plain = |r: &Reading| !r.managed && !r.negated.iter().chain(&r.hypothetical).chain(&r.historical).any(|x| *x);
+        let names_a_feature = |r: &Reading| r.hits.iter().any(|h| !self.context.is_context(h.concept));
+        let mut best: Option<(resemblance::Likeness, Option<usize>)> = None;
+        let mut weigh = |likeness: Option<resemblance::Likeness>, at: Option<usize>| {
+            // Only serious signs: what tells "soon" from nothing is how long and which way it goes, which a likeness can't see.
+            let serious = |l: &resemblance::Likeness| l.tier >= Tier::Urgent && l.tier > ruled;
+            if let Some(likeness) = likeness.filter(|l| serious(l) && best.as_ref().is_none_or(|(b, _)| l.tier > b.tier)) {
+                best = Some((likeness, at));
+            }
+        };
+        for (s, sentence) in sentences.iter().enumerate() {
+            if sentence.tokens.len() >= 3 && plain(&readings[s]) && names_a_feature(&readings[s]) {
+                weigh(bank.resemble_at_least(&text[sentence.start..sentence.end], Tier::Urgent), Some(s));
+            }
+        }
+        if sentences.len() > 1 && readings.iter().all(plain) && readings.iter().any(names_a_feature) {
+            weigh(bank.resemble_at_least(text, Tier::Urgent), None);
+        }
+        let (likeness, at) = best?;
+        let condition = if likeness.condition.is_empty() { "labelled-posts" } else { likeness.condition.as_str() };
+        let label = if likeness.tier == Tier::Emergency {
+            "symptoms that read like posts needing emergency help"
+        } else {
+            "symptoms that read like posts needing help today"
+        };
+        // Whom it is about is read, as for a rule, before a feature: here the
+        // last one named, as a likeness has no first feature of its own.
+        let last_feature = |s: usize| readings[s].hits.iter().rfind(|h| !self.context.is_context(h.concept)).map(|h| (s, h.start));
+        let (evidence, at) = match at {
+            Some(s) => (text::excerpt(text, &sentences[s], 160), last_feature(s)?),
+            None => (crate::domain::markdown::truncate_words(text.trim(), 160), (0..sentences.len()).rev().find_map(last_feature)?),
+        };
+        let source = format!("the second opinion: labelled posts like this one ({condition}, similarity {:.2}); docs/SAFETY.md", likeness.similarity);
+        Some((Sign { id: format!("{READS_LIKE}{condition}"), label: label.to_owned(), evidence, tier: likeness.tier, source }, at))
     }
 
     fn advice(&self, tier: Tier, signs: &[Sign], locale: &str, about: About, crisis: bool) -> Option<Advice> {

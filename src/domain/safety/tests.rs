@@ -1,11 +1,13 @@
 use super::*;
 
+/// The rules alone: every set here but D, L and the ordinary one is in the
+/// second opinion's bank, where it would find each post itself.
 fn tier(text: &str) -> Tier {
-    Rules::builtin().assess(text, "uk").tier
+    Rules::builtin().assess_with(text, "uk", None).tier
 }
 
 fn sign_ids(text: &str) -> Vec<String> {
-    Rules::builtin().assess(text, "uk").signs.into_iter().map(|s| s.id).collect()
+    Rules::builtin().assess_with(text, "uk", None).signs.into_iter().map(|s| s.id).collect()
 }
 
 #[test]
@@ -430,6 +432,10 @@ fn index(t: Tier) -> usize {
 
 impl Score {
     fn of(set: &str) -> Score {
+        Score::judged(set, tier)
+    }
+
+    fn judged(set: &str, tier: impl Fn(&str) -> Tier) -> Score {
         let cases = cases(set);
         // confusion[expected][assessed]
         let mut confusion = [[0usize; 4]; 4];
@@ -531,7 +537,7 @@ fn ordinary_posts_with_alarming_words_raise_no_card() {
 /// first-sight figures); D and L were never tuned on and are the honest
 /// estimates, with their misses listed there (L's first sight is the figure
 /// to quote: a later change reached one of its misses).
-const FROZEN: [(&str, &str, [f64; 4]); 15] = [
+const FROZEN: [(&str, &str, [f64; 4]); 16] = [
     ("A", include_str!("../../../tests/data/safety_frozen_a.tsv"), [1.0, 0.0, 1.0, 0.0]),
     ("B", include_str!("../../../tests/data/safety_sealed_b.tsv"), [1.0, 0.0, 1.0, 0.0]),
     ("C", include_str!("../../../tests/data/safety_sealed_c.tsv"), [1.0, 0.0, 1.0, 0.0]),
@@ -547,6 +553,7 @@ const FROZEN: [(&str, &str, [f64; 4]); 15] = [
     ("M", include_str!("../../../tests/data/safety_sealed_m.tsv"), [1.0, 0.0, 1.0, 0.0]),
     ("N", include_str!("../../../tests/data/safety_sealed_n.tsv"), [1.0, 0.0, 0.97, 0.0]),
     ("O", include_str!("../../../tests/data/safety_sealed_o.tsv"), [1.0, 0.0, 0.98, 0.0]),
+    ("P", include_str!("../../../tests/data/safety_sealed_p.tsv"), [0.81, 0.20, 0.85, 0.0]),
 ];
 
 /// The goals are recall ≥ 0.95, played down ≤ 0.05, accuracy ≥ 0.90
@@ -564,6 +571,28 @@ fn the_frozen_sets_do_no_worse_than_last_measured() {
     }
 }
 
+/// The second opinion beside the rules, on the sets never in its bank (the
+/// figures of docs/SAFETY.md, "The second opinion").
+#[test]
+fn the_second_opinion_reaches_further_into_sets_it_never_saw_without_a_false_alarm() {
+    let with_bank = |text: &str| Rules::builtin().assess(text, "uk").tier;
+    let sets: [(&str, &str, [f64; 3]); 3] =
+        [("D", FROZEN[3].1, [1.0, 0.02, 0.98]), ("L", FROZEN[11].1, [1.0, 0.245, 0.80]), ("P", FROZEN[15].1, [0.87, 0.10, 0.90])];
+    for (name, set, [recall, played_down, accuracy]) in sets {
+        let (rules, both) = (Score::of(set), Score::judged(set, with_bank));
+        both.report(&format!("set {name} with the second opinion"));
+        assert!(both.emergency_recall() >= recall.max(rules.emergency_recall()), "set {name}: recall {:.2}", both.emergency_recall());
+        assert!(both.serious_played_down() <= played_down.min(rules.serious_played_down()), "set {name}: played down {:.2}", both.serious_played_down());
+        assert!(both.accuracy() >= accuracy.max(rules.accuracy()), "set {name}: accuracy {:.2}", both.accuracy());
+        assert_eq!(both.false_alarms(), 0.0, "set {name}");
+    }
+    // The ordinary posts are in the bank: measured, they are left out of it.
+    let others = resemblance::BANK.iter().filter(|set| **set != ORDINARY).flat_map(|set| resemblance::examples(set).unwrap());
+    let bank = Bank::new(others, resemblance::NEAREST, resemblance::SIMILAR_ENOUGH);
+    let ordinary = Score::judged(ORDINARY, |text| Rules::builtin().assess_with(text, "uk", Some(&bank)).tier);
+    assert!(ordinary.false_alarms() <= 0.02, "{:.3}", ordinary.false_alarms());
+}
+
 #[test]
 fn the_shipped_set_has_200_posts_and_a_third_are_ordinary_aches() {
     let cases: Vec<&str> = LABELLED.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()).collect();
@@ -578,4 +607,38 @@ fn a_catch_all_sign_gives_way_to_a_specific_one() {
     assert_eq!(a.tier, Tier::Soon);
     assert_eq!(a.signs.len(), 1, "{:?}", a.signs);
     assert_eq!(a.advice.unwrap().reason, "upper back pain that isn't settling");
+}
+
+#[test]
+fn words_no_lexicon_has_get_a_card_when_they_read_like_labelled_posts_and_the_card_says_what_it_read() {
+    let text = "Dad's coffee kept dribbling out one side of his mouth and he couldn't find the word for spoon";
+    assert_eq!(tier(text), Tier::None, "the rules alone");
+    let a = Rules::builtin().assess(text, "uk");
+    assert_eq!(a.tier, Tier::Emergency);
+    assert!(a.signs[0].id.starts_with(READS_LIKE), "{:?}", a.signs);
+    assert_eq!(a.signs[0].evidence, text);
+    assert!(a.signs[0].source.contains("similarity"), "{}", a.signs[0].source);
+    assert_eq!(a.about, About::SomeoneElse);
+    assert!(a.advice.unwrap().body.starts_with("You mention someone with symptoms that read like posts needing emergency help"));
+}
+
+#[test]
+fn the_second_opinion_never_reads_a_denied_conditional_past_or_managed_sentence() {
+    for text in [
+        "If your dad's coffee dribbles out one side of his mouth and he can't find the word for spoon, call 999.",
+        "Years ago dad's coffee kept dribbling out one side of his mouth and he couldn't find the word for spoon.",
+        "Dad's coffee never dribbles out one side of his mouth and he always finds the word for spoon.",
+        "My asthma kicks in a little on frosty mornings, two puffs of the blue inhaler before I go and I'm sorted",
+    ] {
+        assert_eq!(Rules::builtin().assess(text, "uk").tier, tier(text), "{text}");
+    }
+}
+
+#[test]
+fn the_second_opinion_only_ever_raises_a_tier() {
+    for (_, set, _) in FROZEN {
+        for case in cases(set).iter().chain(&cases(ORDINARY)) {
+            assert!(Rules::builtin().assess(case.text, "uk").tier >= tier(case.text), "{}", case.text);
+        }
+    }
 }
