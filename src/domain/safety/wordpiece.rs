@@ -17,6 +17,8 @@ const LONGEST_WORD: usize = 100;
 struct Vocabulary {
     starts: Vec<u32>,
     sorted: Vec<u32>,
+    /// The longest piece, in characters: no longer piece is ever looked up.
+    longest: usize,
 }
 
 impl Vocabulary {
@@ -37,7 +39,8 @@ fn vocabulary() -> &'static Vocabulary {
         if !VOCABULARY.ends_with('\n') {
             starts.push(VOCABULARY.len() as u32 + 1);
         }
-        let mut vocabulary = Vocabulary { sorted: (0..starts.len() as u32 - 1).collect(), starts };
+        let longest = VOCABULARY.lines().map(|piece| piece.trim_start_matches("##").chars().count()).max().unwrap_or(1);
+        let mut vocabulary = Vocabulary { sorted: (0..starts.len() as u32 - 1).collect(), starts, longest };
         let mut sorted = std::mem::take(&mut vocabulary.sorted);
         sorted.sort_by_key(|&id| vocabulary.piece(id));
         vocabulary.sorted = sorted;
@@ -89,7 +92,7 @@ pub fn ids(text: &str) -> Vec<u32> {
         }
         let mut start = 0;
         while start < chars.len() {
-            let found = (start + 1..=chars.len()).rev().find_map(|end| {
+            let found = (start + 1..=chars.len().min(start + vocabulary.longest)).rev().find_map(|end| {
                 let to = chars.get(end).map_or(word.len(), |(at, _)| *at);
                 piece.clear();
                 if start > 0 {
@@ -141,6 +144,16 @@ mod tests {
         for (text, expected) in crate::domain::safety::resemblance::tests::TOKENIZED {
             assert_eq!(ids(text), *expected, "{text}");
         }
+    }
+
+    #[test]
+    fn a_word_is_cut_into_pieces_no_longer_than_the_vocabulary_has_and_an_overlong_one_is_unknown() {
+        assert_eq!(vocabulary().longest, 18);
+        assert_eq!(ids("telecommunications"), vec![*vocabulary().get("telecommunications").unwrap()]);
+        let word = "a".repeat(100);
+        assert!(ids(&word).len() > 1);
+        assert_eq!(ids(&format!("{word} ").repeat(3)).len(), 3 * ids(&word).len());
+        assert_eq!(ids(&"a".repeat(101)), vec![UNKNOWN]);
     }
 
     #[test]
