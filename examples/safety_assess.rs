@@ -5,7 +5,7 @@
 //!
 //! `--rules-alone` leaves out the second opinion (the bank of labelled posts).
 
-use jogette::domain::safety::{Rules, resemblance::Bank};
+use jogette::domain::safety::{Rules, resemblance::{self, Bank}};
 
 fn main() {
     let rules = Rules::builtin();
@@ -14,12 +14,8 @@ fn main() {
     for path in std::env::args().skip(1).filter(|a| a != "--rules-alone") {
         let set = path.rsplit('/').next().unwrap_or(&path).trim_start_matches("safety_").trim_end_matches(".tsv").to_owned();
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-        for line in text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
-            let (expected, post) = match line.split('\t').collect::<Vec<_>>()[..] {
-                [tier, post] | [tier, _, post] => (tier, post),
-                _ => panic!("{path}: not tier<TAB>[condition<TAB>]post: {line}"),
-            };
-            println!("{set}\t{expected}\t{}\t{post}", rules.assess_with(post, "uk", bank).tier.as_str());
+        for case in resemblance::examples(&text).unwrap_or_else(|e| panic!("{path}: {e}")) {
+            println!("{set}\t{}\t{}\t{}", case.tier.as_str(), rules.assess_with(case.post, "uk", bank).tier.as_str(), case.post);
         }
     }
 }

@@ -9,10 +9,10 @@
 //! PyPI package, checked by hash). That is a static embedding, as model2vec
 //! makes: no network to run, 7.8 MB shipped, and a text costs a table look-up
 //! per token. The bank is every labelled post of the tuning sets and the
-//! ordinary set, with its tier; sets D and L are never in it, so they
-//! measure it. It only ever
-//! raises a tier, and only from sentences the rules' context reading finds
-//! plain: nothing in them denied, conditional, past or managed.
+//! ordinary set, with its tier; the sealed sets D, L and P are never in it,
+//! so they measure it. It only ever raises a tier, and only from sentences
+//! the rules' context reading finds plain: nothing in them denied,
+//! conditional, past or managed.
 
 use super::{Tier, wordpiece};
 use std::sync::OnceLock;
@@ -31,7 +31,7 @@ pub const SIMILAR_ENOUGH: f32 = 0.5;
 
 /// The labelled sets the built-in bank is made of: every tuning set, and
 /// the ordinary posts, so that a post near harmless ones is left alone.
-pub(super) const BANK: [&str; 18] = [
+pub(super) const BANK: [&str; 19] = [
     include_str!("../../../tests/data/safety_conditions.tsv"),
     include_str!("../../../tests/data/safety_ordinary.tsv"),
     include_str!("../../../tests/data/safety_frozen_a.tsv"),
@@ -50,6 +50,7 @@ pub(super) const BANK: [&str; 18] = [
     include_str!("../../../tests/data/safety_sealed_m.tsv"),
     include_str!("../../../tests/data/safety_sealed_n.tsv"),
     include_str!("../../../tests/data/safety_sealed_o.tsv"),
+    include_str!("../../../tests/data/safety_sealed_q.tsv"),
 ];
 
 /// A labelled post: `tier<TAB>[condition<TAB>]post`.

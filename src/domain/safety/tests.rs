@@ -1,4 +1,5 @@
 use super::*;
+use super::resemblance::Example;
 
 /// The rules alone: every set here but D, L and the ordinary one is in the
 /// second opinion's bank, where it would find each post itself.
@@ -44,7 +45,7 @@ fn every_condition_on_the_list_has_a_source_a_rule_and_an_example() {
     let rules = Rules::builtin();
     let conditions = rules.conditions();
     assert!(conditions.len() >= 35, "{} conditions", conditions.len());
-    let examples: Vec<Case> = [LABELLED, HOLDOUT, PROBE, FROZEN[0].1, CONDITIONS].iter().flat_map(|set| cases(set)).collect();
+    let examples: Vec<Example> = [LABELLED, HOLDOUT, PROBE, FROZEN[0].1, CONDITIONS].iter().flat_map(|set| cases(set)).collect();
     for condition in conditions {
         assert!(is_reviewed_source(&condition.source), "condition {} needs an NHS or NICE CKS source", condition.id);
         assert!(!condition.features.is_empty(), "condition {} needs its deciding features", condition.id);
@@ -363,16 +364,6 @@ fn a_community_can_add_a_sign_without_recompiling() {
 const LABELLED: &str = include_str!("../../../tests/data/safety_labelled.tsv");
 const TIERS: [Tier; 4] = [Tier::Emergency, Tier::Urgent, Tier::Soon, Tier::None];
 
-fn parse_tier(s: &str) -> Tier {
-    match s {
-        "emergency" => Tier::Emergency,
-        "urgent" => Tier::Urgent,
-        "soon" => Tier::Soon,
-        "none" => Tier::None,
-        other => panic!("unknown tier {other}"),
-    }
-}
-
 const HOLDOUT: &str = include_str!("../../../tests/data/safety_holdout.tsv");
 const PROBE: &str = include_str!("../../../tests/data/safety_probe.tsv");
 
@@ -394,28 +385,9 @@ fn the_probe_set_meets_the_goals() {
     evaluate(PROBE);
 }
 
-/// One labelled post: the tier a careful reader gives it and, in the newer
-/// sets, the condition it describes.
-struct Case<'a> {
-    expected: Tier,
-    condition: &'a str,
-    text: &'a str,
-}
-
-/// Reads `tier<TAB>post` or `tier<TAB>condition<TAB>post` lines.
-fn cases(set: &str) -> Vec<Case<'_>> {
-    set.lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .map(|l| {
-            let mut fields = l.splitn(3, '\t');
-            let tier = parse_tier(fields.next().unwrap());
-            match (fields.next(), fields.next()) {
-                (Some(condition), Some(text)) => Case { expected: tier, condition, text },
-                (Some(text), None) => Case { expected: tier, condition: "", text },
-                _ => panic!("tier<TAB>[condition<TAB>]text: {l}"),
-            }
-        })
-        .collect()
+/// A set's labelled posts: `tier<TAB>post` or `tier<TAB>condition<TAB>post` lines.
+fn cases(set: &str) -> Vec<Example<'_>> {
+    resemblance::examples(set).unwrap()
 }
 
 /// The four measures the safety issue sets goals for, and what was missed.
@@ -442,10 +414,10 @@ impl Score {
         let mut misses = Vec::new();
         let mut failing_conditions: Vec<String> = Vec::new();
         for case in &cases {
-            let got = tier(case.text);
-            confusion[index(case.expected)][index(got)] += 1;
-            if got != case.expected {
-                misses.push(format!("{:>9} → {:<9} [{}] {}  {:?}", case.expected.as_str(), got.as_str(), case.condition, case.text, sign_ids(case.text)));
+            let got = tier(case.post);
+            confusion[index(case.tier)][index(got)] += 1;
+            if got != case.tier {
+                misses.push(format!("{:>9} → {:<9} [{}] {}  {:?}", case.tier.as_str(), got.as_str(), case.condition, case.post, sign_ids(case.post)));
                 if !case.condition.is_empty() && !failing_conditions.iter().any(|c| c == case.condition) {
                     failing_conditions.push(case.condition.to_owned());
                 }
@@ -537,11 +509,11 @@ fn ordinary_posts_with_alarming_words_raise_no_card() {
 /// first-sight figures); D and L were never tuned on and are the honest
 /// estimates, with their misses listed there (L's first sight is the figure
 /// to quote: a later change reached one of its misses).
-const FROZEN: [(&str, &str, [f64; 4]); 16] = [
+const FROZEN: [(&str, &str, [f64; 4]); 17] = [
     ("A", include_str!("../../../tests/data/safety_frozen_a.tsv"), [1.0, 0.0, 1.0, 0.0]),
     ("B", include_str!("../../../tests/data/safety_sealed_b.tsv"), [1.0, 0.0, 1.0, 0.0]),
     ("C", include_str!("../../../tests/data/safety_sealed_c.tsv"), [1.0, 0.0, 1.0, 0.0]),
-    ("D", include_str!("../../../tests/data/safety_sealed_d.tsv"), [1.0, 0.02, 0.98, 0.0]),
+    ("D", include_str!("../../../tests/data/safety_sealed_d.tsv"), [1.0, 0.0, 1.0, 0.0]),
     ("E", include_str!("../../../tests/data/safety_sealed_e.tsv"), [1.0, 0.0, 1.0, 0.0]),
     ("F", include_str!("../../../tests/data/safety_sealed_f.tsv"), [1.0, 0.04, 0.96, 0.0]),
     ("G", include_str!("../../../tests/data/safety_sealed_g.tsv"), [1.0, 0.0, 1.0, 0.0]),
@@ -553,7 +525,8 @@ const FROZEN: [(&str, &str, [f64; 4]); 16] = [
     ("M", include_str!("../../../tests/data/safety_sealed_m.tsv"), [1.0, 0.0, 1.0, 0.0]),
     ("N", include_str!("../../../tests/data/safety_sealed_n.tsv"), [1.0, 0.0, 0.97, 0.0]),
     ("O", include_str!("../../../tests/data/safety_sealed_o.tsv"), [1.0, 0.0, 0.98, 0.0]),
-    ("P", include_str!("../../../tests/data/safety_sealed_p.tsv"), [0.81, 0.20, 0.85, 0.0]),
+    ("P", include_str!("../../../tests/data/safety_sealed_p.tsv"), [0.81, 0.17, 0.88, 0.0]),
+    ("Q", include_str!("../../../tests/data/safety_sealed_q.tsv"), [1.0, 0.0, 1.0, 0.0]),
 ];
 
 /// The issue's goals are recall ≥ 0.95, played down ≤ 0.05, accuracy ≥ 0.90
@@ -577,7 +550,7 @@ fn the_frozen_sets_do_no_worse_than_last_measured() {
 fn the_second_opinion_reaches_further_into_sets_it_never_saw_without_a_false_alarm() {
     let with_bank = |text: &str| Rules::builtin().assess(text, "uk").tier;
     let sets: [(&str, &str, [f64; 3]); 3] =
-        [("D", FROZEN[3].1, [1.0, 0.02, 0.98]), ("L", FROZEN[11].1, [1.0, 0.245, 0.80]), ("P", FROZEN[15].1, [0.87, 0.10, 0.90])];
+        [("D", FROZEN[3].1, [1.0, 0.0, 1.0]), ("L", FROZEN[11].1, [1.0, 0.21, 0.82]), ("P", FROZEN[15].1, [0.93, 0.04, 0.95])];
     for (name, set, [recall, played_down, accuracy]) in sets {
         let (rules, both) = (Score::of(set), Score::judged(set, with_bank));
         both.report(&format!("set {name} with the second opinion"));
@@ -634,11 +607,22 @@ fn the_second_opinion_never_reads_a_denied_conditional_past_or_managed_sentence(
     }
 }
 
+/// A reply quoting someone's emergency is read for the replier's own words:
+/// the whole-post likeness once took in the quote, and raised "my legs ache"
+/// to an emergency.
+#[test]
+fn the_second_opinion_reads_a_reply_without_the_lines_it_quotes() {
+    let reply = "> Dad's coffee kept dribbling out one side of his mouth and he couldn't find the word for spoon\n\
+                 > His words were all jumbled.\n\n\
+                 My legs ache after the run. My knees are sore too.";
+    assert_eq!(Rules::builtin().assess(reply, "uk").tier, Tier::None);
+}
+
 #[test]
 fn the_second_opinion_only_ever_raises_a_tier() {
     for (_, set, _) in FROZEN {
         for case in cases(set).iter().chain(&cases(ORDINARY)) {
-            assert!(Rules::builtin().assess(case.text, "uk").tier >= tier(case.text), "{}", case.text);
+            assert!(Rules::builtin().assess(case.post, "uk").tier >= tier(case.post), "{}", case.post);
         }
     }
 }

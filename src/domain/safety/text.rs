@@ -165,8 +165,7 @@ pub fn sentences(text: &str) -> Vec<Sentence> {
     let mut out = Vec::new();
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
-        let quoted = line.trim_start().starts_with('>');
-        if !quoted {
+        if !is_quoted(line) {
             let mut start = offset;
             for (i, c) in line.char_indices() {
                 if matches!(c, '.' | '!' | '?' | ';' | '\n') {
@@ -179,6 +178,11 @@ pub fn sentences(text: &str) -> Vec<Sentence> {
         offset += line.len();
     }
     out
+}
+
+/// A line of someone else's words, quoted with `>`.
+pub fn is_quoted(line: &str) -> bool {
+    line.trim_start().starts_with('>')
 }
 
 fn push_sentence(text: &str, start: usize, end: usize, out: &mut Vec<Sentence>) {
