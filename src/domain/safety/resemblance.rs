@@ -17,7 +17,7 @@
 use super::{Tier, wordpiece};
 use std::sync::OnceLock;
 
-const VECTORS: &[u8] = include_bytes!("wordvec.bin");
+static VECTORS: &[u8] = include_bytes!("wordvec.bin");
 pub const VECTORS_BLAKE2B: &str = "46b745f073da647d13126e1963688eb1c09724889a07c6a637faf29241e5f2a472b4fe5d77608eea4a6ad6403ba0007e49a7ac5944adb25edd92702d6a7acc94";
 pub const DIMENSIONS: usize = 256;
 
@@ -31,7 +31,7 @@ pub const SIMILAR_ENOUGH: f32 = 0.5;
 
 /// The labelled sets the built-in bank is made of: every tuning set, and
 /// the ordinary posts, so that a post near harmless ones is left alone.
-pub(super) const BANK: [&str; 19] = [
+pub(super) const BANK: [&str; 20] = [
     include_str!("../../../tests/data/safety_conditions.tsv"),
     include_str!("../../../tests/data/safety_ordinary.tsv"),
     include_str!("../../../tests/data/safety_frozen_a.tsv"),
@@ -51,6 +51,7 @@ pub(super) const BANK: [&str; 19] = [
     include_str!("../../../tests/data/safety_sealed_n.tsv"),
     include_str!("../../../tests/data/safety_sealed_o.tsv"),
     include_str!("../../../tests/data/safety_sealed_q.tsv"),
+    include_str!("../../../tests/data/safety_sealed_r.tsv"),
 ];
 
 /// A labelled post: `tier<TAB>[condition<TAB>]post`.
@@ -77,6 +78,11 @@ pub fn examples(file: &str) -> Result<Vec<Example<'_>>, String> {
             _ => Err(format!("not tier<TAB>[condition<TAB>]post: {line}")),
         })
         .collect()
+}
+
+/// The table of token vectors, as shipped in the binary.
+pub fn table() -> &'static [u8] {
+    VECTORS
 }
 
 /// A text's direction in the distilled space, of unit length; `None` for a

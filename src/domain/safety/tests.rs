@@ -509,7 +509,7 @@ fn ordinary_posts_with_alarming_words_raise_no_card() {
 /// first-sight figures); D and L were never tuned on and are the honest
 /// estimates, with their misses listed there (L's first sight is the figure
 /// to quote: a later change reached one of its misses).
-const FROZEN: [(&str, &str, [f64; 4]); 17] = [
+const FROZEN: [(&str, &str, [f64; 4]); 18] = [
     ("A", include_str!("../../../tests/data/safety_frozen_a.tsv"), [1.0, 0.0, 1.0, 0.0]),
     ("B", include_str!("../../../tests/data/safety_sealed_b.tsv"), [1.0, 0.0, 1.0, 0.0]),
     ("C", include_str!("../../../tests/data/safety_sealed_c.tsv"), [1.0, 0.0, 1.0, 0.0]),
@@ -521,12 +521,13 @@ const FROZEN: [(&str, &str, [f64; 4]); 17] = [
     ("I", include_str!("../../../tests/data/safety_sealed_i.tsv"), [1.0, 0.0, 1.0, 0.0]),
     ("J", include_str!("../../../tests/data/safety_sealed_j.tsv"), [0.97, 0.0, 0.99, 0.0]),
     ("K", include_str!("../../../tests/data/safety_sealed_k.tsv"), [1.0, 0.0, 0.99, 0.0]),
-    ("L", include_str!("../../../tests/data/safety_sealed_l.tsv"), [0.97, 0.28, 0.78, 0.0]),
+    ("L", include_str!("../../../tests/data/safety_sealed_l.tsv"), [0.97, 0.27, 0.79, 0.0]),
     ("M", include_str!("../../../tests/data/safety_sealed_m.tsv"), [1.0, 0.0, 1.0, 0.0]),
     ("N", include_str!("../../../tests/data/safety_sealed_n.tsv"), [1.0, 0.0, 0.97, 0.0]),
     ("O", include_str!("../../../tests/data/safety_sealed_o.tsv"), [1.0, 0.0, 0.98, 0.0]),
     ("P", include_str!("../../../tests/data/safety_sealed_p.tsv"), [0.81, 0.17, 0.88, 0.0]),
     ("Q", include_str!("../../../tests/data/safety_sealed_q.tsv"), [1.0, 0.0, 1.0, 0.0]),
+    ("R", include_str!("../../../tests/data/safety_sealed_r.tsv"), [1.0, 0.0, 1.0, 0.0]),
 ];
 
 /// The goals are recall ≥ 0.95, played down ≤ 0.05, accuracy ≥ 0.90
@@ -550,7 +551,7 @@ fn the_frozen_sets_do_no_worse_than_last_measured() {
 fn the_second_opinion_reaches_further_into_sets_it_never_saw_without_a_false_alarm() {
     let with_bank = |text: &str| Rules::builtin().assess(text, "uk").tier;
     let sets: [(&str, &str, [f64; 3]); 3] =
-        [("D", FROZEN[3].1, [1.0, 0.0, 1.0]), ("L", FROZEN[11].1, [1.0, 0.21, 0.82]), ("P", FROZEN[15].1, [0.93, 0.04, 0.95])];
+        [("D", FROZEN[3].1, [1.0, 0.0, 1.0]), ("L", FROZEN[11].1, [1.0, 0.2, 0.83]), ("P", FROZEN[15].1, [0.93, 0.04, 0.95])];
     for (name, set, [recall, played_down, accuracy]) in sets {
         let (rules, both) = (Score::of(set), Score::judged(set, with_bank));
         both.report(&format!("set {name} with the second opinion"));
