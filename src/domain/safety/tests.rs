@@ -509,7 +509,7 @@ fn ordinary_posts_with_alarming_words_raise_no_card() {
 /// first-sight figures); D and L were never tuned on and are the honest
 /// estimates, with their misses listed there (L's first sight is the figure
 /// to quote: a later change reached one of its misses).
-const FROZEN: [(&str, &str, [f64; 4]); 18] = [
+const FROZEN: [(&str, &str, [f64; 4]); 19] = [
     ("A", include_str!("../../../tests/data/safety_frozen_a.tsv"), [1.0, 0.0, 1.0, 0.0]),
     ("B", include_str!("../../../tests/data/safety_sealed_b.tsv"), [1.0, 0.0, 1.0, 0.0]),
     ("C", include_str!("../../../tests/data/safety_sealed_c.tsv"), [1.0, 0.0, 1.0, 0.0]),
@@ -528,6 +528,7 @@ const FROZEN: [(&str, &str, [f64; 4]); 18] = [
     ("P", include_str!("../../../tests/data/safety_sealed_p.tsv"), [0.81, 0.17, 0.88, 0.0]),
     ("Q", include_str!("../../../tests/data/safety_sealed_q.tsv"), [1.0, 0.0, 1.0, 0.0]),
     ("R", include_str!("../../../tests/data/safety_sealed_r.tsv"), [1.0, 0.0, 1.0, 0.0]),
+    ("S", include_str!("../../../tests/data/safety_sealed_s.tsv"), [1.0, 0.06, 0.95, 0.0]),
 ];
 
 /// The goals are recall ≥ 0.95, played down ≤ 0.05, accuracy ≥ 0.90
