@@ -618,6 +618,9 @@ impl Rules {
         // managed (emergencies aside), and for signs with exceptions, not only
         // inside a phrase that means something else.
         let live = |r: &Reading, i: usize| !r.negated[i] && !r.hypothetical[i] && (rule.history || !r.historical[i]);
+        // Inside a phrase that means something else: "burning up" is not a
+        // burning chest, and "grab the wall" is not hitting one.
+        let in_exception = |r: &Reading, h: &Hit| rule.except.iter().any(|e| r.hits.iter().any(|x| x.concept == *e && x.start <= h.start && x.end >= h.end));
         let counts = |s: usize, concept: ConceptId| -> bool {
             let r = &readings[s];
             let present = if rule.history { r.present_ever[concept] } else { r.present[concept] };
@@ -627,13 +630,13 @@ impl Rules {
             if rule.except.is_empty() {
                 return true;
             }
-            r.hits.iter().enumerate().any(|(i, h)| {
-                h.concept == concept
-                    && live(r, i)
-                    && !rule.except.iter().any(|e| r.hits.iter().any(|x| x.concept == *e && x.start <= h.start && x.end >= h.end))
-            })
+            r.hits.iter().enumerate().any(|(i, h)| h.concept == concept && live(r, i) && !in_exception(r, h))
         };
-        let excluded = |s: usize| rule.unless.iter().any(|u| readings[s].present[*u]);
+        // An `unless` word calms the sign, except where it is part of an exception.
+        let excluded = |s: usize| {
+            let r = &readings[s];
+            rule.unless.iter().any(|u| r.present[*u] && (rule.except.is_empty() || r.hits.iter().any(|h| h.concept == *u && !in_exception(r, h))))
+        };
         let long_enough = |s: usize| {
             rule.min_days.is_none_or(|min| *readings[s].days.get_or_init(|| text::longest_duration_days(&sentences[s].tokens)) >= min)
         };

@@ -285,6 +285,13 @@ fn goodbyes_signpost_crisis_only_with_a_means_at_hand() {
     assert_eq!(tier("Moving to Spain next month so wanted to say goodbye to you all, thanks for everything!"), Tier::None);
 }
 
+/// "Hit the wall" is figurative; "had to grab the wall" is someone nearly going down.
+#[test]
+fn a_figurative_word_inside_a_phrase_that_means_something_else_does_not_calm_a_sign() {
+    assert_eq!(tier("Twice today my vision has gone to static and I've had to grab the wall"), Tier::Urgent);
+    assert_eq!(tier("Hit the wall at mile 20 and had to walk, everything went fuzzy in my legs"), Tier::None);
+}
+
 #[test]
 fn figurative_and_harmless_uses_are_not_signs() {
     for text in [
@@ -528,7 +535,7 @@ const FROZEN: [(&str, &str, [f64; 4]); 19] = [
     ("P", include_str!("../../../tests/data/safety_sealed_p.tsv"), [0.81, 0.17, 0.88, 0.0]),
     ("Q", include_str!("../../../tests/data/safety_sealed_q.tsv"), [1.0, 0.0, 1.0, 0.0]),
     ("R", include_str!("../../../tests/data/safety_sealed_r.tsv"), [1.0, 0.0, 1.0, 0.0]),
-    ("S", include_str!("../../../tests/data/safety_sealed_s.tsv"), [1.0, 0.06, 0.95, 0.0]),
+    ("S", include_str!("../../../tests/data/safety_sealed_s.tsv"), [1.0, 0.03, 0.97, 0.0]),
 ];
 
 /// The goals are recall ≥ 0.95, played down ≤ 0.05, accuracy ≥ 0.90
