@@ -490,9 +490,10 @@ impl Rules {
             }
         }
         // The whole post is the member's own sentences, without the lines they quoted.
-        let whole: String = text.split_inclusive('\n').filter(|line| !text::is_quoted(line)).collect();
-        if sentences.len() > 1 && readings.iter().all(plain) && readings.iter().any(names_a_feature) {
-            weigh(bank.resemble_at_least(&whole, Tier::Urgent), None);
+        let whole = (sentences.len() > 1 && readings.iter().all(plain) && readings.iter().any(names_a_feature))
+            .then(|| text.split_inclusive('\n').filter(|line| !text::is_quoted(line)).collect::<String>());
+        if let Some(whole) = &whole {
+            weigh(bank.resemble_at_least(whole, Tier::Urgent), None);
         }
         let (likeness, at) = best?;
         let condition = if likeness.condition.is_empty() { "labelled-posts" } else { likeness.condition.as_str() };
@@ -506,7 +507,7 @@ impl Rules {
         let last_feature = |s: usize| readings[s].hits.iter().rfind(|h| !self.context.is_context(h.concept)).map(|h| (s, h.start));
         let (evidence, at) = match at {
             Some(s) => (text::excerpt(text, &sentences[s], 160), last_feature(s)?),
-            None => (crate::domain::markdown::truncate_words(whole.trim(), 160), (0..sentences.len()).rev().find_map(last_feature)?),
+            None => (crate::domain::markdown::truncate_words(whole?.trim(), 160), (0..sentences.len()).rev().find_map(last_feature)?),
         };
         let source = format!("the second opinion: labelled posts like this one ({condition}, similarity {:.2}); docs/SAFETY.md", likeness.similarity);
         Some((Sign { id: format!("{READS_LIKE}{condition}"), label: label.to_owned(), evidence, tier: likeness.tier, source }, at))
