@@ -11,6 +11,7 @@
 use super::access::{self, Viewer};
 use super::store::moderation::{self as queue_store, AuditEntry};
 use super::store::notify::Notice;
+use super::store::forum::Posted;
 use super::store::{NewEvent, NewPost, NewThread, StoreError, Tx, events, forum, notify, notify as notify_store};
 use super::{App, Category, Error, Listing, Post, Result, Revision, Thread, ThreadSummary};
 use crate::domain::links::{MAX_THREADS_PER_PAGE, POSTS_PER_PAGE, THREADS_PER_PAGE, pages, post_url};
@@ -109,18 +110,18 @@ fn links_in(rendered: &Rendered) -> usize {
 /// The side records of a new post: its event; its author follows the
 /// thread; once anyone may read it, its notifications; and a place in the
 /// queue when it waits for approval or describes an emergency.
-async fn new_post_records(tx: &Tx<'_>, post: &Post, emergency: bool, away_delay_ms: i64) -> super::store::Result<()> {
+async fn new_post_records(tx: &Tx<'_>, post: &Posted, body: &str, emergency: bool, away_delay_ms: i64) -> super::store::Result<()> {
     let kind = if post.held { "post-held" } else if post.number == 1 { "thread-created" } else { "post-created" };
     // None of these waits on another's answer, so they are awaited together
     // (one round trip on PostgreSQL); their statements still run in this order.
     let recorded = async { events::record(tx, &event(kind, post.thread_id, post.id)).await };
-    let followed = notify_store::follow_on_post(tx, post.user_id, post.thread_id, post.number);
+    let followed = notify_store::follow_on_post(tx, post.author_id, post.thread_id, post.number);
     let told = async {
         if post.held {
             queue_store::queue(tx, post.id, "held", HELD_SCORE).await?;
-            events::record(tx, &review_event(post)).await.map(|_| ())
+            events::record(tx, &review_event(post.thread_id, post.id)).await.map(|_| ())
         } else {
-            super::notify::published(tx, post.id, &quote::quoted_authors(&post.body), away_delay_ms).await
+            super::notify::published(tx, post.id, &quote::quoted_authors(body), away_delay_ms).await
         }
     };
     try_join3(recorded, followed, told).await?;
@@ -131,16 +132,16 @@ async fn new_post_records(tx: &Tx<'_>, post: &Post, emergency: bool, away_delay_
 }
 
 /// Tells the moderators' queue page that something changed about a post.
-pub(super) fn review_event(post: &Post) -> NewEvent {
-    NewEvent { kind: "review", thread_id: Some(post.thread_id), post_id: Some(post.id) }
+pub(super) fn review_event(thread_id: i64, post_id: i64) -> NewEvent {
+    NewEvent { kind: "review", thread_id: Some(thread_id), post_id: Some(post_id) }
 }
 
 /// A post that describes an emergency: the member may need help now, so
 /// every moderator hears at once, and the post heads the queue.
-async fn alert_emergency(tx: &Tx<'_>, post: &Post) -> super::store::Result<()> {
-    let told = notify::notify_staff(tx, Notice { kind: "safety-emergency", post_id: Some(post.id), actor_id: Some(post.user_id), detail: None }).await?;
+async fn alert_emergency(tx: &Tx<'_>, post: &Posted) -> super::store::Result<()> {
+    let told = notify::notify_staff(tx, Notice { kind: "safety-emergency", post_id: Some(post.id), actor_id: Some(post.author_id), detail: None }).await?;
     queue_store::queue(tx, post.id, "safety", SAFETY_SCORE).await?;
-    events::record(tx, &review_event(post)).await?;
+    events::record(tx, &review_event(post.thread_id, post.id)).await?;
     tracing::warn!(post = post.id, staff = told, "a post describes an emergency; staff notified");
     Ok(())
 }
@@ -435,7 +436,7 @@ impl App {
             .write(move |tx| {
                 Box::pin(async move {
                     let (thread, post) = forum::create_thread(tx, &new).await?;
-                    new_post_records(tx, &post, emergency, delay).await?;
+                    new_post_records(tx, &Posted::from(&post), &post.body, emergency, delay).await?;
                     Ok((thread, post))
                 })
             })
@@ -462,18 +463,19 @@ impl App {
         let (emergency, delay) = (self.describes_emergency(&safety_text(draft.body, pain.as_ref())), self.away_delay_ms());
         // Replies to a busy thread queue on its row; grouped, they share commits.
         let new = std::sync::Arc::new(new);
-        let post = self
+        let posted = self
             .store
             .write_grouped(move |tx| {
                 let new = new.clone();
                 Box::pin(async move {
-                    let post = forum::create_post(tx, thread_id, &new).await?;
-                    new_post_records(tx, &post, emergency, delay).await?;
-                    Ok(post)
+                    let posted = forum::insert_post(tx, thread_id, &new).await?;
+                    new_post_records(tx, &posted, &new.body, emergency, delay).await?;
+                    Ok(posted)
                 })
             })
             .await?;
-        Ok(post)
+        // Read back once committed, beside other replies, not on their writer.
+        self.store.post(posted.id, Some(posted.author_id)).await?.ok_or(Error::NotFound)
     }
 
     /// In slow mode, how many seconds `member` must still wait to post in `thread`.
@@ -520,7 +522,7 @@ impl App {
                     events::record(tx, &event("post-edited", thread_id, post_id)).await?;
                     super::notify::mentions_added(tx, post_id, &added, delay).await?;
                     if newly_emergency {
-                        alert_emergency(tx, &edited).await?;
+                        alert_emergency(tx, &Posted::from(&edited)).await?;
                     }
                     if let Some(entry) = by_moderator {
                         queue_store::audit(tx, &entry).await?;

@@ -165,7 +165,7 @@ impl App {
                     if reason == FlagReason::AtRisk {
                         notify::notify_staff(tx, Notice { kind: "flag-at-risk", post_id: Some(post_id), actor_id: None, detail: note.as_deref() }).await?;
                     }
-                    events::record(tx, &review_event(&post)).await?;
+                    events::record(tx, &review_event(post.thread_id, post.id)).await?;
                     Ok(hide)
                 })
             })
@@ -293,7 +293,7 @@ impl App {
                     }
                     let after = forum::post_by_id(tx, post_id, None).await?.ok_or(super::store::StoreError::NotFound)?;
                     store::audit(tx, &AuditEntry { after: Some(post_state(&after)), ..entry }).await?;
-                    events::record(tx, &review_event(&after)).await?;
+                    events::record(tx, &review_event(after.thread_id, after.id)).await?;
                     Ok(after)
                 })
             })

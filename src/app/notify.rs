@@ -16,7 +16,7 @@ use super::{App, Error, Notification, Result, ThreadSummary};
 use crate::domain::links::post_url;
 use crate::domain::notify::{self as rules, Level, Reason};
 use crate::domain::permission::Action;
-use futures_util::future::{try_join, try_join_all};
+use futures_util::future::{try_join3, try_join_all};
 
 /// How many notifications a page lists.
 pub const PER_PAGE: i64 = 30;
@@ -117,14 +117,15 @@ pub(super) async fn mentions_added(tx: &Tx<'_>, post_id: i64, added: &[String], 
 }
 
 async fn tell_each(tx: &Tx<'_>, post_id: i64, author: i64, told: Vec<(i64, Reason)>, opens_thread: bool, away_delay_ms: i64) -> super::store::Result<()> {
-    // Each reason's notices, and the mail, are awaited together: one round trip on PostgreSQL.
+    // Each reason's notices, the wake for everyone told, and the mail, are
+    // awaited together: one round trip on PostgreSQL.
     let tells = [Reason::Reply, Reason::Quote, Reason::Mention, Reason::Watching].map(|reason| {
         let members: Vec<i64> = told.iter().filter(|(_, r)| *r == reason).map(|(m, _)| *m).collect();
         let notice = Notice { kind: reason.kind(opens_thread), post_id: Some(post_id), actor_id: Some(author), detail: None };
-        async move { store::tell(tx, &members, notice).await }
+        async move { store::tell_quietly(tx, &members, notice).await }
     });
     let everyone: Vec<i64> = told.iter().map(|(m, _)| *m).collect();
-    try_join(try_join_all(tells), mail::queue_away(tx, &everyone, away_delay_ms)).await.map(|_| ())
+    try_join3(try_join_all(tells), store::count_changed(tx, &everyone), mail::queue_away(tx, &everyone, away_delay_ms)).await.map(|_| ())
 }
 
 /// Thanks given or taken back, for the post's author (unless they muted the thanker).

@@ -81,6 +81,20 @@ async fn a_reply_a_quote_and_a_mention_each_reach_the_person_they_are_about() {
 }
 
 #[tokio::test]
+async fn a_mention_in_a_staff_only_category_reaches_staff_and_no_member() {
+    let server = TestServer::start().await;
+    let admin = server.admin_with_category("staff-room", "Staff room").await;
+    raw_exec(server.db_url(), "UPDATE categories SET staff_only = 1 WHERE slug = 'staff-room'").await;
+    server.seed_user("mod_mo", Role::Moderator).await;
+    let (moderator, member) = (server.api().login("mod_mo").await, server.member("jogon_jen").await);
+    admin.thread("staff-room", "About a flag", "@jogon_jen and @mod_mo, have a look at the flag on this one.").await;
+    assert_eq!(told(&moderator).await, ["mention by site_admin"]);
+    assert!(told(&member).await.is_empty(), "a member who can't read the post is not told of it");
+    let rows = raw_rows(server.db_url(), "SELECT COUNT(*) FROM notifications n JOIN users u ON u.id = n.user_id WHERE u.username = 'jogon_jen'").await;
+    assert_eq!(rows[0][0], "0", "not even in the database");
+}
+
+#[tokio::test]
 async fn one_action_never_notifies_the_same_person_twice() {
     let c = conversation().await;
     let quote = c.jen.get_json(&format!("/api/v1/posts/{}/quote", c.first_id)).await;

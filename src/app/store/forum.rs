@@ -5,7 +5,7 @@ use super::{Result, Store, StoreError, now_millis};
 use crate::domain::markdown::Rendered;
 use crate::domain::notify::Level;
 use crate::domain::programme::{PainArea, PainSummary, Trend};
-use futures_util::future::{try_join, try_join3};
+use futures_util::future::try_join;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
@@ -637,6 +637,29 @@ pub async fn create_thread(tx: &Tx<'_>, new: &NewThread) -> Result<(Thread, Post
 /// reply, its thread's latest activity, its category's and its author's
 /// posts) only once it is approved.
 pub async fn create_post(tx: &Tx<'_>, thread_id: i64, new: &NewPost) -> Result<Post> {
+    let posted = insert_post(tx, thread_id, new).await?;
+    post_by_id(tx, posted.id, Some(posted.author_id)).await?.ok_or(StoreError::NotFound)
+}
+
+/// A post just written: what its side records need, known without reading it back.
+#[derive(Debug, Clone, Copy)]
+pub struct Posted {
+    pub id: i64,
+    pub thread_id: i64,
+    pub number: i64,
+    pub author_id: i64,
+    pub held: bool,
+}
+
+impl From<&Post> for Posted {
+    fn from(post: &Post) -> Posted {
+        Posted { id: post.id, thread_id: post.thread_id, number: post.number, author_id: post.user_id, held: post.held }
+    }
+}
+
+/// As [`create_post`], without reading the post back: a reply reads it after
+/// its commit, off the writer, whose time every reply to the thread waits on.
+pub async fn insert_post(tx: &Tx<'_>, thread_id: i64, new: &NewPost) -> Result<Posted> {
     // Taking the number also locks the thread's row on PostgreSQL, so
     // concurrent replies are numbered one at a time. Statements that don't
     // wait on each other's answers are awaited together: PostgreSQL then
@@ -695,8 +718,8 @@ pub async fn create_post(tx: &Tx<'_>, thread_id: i64, new: &NewPost) -> Result<P
         Ok(())
     };
     // A new post has no mentions to replace: one statement fewer while the thread's row is locked.
-    let (_, _, post) = try_join3(counted, insert_mentions(tx, id, &new.rendered.mentions), post_by_id(tx, id, Some(new.author_id))).await?;
-    post.ok_or(StoreError::NotFound)
+    try_join(counted, insert_mentions(tx, id, &new.rendered.mentions)).await?;
+    Ok(Posted { id, thread_id, number, author_id: new.author_id, held: new.held })
 }
 
 /// A held post goes up, counted from now as if it had just been written; a

@@ -10,8 +10,7 @@
 use super::conn::{Conn, Row, Tx, Wake, args};
 use super::{Result, Store, now_millis};
 use crate::domain::notify::{Audience, Level};
-use futures_util::future::try_join3;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 #[derive(Debug, Clone)]
 pub struct Notification {
@@ -47,20 +46,26 @@ const ACTORS_KEPT: usize = 3;
 
 /// Tells each of `members` the same thing, and wakes their open pages.
 pub async fn tell(tx: &Tx<'_>, members: &Vec<i64>, n: Notice<'_>) -> Result<u64> {
+    let told = tell_quietly(tx, members, n).await?;
+    if told > 0 {
+        count_changed(tx, members).await?;
+    }
+    Ok(told)
+}
+
+/// As [`tell`], leaving the members' pages to be woken by [`count_changed`]:
+/// once for everyone a post tells, whatever each was told.
+pub async fn tell_quietly(tx: &Tx<'_>, members: &Vec<i64>, n: Notice<'_>) -> Result<u64> {
     if members.is_empty() {
         return Ok(0);
     }
-    let now = now_millis();
     let actors = n.actor_id.map(|a| format!("[{a}]"));
-    let told = tx
-        .exec(
-            "INSERT INTO notifications (user_id, kind, post_id, actor_id, detail, created_at, actor_ids) \
-             SELECT id, ?2, ?3, ?4, ?5, ?6, ?7 FROM users WHERE id = ANY(?1)",
-            args![members, n.kind, n.post_id, n.actor_id, n.detail, now, actors.as_deref()],
-        )
-        .await?;
-    count_changed(tx, members).await?;
-    Ok(told)
+    tx.exec(
+        "INSERT INTO notifications (user_id, kind, post_id, actor_id, detail, created_at, actor_ids) \
+         SELECT id, ?2, ?3, ?4, ?5, ?6, ?7 FROM users WHERE id = ANY(?1)",
+        args![members, n.kind, n.post_id, n.actor_id, n.detail, now_millis(), actors.as_deref()],
+    )
+    .await
 }
 
 /// Tells one member.
@@ -75,7 +80,10 @@ pub async fn notify_staff(tx: &Tx<'_>, n: Notice<'_>) -> Result<u64> {
 }
 
 /// Each member's pages hear that their notifications changed.
-async fn count_changed(tx: &Tx<'_>, members: &Vec<i64>) -> Result<()> {
+pub async fn count_changed(tx: &Tx<'_>, members: &Vec<i64>) -> Result<()> {
+    if members.is_empty() {
+        return Ok(());
+    }
     tx.exec(
         "INSERT INTO events (kind, user_id, created_at) SELECT 'notification', id, ?2 FROM users WHERE id = ANY(?1)",
         args![members, now_millis()],
@@ -133,58 +141,51 @@ pub async fn thanked(tx: &Tx<'_>, post_id: i64, author: i64, actor: i64, given: 
 /// post it answers, who it quotes (by name) and mentions, who watches its
 /// thread or category, and which of them muted its author, thread or category.
 pub async fn audience(tx: &Tx<'_>, post_id: i64, quoted_names: &[String]) -> Result<Audience> {
-    // The post's own list of the names it mentions says whether there are any to look up.
-    let (author, thread_id, category_id, number, answered, mentions_anyone) = tx
-        .one(
-            "SELECT p.user_id, p.thread_id, t.category_id, p.number, \
-               CASE WHEN p.reply_to IS NOT NULL THEN r.user_id WHEN p.number > 1 THEN t.user_id END, \
-               CASE WHEN p.mentions = '[]' THEN 0 ELSE 1 END \
-             FROM posts p JOIN threads t ON t.id = p.thread_id LEFT JOIN posts r ON r.id = p.reply_to WHERE p.id = ?1",
-            args![post_id],
-            |r| Ok((r.int(0)?, r.int(1)?, r.int(2)?, r.int(3)?, r.opt_int(4)?, r.int(5)? != 0)),
+    // One statement, as it runs while the thread's row is locked: a row per
+    // member who might hear (none: one row of the post's facts alone), with
+    // why and whether they muted it. The post's own list of the names it
+    // mentions says whether there are any to look up.
+    let quoted: Vec<String> = quoted_names.iter().map(|n| n.to_ascii_lowercase()).collect();
+    let rows = tx
+        .all(
+            "WITH p AS (SELECT p.user_id AS author, p.thread_id, t.category_id, p.number, p.mentions, \
+               CASE WHEN p.reply_to IS NOT NULL THEN r.user_id WHEN p.number > 1 THEN t.user_id END AS answered \
+             FROM posts p JOIN threads t ON t.id = p.thread_id LEFT JOIN posts r ON r.id = p.reply_to WHERE p.id = ?1), \
+             heard AS ( \
+               SELECT answered AS member, 1 AS why FROM p WHERE answered IS NOT NULL \
+               UNION ALL SELECT id, 2 FROM users WHERE username_lower = ANY(?2) \
+               UNION ALL SELECT m.user_id, 3 FROM post_mentions m JOIN p ON p.mentions <> '[]' WHERE m.post_id = ?1 \
+               UNION ALL SELECT m.user_id, 4 FROM member_threads m JOIN p ON m.thread_id = p.thread_id WHERE m.level = 'watching' AND p.number > 1 \
+               UNION ALL SELECT c.user_id, 4 FROM member_categories c JOIN p ON c.category_id = p.category_id WHERE c.level = 'watching' \
+                 AND NOT EXISTS (SELECT 1 FROM member_threads m WHERE m.user_id = c.user_id AND m.thread_id = p.thread_id AND m.level IS NOT NULL)) \
+             SELECT p.author, p.number, h.member, h.why, \
+               CASE WHEN EXISTS (SELECT 1 FROM users u \
+                 LEFT JOIN member_threads m ON m.user_id = u.id AND m.thread_id = p.thread_id \
+                 LEFT JOIN member_categories c ON c.user_id = u.id AND c.category_id = p.category_id \
+                 WHERE u.id = h.member AND (COALESCE(m.level, c.level) = 'muted' \
+                   OR EXISTS (SELECT 1 FROM member_mutes x WHERE x.user_id = u.id AND x.muted_id = p.author) \
+                   OR (u.role = 'member' AND EXISTS (SELECT 1 FROM categories k WHERE k.id = p.category_id AND k.staff_only = 1)))) \
+               THEN 1 ELSE 0 END \
+             FROM p LEFT JOIN heard h ON 1 = 1",
+            args![post_id, &quoted],
+            |r| Ok((r.int(0)?, r.int(1)?, r.opt_int(2)?, r.opt_int(3)?, r.int(4)? != 0)),
         )
-        .await?
-        .ok_or(super::StoreError::NotFound)?;
-    // Three lookups that don't wait on each other: one round trip on PostgreSQL.
-    let quoted = super::accounts::ids_of(tx, quoted_names);
-    let mentioned = async {
-        if !mentions_anyone {
-            return Ok(Vec::new());
+        .await?;
+    let Some(&(author, number, ..)) = rows.first() else { return Err(super::StoreError::NotFound) };
+    let mut audience = Audience { author, opens_thread: number == 1, ..Audience::default() };
+    for (_, _, member, why, muted) in rows {
+        let Some(member) = member else { continue };
+        match why {
+            Some(1) => audience.answered = Some(member),
+            Some(2) => audience.quoted.push(member),
+            Some(3) => audience.mentioned.push(member),
+            _ => audience.watching.push(member),
         }
-        tx.all("SELECT user_id FROM post_mentions WHERE post_id = ?1", args![post_id], |r| r.int(0)).await
-    };
-    // Watching the thread itself, or its category without a level of their own for the thread.
-    let watching = async {
-        tx.all(
-            "SELECT user_id FROM member_threads WHERE thread_id = ?1 AND level = 'watching' AND ?3 > 1 \
-             UNION \
-             SELECT c.user_id FROM member_categories c WHERE c.category_id = ?2 AND c.level = 'watching' \
-               AND NOT EXISTS (SELECT 1 FROM member_threads m WHERE m.user_id = c.user_id AND m.thread_id = ?1 AND m.level IS NOT NULL)",
-            args![thread_id, category_id, number],
-            |r| r.int(0),
-        )
-        .await
-    };
-    let (quoted, mentioned, watching) = try_join3(quoted, mentioned, watching).await?;
-    let candidates: Vec<i64> = answered.iter().chain(&quoted).chain(&mentioned).chain(&watching).copied().collect::<HashSet<_>>().into_iter().collect();
-    let muted: HashSet<i64> = if candidates.is_empty() {
-        HashSet::new()
-    } else {
-        tx.all(
-            "SELECT u.id FROM users u \
-             LEFT JOIN member_threads m ON m.user_id = u.id AND m.thread_id = ?2 \
-             LEFT JOIN member_categories c ON c.user_id = u.id AND c.category_id = ?3 \
-             WHERE u.id = ANY(?1) AND (COALESCE(m.level, c.level) = 'muted' \
-               OR EXISTS (SELECT 1 FROM member_mutes x WHERE x.user_id = u.id AND x.muted_id = ?4) \
-               OR (u.role = 'member' AND EXISTS (SELECT 1 FROM categories k WHERE k.id = ?3 AND k.staff_only = 1)))",
-            args![&candidates, thread_id, category_id, author],
-            |r| r.int(0),
-        )
-        .await?
-        .into_iter()
-        .collect()
-    };
-    Ok(Audience { author, opens_thread: number == 1, answered, quoted, mentioned, watching, muted })
+        if muted {
+            audience.muted.insert(member);
+        }
+    }
+    Ok(audience)
 }
 
 /// Whether `member` muted `other`.
