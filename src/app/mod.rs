@@ -167,6 +167,11 @@ impl App {
         (self.store.queries_executed(), self.store.replica_queries_executed())
     }
 
+    /// Write transactions committed, and the writes they carried, for `/metrics`.
+    pub fn commits(&self) -> (u64, u64) {
+        self.store.commits()
+    }
+
     /// Moves after every change that guests might see, here or on another
     /// node: a page rendered while it held one value is current until it moves.
     pub fn changes(&self) -> u64 {

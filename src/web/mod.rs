@@ -140,9 +140,12 @@ async fn metrics(State(state): State<AppState>, ClientAddr(client): ClientAddr) 
         return error::Error::NotFound.into_response();
     }
     let (queries, on_replica) = state.app.queries_executed();
+    let (commits, writes) = state.app.commits();
     let mut body = format!(
         "# HELP jogette_db_queries_total SQL statements executed.\n# TYPE jogette_db_queries_total counter\njogette_db_queries_total {queries}\n\
-         # HELP jogette_db_replica_queries_total Of those, statements a read replica answered.\n# TYPE jogette_db_replica_queries_total counter\njogette_db_replica_queries_total {on_replica}\n"
+         # HELP jogette_db_replica_queries_total Of those, statements a read replica answered.\n# TYPE jogette_db_replica_queries_total counter\njogette_db_replica_queries_total {on_replica}\n\
+         # HELP jogette_db_commits_total Write transactions committed.\n# TYPE jogette_db_commits_total counter\njogette_db_commits_total {commits}\n\
+         # HELP jogette_db_committed_writes_total Writes those transactions carried: grouped writes share a commit.\n# TYPE jogette_db_committed_writes_total counter\njogette_db_committed_writes_total {writes}\n"
     );
     kept_metrics(&mut body, "guest_page", ["Guests' pages served as kept.", "Guests' pages rendered and kept.", "Bytes of guests' pages kept now."], state.pages.counts());
     let posts = ["Pages of a thread's posts read from memory, for anyone.", "Pages of a thread's posts read from the database.", "Bytes of threads' posts kept now."];

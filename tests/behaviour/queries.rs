@@ -144,3 +144,29 @@ async fn a_reply_costs_a_fixed_number_of_statements_however_long_its_thread() {
     let mentioning = reply_cost(&server, &member, short, "Week 5 run 3 done, thanks @mentioned_mo!").await;
     assert_eq!(mentioning, plain + 5);
 }
+
+/// Commits, and the writes they carried, from `/metrics`.
+async fn commits(server: &TestServer) -> (u64, u64) {
+    (server.metric("jogette_db_commits_total").await, server.metric("jogette_db_committed_writes_total").await)
+}
+
+#[tokio::test]
+async fn the_operator_sees_how_many_writes_each_commit_carries() {
+    let server = TestServer::start().await;
+    server.admin_with_category("intro", "Introductions").await;
+    let member = server.member("replier_rob").await;
+    let thread = member.thread("intro", "A thread", "Opening words").await["id"].as_i64().unwrap();
+    // A reply on its own is a commit of its own.
+    let before = commits(&server).await;
+    member.reply(thread, "Week 5 run 3 done!", None).await;
+    let after = commits(&server).await;
+    assert_eq!((after.0 - before.0, after.1 - before.1), (1, 1));
+    // Replies sent together are all counted, in as many commits or fewer.
+    let before = after;
+    let bodies: Vec<String> = (0..24).map(|n| format!("Reply {n}")).collect();
+    futures_util::future::join_all(bodies.iter().map(|body| member.reply(thread, body, None))).await;
+    let after = commits(&server).await;
+    let (commits, writes) = (after.0 - before.0, after.1 - before.1);
+    assert_eq!(writes, 24);
+    assert!((1..=24).contains(&commits), "{commits} commits for 24 replies");
+}

@@ -179,11 +179,16 @@ impl TestServer {
     }
 
     pub async fn queries(&self) -> u64 {
+        self.metric("jogette_db_queries_total").await
+    }
+
+    /// One counter from `/metrics`.
+    pub async fn metric(&self, name: &str) -> u64 {
         let text = reqwest::get(self.url("/metrics")).await.unwrap().text().await.unwrap();
         text.lines()
-            .find_map(|l| l.strip_prefix("jogette_db_queries_total "))
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
             .and_then(|n| n.parse().ok())
-            .expect("metrics report the query count")
+            .unwrap_or_else(|| panic!("metrics report {name}"))
     }
 
     pub fn api(&self) -> Api {

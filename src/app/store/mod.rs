@@ -290,6 +290,14 @@ impl Store {
         }
     }
 
+    /// Write transactions committed so far, and the writes they carried.
+    pub fn commits(&self) -> (u64, u64) {
+        match &self.backend {
+            Backend::Sqlite(s) => s.commits.counts(),
+            Backend::Postgres(p) => p.writer.commits.counts(),
+        }
+    }
+
     /// Of those, the ones a read replica answered.
     pub fn replica_queries_executed(&self) -> u64 {
         match &self.backend {
@@ -316,6 +324,25 @@ tokio::task_local! {
 /// Runs one request's work with its own choice of where to read.
 pub async fn request_scope<F: std::future::Future>(work: F) -> F::Output {
     READ_PRIMARY.scope(std::cell::Cell::new(false), work).await
+}
+
+/// Write transactions committed, and the writes they carried: writes per
+/// commit says how far grouping shares each flush to disk.
+#[derive(Debug, Default)]
+pub(super) struct Commits {
+    commits: AtomicU64,
+    writes: AtomicU64,
+}
+
+impl Commits {
+    fn committed(&self, writes: usize) {
+        self.commits.fetch_add(1, Ordering::Relaxed);
+        self.writes.fetch_add(writes as u64, Ordering::Relaxed);
+    }
+
+    fn counts(&self) -> (u64, u64) {
+        (self.commits.load(Ordering::Relaxed), self.writes.load(Ordering::Relaxed))
+    }
 }
 
 /// From now until the request ends, read from the primary, not a replica:

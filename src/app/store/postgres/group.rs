@@ -98,7 +98,7 @@ async fn write_group(writer: &Writer, group: Vec<Job>) {
     }
     let work_failed = Arc::new(AtomicBool::new(false));
     let outcome = writer
-        .write(|tx| {
+        .write_carrying(group.len(), |tx| {
             let runs: Vec<_> = group.iter().map(|job| job.run(tx)).collect();
             let work_failed = work_failed.clone();
             Box::pin(async move {

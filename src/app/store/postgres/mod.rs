@@ -280,7 +280,7 @@ impl Postgres {
             getrandom::fill(&mut id).expect("the OS random source is available");
             crate::domain::hex(&id)
         };
-        let writer = Writer { pool: primary.clone(), queries: queries.clone(), channel: String::new(), node, begin: "BEGIN" };
+        let writer = Writer { pool: primary.clone(), queries: queries.clone(), commits: Arc::default(), channel: String::new(), node, begin: "BEGIN" };
         let mut store = Postgres { primary, replica: replica.map(Pool::new), writer, queries, replica_queries: Arc::default(), grouped };
         let session = store.primary.get().await?;
         migrate(&session.client).await?;
@@ -340,6 +340,7 @@ impl Postgres {
 pub(super) struct Writer {
     pool: Pool,
     queries: Arc<AtomicU64>,
+    pub(super) commits: Arc<super::Commits>,
     /// NOTIFY channels are shared by the whole database; naming ours after the
     /// schema keeps communities that share a database from waking each other.
     pub(super) channel: String,
@@ -355,6 +356,11 @@ impl Writer {
     /// announces them before it commits: NOTIFY is delivered at the commit,
     /// to every node, and never for a transaction that rolls back.
     async fn write<T>(&self, work: impl for<'c> FnOnce(&'c Tx<'c>) -> BoxFuture<'c, Result<T>>) -> Result<(T, Wake)> {
+        self.write_carrying(1, work).await
+    }
+
+    /// As [`Writer::write`], for a transaction that carries `writes` writes (a group's).
+    async fn write_carrying<T>(&self, writes: usize, work: impl for<'c> FnOnce(&'c Tx<'c>) -> BoxFuture<'c, Result<T>>) -> Result<(T, Wake)> {
         let session = self.pool.get().await?;
         let tx = Tx::new(super::Conn::Postgres(Conn { session: &session, queries: &self.queries, replica: None }));
         let super::Conn::Postgres(conn) = &*tx else { unreachable!("a PostgreSQL transaction") };
@@ -366,6 +372,7 @@ impl Writer {
                     events::announce(conn, &self.channel, &self.node).await?;
                 }
                 conn.end(true).await?;
+                self.commits.committed(writes);
                 Ok((value, wake))
             }
             Err(e) => {

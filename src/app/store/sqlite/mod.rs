@@ -27,7 +27,7 @@ pub(super) mod events;
 pub(super) mod search;
 
 use super::conn::{Arg, Row, Tx};
-use super::{Result, StoreError, Wake};
+use super::{Commits, Result, StoreError, Wake};
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use rusqlite::{Connection, OpenFlags};
@@ -66,6 +66,7 @@ pub(super) struct Sqlite {
     writer: mpsc::Sender<Job>,
     reads: mpsc::Sender<Read>,
     queries: Arc<AtomicU64>,
+    pub(super) commits: Arc<Commits>,
     /// Read-only connections for reads run on the asking thread
     /// ([`Sqlite::read_here`]), kept for the next: one per thread running
     /// such a read at once (the async workers), at most [`READERS`].
@@ -230,13 +231,14 @@ impl Sqlite {
         }
 
         let (tx, rx) = mpsc::channel::<Job>();
-        let writer_queries = queries.clone();
+        let (writer_queries, commits) = (queries.clone(), Arc::new(Commits::default()));
+        let writer_commits = commits.clone();
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || write_loop(writer, rx, writer_queries))
+            .spawn(move || write_loop(writer, rx, writer_queries, &writer_commits))
             .map_err(|e| StoreError::failed("starting the writer thread", e))?;
 
-        Ok(Sqlite { path: path.to_owned(), writer: tx, reads, queries, here: Mutex::new(Vec::new()) })
+        Ok(Sqlite { path: path.to_owned(), writer: tx, reads, queries, commits, here: Mutex::new(Vec::new()) })
     }
 
     pub(super) fn queries_executed(&self) -> u64 {
@@ -363,7 +365,7 @@ fn read_loop(conn: Connection, waiting: &Mutex<mpsc::Receiver<Read>>, queries: &
     }
 }
 
-fn write_loop(conn: Connection, jobs: mpsc::Receiver<Job>, queries: Arc<AtomicU64>) {
+fn write_loop(conn: Connection, jobs: mpsc::Receiver<Job>, queries: Arc<AtomicU64>, commits: &Commits) {
     let db = Mutex::new(conn);
     let conn = Conn { db: &db, queries: &queries };
     // Blocks for the first job, then takes whatever else queued meanwhile.
@@ -404,6 +406,9 @@ fn write_loop(conn: Connection, jobs: mpsc::Receiver<Job>, queries: Arc<AtomicU6
                 let _ = conn.batch("ROLLBACK");
             }),
         };
+        if outcome.is_ok() {
+            commits.committed(deliveries.len());
+        }
         let error = outcome.err().map(Arc::new);
         for deliver in deliveries {
             deliver(error.as_ref());
