@@ -554,7 +554,7 @@ impl App {
                         super::moderation::tell_flaggers(tx, post_id, &handled).await?;
                         let detail = entry.reason.as_deref();
                         notify::notify(tx, author, Notice { kind: "post-removed", post_id: Some(post_id), actor_id: None, detail }).await?;
-                        events::record(tx, &NewEvent { kind: "review", thread_id: Some(thread_id), post_id: Some(post_id) }).await?;
+                        events::record(tx, &review_event(thread_id, post_id)).await?;
                     }
                     Ok(())
                 })
