@@ -115,8 +115,14 @@ async fn a_thread_list_costs_a_member_what_it_costs_a_guest_plus_their_session()
 
 /// Counts the SQL statements of one reply sent over the API.
 async fn reply_cost(server: &TestServer, member: &Api, thread_id: i64, body: &str) -> u64 {
+    answer_cost(server, member, thread_id, body, None).await
+}
+
+/// As [`reply_cost`], for a reply to a particular post.
+async fn answer_cost(server: &TestServer, member: &Api, thread_id: i64, body: &str, reply_to: Option<i64>) -> u64 {
     let before = server.queries().await;
-    member.reply(thread_id, body, None).await;
+    let reply = member.reply(thread_id, body, reply_to).await;
+    assert_eq!(reply["reply_to"].as_i64(), reply_to, "{reply}");
     server.queries().await - before
 }
 
@@ -126,7 +132,8 @@ async fn a_reply_costs_a_fixed_number_of_statements_however_long_its_thread() {
     server.admin_with_category("intro", "Introductions").await;
     let member = server.member("replier_rob").await;
     server.member("mentioned_mo").await;
-    let short = member.thread("intro", "A short thread", "Opening words").await["id"].as_i64().unwrap();
+    let opened = member.thread("intro", "A short thread", "Opening words").await;
+    let short = opened["id"].as_i64().unwrap();
     let long = member.thread("intro", "A long thread", "Opening words").await["id"].as_i64().unwrap();
     for n in 0..30 {
         member.reply(long, &format!("Reply {n}"), None).await;
@@ -139,6 +146,11 @@ async fn a_reply_costs_a_fixed_number_of_statements_however_long_its_thread() {
     // writer's BEGIN, SAVEPOINT, RELEASE and COMMIT, and the search index
     // it brings up to date before each commit.
     assert_eq!(plain, if on_postgres() { 14 } else { 19 });
+    // Answering a particular post checks it is in the thread as the thread
+    // is numbered, not in a statement of its own on the writer; reading the
+    // answered post to check the viewer may see it is the one more.
+    let answering = answer_cost(&server, &member, short, "Same here, week 5 run 3 done!", opened["first_post"]["id"].as_i64()).await;
+    assert_eq!(answering, plain + 1);
     // Naming someone adds: finding the name while cooking, its row, their
     // notice with its event, and their place in the mail queue.
     let mentioning = reply_cost(&server, &member, short, "Week 5 run 3 done, thanks @mentioned_mo!").await;

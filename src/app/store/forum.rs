@@ -661,31 +661,23 @@ impl From<&Post> for Posted {
 /// its commit, off the writer, whose time every reply to the thread waits on.
 pub async fn insert_post(tx: &Tx<'_>, thread_id: i64, new: &NewPost) -> Result<Posted> {
     // Taking the number also locks the thread's row on PostgreSQL, so
-    // concurrent replies are numbered one at a time. Statements that don't
-    // wait on each other's answers are awaited together: PostgreSQL then
-    // gets them in one round trip (SQLite runs them in order all the same).
-    let numbered = async {
-        tx.one(
+    // concurrent replies are numbered one at a time. It finds no row, too,
+    // when the post it answers is not in the thread: a reply may only answer
+    // a post in the same thread, checked without a statement of its own.
+    let (category_id, number) = tx
+        .one(
             "UPDATE threads SET post_count = post_count + 1, \
              reply_count = reply_count + (CASE WHEN ?4 = 0 AND post_count > 0 THEN 1 ELSE 0 END), \
              last_post_at = CASE WHEN ?4 = 0 THEN ?2 ELSE last_post_at END, \
              last_post_user_id = CASE WHEN ?4 = 0 THEN ?3 ELSE last_post_user_id END, \
              last_number = CASE WHEN ?4 = 0 THEN post_count + 1 ELSE last_number END \
-             WHERE id = ?1 RETURNING category_id, post_count",
-            args![thread_id, new.created_at, new.author_id, new.held],
+             WHERE id = ?1 AND (CAST(?5 AS BIGINT) IS NULL OR EXISTS (SELECT 1 FROM posts WHERE id = ?5 AND thread_id = ?1)) \
+             RETURNING category_id, post_count",
+            args![thread_id, new.created_at, new.author_id, new.held, new.reply_to],
             |r| Ok((r.int(0)?, r.int(1)?)),
         )
-        .await
-    };
-    // A reply may only answer a post in the same thread.
-    let answers_in_thread = async {
-        match new.reply_to {
-            Some(reply_to) => Ok(tx.one("SELECT 1 FROM posts WHERE id = ?1 AND thread_id = ?2", args![reply_to, thread_id], |_| Ok(())).await?.is_some()),
-            None => Ok(true),
-        }
-    };
-    let (numbered, answers_in_thread) = try_join(numbered, answers_in_thread).await?;
-    let (Some((category_id, number)), true) = (numbered, answers_in_thread) else { return Err(StoreError::NotFound) };
+        .await?
+        .ok_or(StoreError::NotFound)?;
     let mentions = serde_json::to_string(&new.rendered.mentions).unwrap_or_else(|_| "[]".into());
     let held_at = new.held.then_some(new.created_at);
     let id = tx
