@@ -31,7 +31,7 @@ pub const SIMILAR_ENOUGH: f32 = 0.5;
 
 /// The labelled sets the built-in bank is made of: every tuning set, and
 /// the ordinary posts, so that a post near harmless ones is left alone.
-pub(super) const BANK: [&str; 21] = [
+pub(super) const BANK: [&str; 22] = [
     include_str!("../../../tests/data/safety_conditions.tsv"),
     include_str!("../../../tests/data/safety_ordinary.tsv"),
     include_str!("../../../tests/data/safety_frozen_a.tsv"),
@@ -53,6 +53,7 @@ pub(super) const BANK: [&str; 21] = [
     include_str!("../../../tests/data/safety_sealed_q.tsv"),
     include_str!("../../../tests/data/safety_sealed_r.tsv"),
     include_str!("../../../tests/data/safety_sealed_s.tsv"),
+    include_str!("../../../tests/data/safety_sealed_t.tsv"),
 ];
 
 /// A labelled post: `tier<TAB>[condition<TAB>]post`.

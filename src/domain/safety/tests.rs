@@ -100,6 +100,7 @@ fn context_a_hypothetical_or_conditional_finding_does_not_count() {
         "If you ever get chest pain on a run, stop and call 999.",
         "Should your calf swell up and go red after a flight, get it checked.",
         "Watch out for signs like sudden breathlessness or numbness in your groin.",
+        "Anyone whose knee swells up and locks should get it looked at.",
     ] {
         assert_eq!(tier(text), Tier::None, "{text}: {:?}", sign_ids(text));
     }
@@ -256,6 +257,8 @@ fn negation_and_absence_are_not_signs() {
     for text in ["No chest pain, just tired legs", "I don't have any numbness around my bottom", "not dizzy, not faint"] {
         assert_eq!(tier(text), Tier::None, "{text}");
     }
+    // "No pain or swelling" denies both: "no pain" is only content for a burn.
+    assert_eq!(tier("My knees clicked on the stairs, no pain or swelling, just noisy"), Tier::None);
 }
 
 #[test]
@@ -516,7 +519,7 @@ fn ordinary_posts_with_alarming_words_raise_no_card() {
 /// first-sight figures); D and L were never tuned on and are the honest
 /// estimates, with their misses listed there (L's first sight is the figure
 /// to quote: a later change reached one of its misses).
-const FROZEN: [(&str, &str, [f64; 4]); 19] = [
+const FROZEN: [(&str, &str, [f64; 4]); 20] = [
     ("A", include_str!("../../../tests/data/safety_frozen_a.tsv"), [1.0, 0.0, 1.0, 0.0]),
     ("B", include_str!("../../../tests/data/safety_sealed_b.tsv"), [1.0, 0.0, 1.0, 0.0]),
     ("C", include_str!("../../../tests/data/safety_sealed_c.tsv"), [1.0, 0.0, 1.0, 0.0]),
@@ -536,6 +539,7 @@ const FROZEN: [(&str, &str, [f64; 4]); 19] = [
     ("Q", include_str!("../../../tests/data/safety_sealed_q.tsv"), [1.0, 0.0, 1.0, 0.0]),
     ("R", include_str!("../../../tests/data/safety_sealed_r.tsv"), [1.0, 0.0, 1.0, 0.0]),
     ("S", include_str!("../../../tests/data/safety_sealed_s.tsv"), [1.0, 0.03, 0.97, 0.0]),
+    ("T", include_str!("../../../tests/data/safety_sealed_t.tsv"), [1.0, 0.0, 1.0, 0.0]),
 ];
 
 /// The goals are recall ≥ 0.95, played down ≤ 0.05, accuracy ≥ 0.90
