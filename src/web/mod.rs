@@ -141,29 +141,29 @@ async fn metrics(State(state): State<AppState>, ClientAddr(client): ClientAddr) 
     }
     let (queries, on_replica) = state.app.queries_executed();
     let (commits, writes) = state.app.commits();
-    let mut body = format!(
-        "# HELP jogette_db_queries_total SQL statements executed.\n# TYPE jogette_db_queries_total counter\njogette_db_queries_total {queries}\n\
-         # HELP jogette_db_replica_queries_total Of those, statements a read replica answered.\n# TYPE jogette_db_replica_queries_total counter\njogette_db_replica_queries_total {on_replica}\n\
-         # HELP jogette_db_commits_total Write transactions committed.\n# TYPE jogette_db_commits_total counter\njogette_db_commits_total {commits}\n\
-         # HELP jogette_db_committed_writes_total Writes those transactions carried: grouped writes share a commit.\n# TYPE jogette_db_committed_writes_total counter\njogette_db_committed_writes_total {writes}\n"
-    );
+    let mut body = String::new();
+    metric(&mut body, "jogette_db_queries_total", "counter", "SQL statements executed.", queries);
+    metric(&mut body, "jogette_db_replica_queries_total", "counter", "Of those, statements a read replica answered.", on_replica);
+    metric(&mut body, "jogette_db_commits_total", "counter", "Write transactions committed.", commits);
+    metric(&mut body, "jogette_db_committed_writes_total", "counter", "Writes those transactions carried: grouped writes share a commit.", writes);
     kept_metrics(&mut body, "guest_page", ["Guests' pages served as kept.", "Guests' pages rendered and kept.", "Bytes of guests' pages kept now."], state.pages.counts());
     let posts = ["Pages of a thread's posts read from memory, for anyone.", "Pages of a thread's posts read from the database.", "Bytes of threads' posts kept now."];
     kept_metrics(&mut body, "kept_posts", posts, state.app.kept_posts_counts());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 
+/// One metric as `/metrics` lines: its help text, its type and its value.
+fn metric(body: &mut String, name: &str, kind: &str, help: &str, value: impl std::fmt::Display) {
+    use std::fmt::Write;
+    let _ = write!(body, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n");
+}
+
 /// A kept store's hits, misses and bytes as `/metrics` lines, each with its help text.
 fn kept_metrics(body: &mut String, name: &str, help: [&str; 3], counts: crate::app::kept::Counts) {
-    use std::fmt::Write;
     let [hits, misses, bytes] = help;
-    let _ = write!(
-        body,
-        "# HELP jogette_{name}_hits_total {hits}\n# TYPE jogette_{name}_hits_total counter\njogette_{name}_hits_total {}\n\
-         # HELP jogette_{name}_misses_total {misses}\n# TYPE jogette_{name}_misses_total counter\njogette_{name}_misses_total {}\n\
-         # HELP jogette_{name}_bytes {bytes}\n# TYPE jogette_{name}_bytes gauge\njogette_{name}_bytes {}\n",
-        counts.hits, counts.misses, counts.bytes
-    );
+    metric(body, &format!("jogette_{name}_hits_total"), "counter", hits, counts.hits);
+    metric(body, &format!("jogette_{name}_misses_total"), "counter", misses, counts.misses);
+    metric(body, &format!("jogette_{name}_bytes"), "gauge", bytes, counts.bytes);
 }
 
 /// No inline script anywhere, so the policy can forbid it outright. Pictures
